@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The TCP listen queue math, as pure functions: the single source of truth
+ * for the caps that the module prints, that the listenq tool predicts and
+ * that the selftests check against the live kernel.
+ *
+ * Terms, as the kernel names them:
+ *   B  sk->sk_max_ack_backlog: listen()'s backlog clamped to somaxconn
+ *   M  net.ipv4.tcp_max_syn_backlog
+ *   Q  inet_csk_reqsk_queue_len(): requests in SYN_RECV (the SYN queue)
+ *   A  sk->sk_ack_backlog: children waiting for accept() (the accept queue)
+ *
+ * Builds in the kernel (linux/types.h) and in userspace (C99).
+ */
+#ifndef _LQ_MODEL_H
+#define _LQ_MODEL_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#endif
+
+/* How a kernel decides that its SYN queue is full. */
+enum lq_synq_rule {
+	/*
+	 * Up to 4.3: a power-of-two listen_sock table sized at listen() time,
+	 * full when qlen >> max_qlen_log (reqsk_queue_is_full()).
+	 */
+	LQ_SYNQ_TABLE,
+	/* 4.4 (ef547f2ac16b) to 6.13: inet_csk_reqsk_queue_len(sk) >= B. */
+	LQ_SYNQ_GE,
+	/* 6.14, 6.1.125, 6.12.10 (3479c7549fb1): inet_csk_reqsk_queue_len(sk) > B. */
+	LQ_SYNQ_GT,
+};
+
+/* How a kernel decides that its accept queue is full (sk_acceptq_is_full()). */
+enum lq_acceptq_rule {
+	LQ_ACCEPTQ_GE,	/* A >= B: never shipped for long, see 64a146513f8f */
+	LQ_ACCEPTQ_GT,	/* A > B: every kernel listenq knows */
+};
+
+/* The behaviour of one kernel build. */
+struct lq_rules {
+	enum lq_synq_rule synq;
+	enum lq_acceptq_rule acceptq;
+};
+
+/* Which term limits a cap. */
+enum lq_bound {
+	LQ_BOUND_BACKLOG,	/* B, the clamped listen() backlog */
+	LQ_BOUND_TABLE,		/* the power-of-two table of kernels up to 4.3 */
+	LQ_BOUND_MAX_SYN,	/* the tcp_max_syn_backlog quarter rule */
+	LQ_BOUND_COOKIES,	/* tcp_syncookies=2: every SYN gets a cookie */
+};
+
+/* What tcp_conn_request() does with a SYN that finds the SYN queue full. */
+static inline const char *lq_syn_full_action(int syncookies)
+{
+	if (syncookies == 0)
+		return "drop";
+	return syncookies == 2 ? "cookie_all" : "cookie";
+}
+
+/* __sys_listen(): a backlog above somaxconn (or negative) becomes somaxconn. */
+static inline unsigned int lq_clamp_backlog(int backlog, int somaxconn)
+{
+	if ((unsigned int)backlog > (unsigned int)somaxconn)
+		return (unsigned int)somaxconn;
+	return (unsigned int)backlog;
+}
+
+/* The largest A the kernel lets a listener with backlog B reach. */
+static inline unsigned long long lq_acc_cap(const struct lq_rules *r, unsigned int b)
+{
+	return r->acceptq == LQ_ACCEPTQ_GT ? (unsigned long long)b + 1 : b;
+}
+
+/*
+ * max_qlen_log of the listen_sock table, kernels up to 4.3
+ * (reqsk_queue_alloc(), net/core/request_sock.c): the table has
+ * roundup_pow_of_two(max(min(B, M), 8) + 1) slots, fixed at the first listen().
+ */
+static inline unsigned int lq_max_qlen_log(unsigned int b, int max_syn_backlog)
+{
+	unsigned int nr = b < (unsigned int)max_syn_backlog ? b : (unsigned int)max_syn_backlog;
+	unsigned int log = 3;
+
+	if (nr < 8)
+		nr = 8;
+	nr++;
+	while ((1U << log) < nr)
+		log++;
+	return log;
+}
+
+/*
+ * The tcp_max_syn_backlog quarter rule (tcp_conn_request() since 4.4,
+ * tcp_v4_conn_request() before): with syncookies off, a SYN from a peer
+ * without a tcp_metrics RTT entry is dropped when M - Q < (M >> 2).
+ * It is the largest Q such unproven peers can reach.
+ */
+static inline unsigned long long lq_quarter_cap(int max_syn_backlog)
+{
+	long long last = (long long)max_syn_backlog - (max_syn_backlog >> 2);
+
+	return last < 0 ? 0 : (unsigned long long)last + 1;
+}
+
+/*
+ * The largest Q a listener can reach before new SYNs are answered with
+ * cookies or dropped. @max_qlen_log matters only for LQ_SYNQ_TABLE.
+ * @why, if not NULL, names the binding term.
+ */
+static inline unsigned long long lq_syn_cap(const struct lq_rules *r, unsigned int b,
+					    unsigned int max_qlen_log, int max_syn_backlog,
+					    int syncookies, enum lq_bound *why)
+{
+	enum lq_bound bound = LQ_BOUND_BACKLOG;
+	unsigned long long cap;
+
+	switch (r->synq) {
+	case LQ_SYNQ_TABLE:
+		cap = 1ULL << max_qlen_log;
+		bound = LQ_BOUND_TABLE;
+		break;
+	case LQ_SYNQ_GE:
+		cap = b;
+		break;
+	default:
+		cap = (unsigned long long)b + 1;
+		break;
+	}
+
+	if (syncookies == 2) {
+		cap = 0;
+		bound = LQ_BOUND_COOKIES;
+	} else if (syncookies == 0 && lq_quarter_cap(max_syn_backlog) < cap) {
+		cap = lq_quarter_cap(max_syn_backlog);
+		bound = LQ_BOUND_MAX_SYN;
+	}
+
+	if (why)
+		*why = bound;
+	return cap;
+}
+
+/*
+ * TCP_DEFER_ACCEPT is kept as a count of SYN-ACK retransmits; getsockopt()
+ * turns it back into seconds with retrans_to_secs() (net/ipv4/tcp.c), using
+ * TCP_TIMEOUT_INIT (1 s) and TCP_RTO_MAX (120 s).
+ */
+static inline int lq_defer_accept_secs(unsigned int retrans)
+{
+	int timeout = 1, period = 0;
+
+	if (retrans > 0) {
+		period = timeout;
+		while (--retrans) {
+			timeout <<= 1;
+			if (timeout > 120)
+				timeout = 120;
+			period += timeout;
+		}
+	}
+	return period;
+}
+
+#endif /* _LQ_MODEL_H */

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/listenq and /proc/net/listenq_sysctl in every network namespace,
+ * and the /proc/listenq symlink that resolves to the reader's own one.
+ *
+ * The table is a seq_file fed in batches: lq_walk() copies a few rows under
+ * a bucket lock, ->show() prints them with no lock held.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/uidgid.h>
+#include <net/net_namespace.h>
+
+#include "listenq.h"
+
+#define LQ_BATCH	32
+
+struct lq_iter {
+	struct seq_net_private p;	/* first, for proc_create_net_data() */
+	struct lq_cursor cur;
+	loff_t pos;			/* seq_file position of rows[idx] */
+	unsigned int nr, idx;
+	struct lq_conf conf;		/* read with the current batch */
+	struct lq_row rows[LQ_BATCH];
+};
+
+/* Column widths, for human eyes only: readers split on blanks. */
+static const int lq_widths[LQ_NR_COLUMNS] = {
+	[LQ_COL_LOCAL] = -23,
+	[LQ_COL_NS] = 10,
+	[LQ_COL_UID] = 5,
+	[LQ_COL_INODE] = 8,
+	[LQ_COL_ACC_Q] = 6,
+	[LQ_COL_ACC_MAX] = 7,
+	[LQ_COL_ACC_CAP] = 7,
+	[LQ_COL_SYN_Q] = 6,
+	[LQ_COL_SYN_YOUNG] = 9,
+	[LQ_COL_SYN_CAP] = 7,
+	[LQ_COL_DROPS] = 6,
+	[LQ_COL_SYN_FULL] = 10,
+	[LQ_COL_DEFER_ACCEPT] = 12,
+	[LQ_COL_TFO_Q] = 5,
+	[LQ_COL_TFO_MAX] = 7,
+	[LQ_COL_REUSEPORT_ID] = 12,
+};
+
+static void lq_iter_reset(struct lq_iter *it)
+{
+	it->cur = (struct lq_cursor){};
+	it->pos = 1;
+	it->nr = 0;
+	it->idx = 0;
+}
+
+/* The row at it->pos, fetching the next batch when this one is used up. */
+static struct lq_row *lq_iter_row(struct seq_file *seq)
+{
+	struct lq_iter *it = seq->private;
+	struct net *net = seq_file_net(seq);
+
+	if (it->idx == it->nr) {
+		lq_read_conf(net, &it->conf);
+		it->nr = lq_walk(net, &it->cur, it->rows, LQ_BATCH);
+		it->idx = 0;
+		if (!it->nr)
+			return NULL;
+	}
+	return &it->rows[it->idx];
+}
+
+static void *lq_iter_advance(struct seq_file *seq)
+{
+	struct lq_iter *it = seq->private;
+
+	it->idx++;
+	it->pos++;
+	return lq_iter_row(seq);
+}
+
+static void *lq_seq_start(struct seq_file *seq, loff_t *pos)
+{
+	struct lq_iter *it = seq->private;
+
+	if (!*pos) {
+		lq_iter_reset(it);
+		return SEQ_START_TOKEN;
+	}
+	/* A read that goes on where the last one stopped keeps its batch. */
+	if (*pos == it->pos)
+		return lq_iter_row(seq);
+
+	lq_iter_reset(it);
+	while (it->pos < *pos)
+		if (!lq_iter_advance(seq))
+			return NULL;
+	return lq_iter_row(seq);
+}
+
+static void *lq_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	++*pos;
+	if (v == SEQ_START_TOKEN)
+		return lq_iter_row(seq);
+	return lq_iter_advance(seq);
+}
+
+static void lq_seq_stop(struct seq_file *seq, void *v)
+{
+}
+
+static void lq_put_str(struct seq_file *seq, unsigned int col, const char *s)
+{
+	seq_printf(seq, col ? " %*s" : "%*s", lq_widths[col], s);
+}
+
+static void lq_put_num(struct seq_file *seq, unsigned int col, unsigned long long v)
+{
+	seq_printf(seq, " %*llu", lq_widths[col], v);
+}
+
+static void lq_show_header(struct seq_file *seq)
+{
+	unsigned int col;
+
+	for (col = 0; col < LQ_NR_COLUMNS; col++)
+		lq_put_str(seq, col, lq_column_name(col));
+	seq_putc(seq, '\n');
+}
+
+static void lq_show_row(struct seq_file *seq, const struct lq_iter *it,
+			const struct lq_row *row)
+{
+	const struct lq_rules *rules = lq_kernel_rules();
+	const struct lq_conf *conf = &it->conf;
+	char local[sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535")];
+
+	if (row->family == AF_INET)
+		snprintf(local, sizeof(local), "%pI4:%u", &row->addr.s6_addr32[3], row->port);
+	else
+		snprintf(local, sizeof(local), "[%pI6c]:%u", &row->addr, row->port);
+
+	lq_put_str(seq, LQ_COL_LOCAL, local);
+	lq_put_num(seq, LQ_COL_NS, seq_file_net(seq)->ns.inum);
+	lq_put_num(seq, LQ_COL_UID, from_kuid_munged(seq_user_ns(seq), row->uid));
+	lq_put_num(seq, LQ_COL_INODE, row->ino);
+	lq_put_num(seq, LQ_COL_ACC_Q, row->acc_q);
+	lq_put_num(seq, LQ_COL_ACC_MAX, row->acc_max);
+	lq_put_num(seq, LQ_COL_ACC_CAP, lq_acc_cap(rules, row->acc_max));
+	lq_put_num(seq, LQ_COL_SYN_Q, row->syn_q);
+	lq_put_num(seq, LQ_COL_SYN_YOUNG, row->syn_young);
+	lq_put_num(seq, LQ_COL_SYN_CAP,
+		   lq_syn_cap(rules, row->acc_max, 0, conf->max_syn_backlog,
+			      conf->syncookies, NULL));
+	lq_put_num(seq, LQ_COL_DROPS, row->drops);
+	lq_put_str(seq, LQ_COL_SYN_FULL, lq_syn_full_action(conf->syncookies));
+	lq_put_num(seq, LQ_COL_DEFER_ACCEPT, lq_defer_accept_secs(row->defer_accept));
+	lq_put_num(seq, LQ_COL_TFO_Q, row->tfo_q);
+	lq_put_num(seq, LQ_COL_TFO_MAX, row->tfo_max);
+	if (row->reuseport_id < 0)
+		lq_put_str(seq, LQ_COL_REUSEPORT_ID, LQ_NONE);
+	else
+		lq_put_num(seq, LQ_COL_REUSEPORT_ID, row->reuseport_id);
+	seq_putc(seq, '\n');
+}
+
+static int lq_seq_show(struct seq_file *seq, void *v)
+{
+	if (v == SEQ_START_TOKEN)
+		lq_show_header(seq);
+	else
+		lq_show_row(seq, seq->private, v);
+	return 0;
+}
+
+static const struct seq_operations lq_seq_ops = {
+	.start	= lq_seq_start,
+	.next	= lq_seq_next,
+	.stop	= lq_seq_stop,
+	.show	= lq_seq_show,
+};
+
+static int lq_sysctl_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq_file_single_net(seq);
+	struct lq_conf conf;
+
+	lq_read_conf(net, &conf);
+	seq_printf(seq, "ns %u\n", net->ns.inum);
+	seq_printf(seq, "somaxconn %d\n", conf.somaxconn);
+	seq_printf(seq, "tcp_max_syn_backlog %d\n", conf.max_syn_backlog);
+	seq_printf(seq, "tcp_syncookies %u\n", conf.syncookies);
+	seq_printf(seq, "tcp_abort_on_overflow %u\n", conf.abort_on_overflow);
+	seq_printf(seq, "tcp_synack_retries %u\n", conf.synack_retries);
+	return 0;
+}
+
+static int __net_init lq_net_init(struct net *net)
+{
+	if (!proc_create_net("listenq", 0444, net->proc_net, &lq_seq_ops,
+			     sizeof(struct lq_iter)))
+		return -ENOMEM;
+	if (!proc_create_net_single("listenq_sysctl", 0444, net->proc_net,
+				    lq_sysctl_show, NULL)) {
+		remove_proc_entry("listenq", net->proc_net);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __net_exit lq_net_exit(struct net *net)
+{
+	remove_proc_entry("listenq_sysctl", net->proc_net);
+	remove_proc_entry("listenq", net->proc_net);
+}
+
+static struct pernet_operations lq_net_ops = {
+	.init = lq_net_init,
+	.exit = lq_net_exit,
+};
+
+int lq_proc_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&lq_net_ops);
+	if (err)
+		return err;
+	/* /proc/net is /proc/self/net: the link resolves per reader. */
+	if (!proc_symlink("listenq", NULL, "net/listenq")) {
+		unregister_pernet_subsys(&lq_net_ops);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void lq_proc_exit(void)
+{
+	remove_proc_entry("listenq", NULL);
+	unregister_pernet_subsys(&lq_net_ops);
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Walk the TCP listening hash and copy out each listener's queue state.
+ *
+ * IPv4 and IPv6 TCP listeners share one table, lhash2, reached through
+ * net->ipv4.tcp_death_row.hashinfo. Per-netns hashinfo copies replace only
+ * the ehash, so lhash2 is global: every namespace's listeners are in it and
+ * we keep those of @net, as listening_get_first() (tcp_ipv4.c) does.
+ *
+ * Locking follows /proc/net/tcp and inet_diag: the bucket's plain spin_lock
+ * (only ever taken in process context), held while rows are copied and never
+ * while they are printed. Fields that change without that lock are read with
+ * READ_ONCE()/atomic_read(), so a row is a snapshot of each field, not of
+ * the listener as a whole.
+ *
+ * Fields read (include/net/...): sock.h sk_ack_backlog, sk_max_ack_backlog,
+ * sk_drops, sk_reuseport_cb, sk_num, sk_rcv_saddr, sk_v6_rcv_saddr;
+ * request_sock.h icsk_accept_queue.{qlen, young, rskq_defer_accept,
+ * fastopenq.qlen, fastopenq.max_qlen}; sock_reuseport.h reuseport_id.
+ */
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_hashtables.h>
+#include <net/sock.h>
+#include <net/sock_reuseport.h>
+#include <net/tcp_states.h>
+
+#include "listenq.h"
+
+void lq_read_conf(const struct net *net, struct lq_conf *conf)
+{
+	conf->somaxconn = READ_ONCE(net->core.sysctl_somaxconn);
+	conf->max_syn_backlog = READ_ONCE(net->ipv4.sysctl_max_syn_backlog);
+	conf->syncookies = READ_ONCE(net->ipv4.sysctl_tcp_syncookies);
+	conf->abort_on_overflow = READ_ONCE(net->ipv4.sysctl_tcp_abort_on_overflow);
+	conf->synack_retries = READ_ONCE(net->ipv4.sysctl_tcp_synack_retries);
+}
+
+static void lq_copy_addr(const struct sock *sk, struct lq_row *row)
+{
+	row->family = sk->sk_family;
+	row->port = sk->sk_num;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		row->addr = sk->sk_v6_rcv_saddr;
+		return;
+	}
+#endif
+	ipv6_addr_set(&row->addr, 0, 0, 0, sk->sk_rcv_saddr);
+}
+
+/* Called with the bucket lock and rcu_read_lock() held. */
+static void lq_copy_row(struct sock *sk, struct lq_row *row)
+{
+	const struct request_sock_queue *q = &inet_csk(sk)->icsk_accept_queue;
+	const struct sock_reuseport *reuse = rcu_dereference(sk->sk_reuseport_cb);
+
+	lq_copy_addr(sk, row);
+	row->uid = sock_i_uid(sk);
+	row->ino = sock_i_ino(sk);
+	row->acc_q = READ_ONCE(sk->sk_ack_backlog);
+	row->acc_max = READ_ONCE(sk->sk_max_ack_backlog);
+	row->syn_q = inet_csk_reqsk_queue_len(sk);
+	row->syn_young = reqsk_queue_len_young(q);
+	row->drops = lq_sk_drops(sk);
+	row->defer_accept = READ_ONCE(q->rskq_defer_accept);
+	row->tfo_q = READ_ONCE(q->fastopenq.qlen);
+	row->tfo_max = READ_ONCE(q->fastopenq.max_qlen);
+	row->reuseport_id = reuse ? (s32)reuse->reuseport_id : -1;
+}
+
+static bool lq_match(const struct sock *sk, const struct net *net)
+{
+	return net_eq(sock_net(sk), net) && READ_ONCE(sk->sk_state) == TCP_LISTEN;
+}
+
+/**
+ * lq_walk() - copy the next listeners of a namespace
+ * @net: whose listeners
+ * @cur: where to resume; start from a zeroed cursor
+ * @rows: where to copy them
+ * @max: room in @rows
+ *
+ * Takes one bucket lock at a time. A bucket that changes between two calls
+ * may be seen with a listener missed or repeated, as with /proc/net/tcp.
+ *
+ * Return: the number of rows copied; 0 once the walk is complete.
+ */
+unsigned int lq_walk(struct net *net, struct lq_cursor *cur,
+		     struct lq_row *rows, unsigned int max)
+{
+	struct inet_hashinfo *hinfo = lq_tcp_hashinfo(net);
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	for (; cur->bucket <= hinfo->lhash2_mask; cur->bucket++, cur->skip = 0) {
+		struct inet_listen_hashbucket *ilb2 = &hinfo->lhash2[cur->bucket];
+		unsigned int seen = 0, taken = 0;
+		struct hlist_nulls_node *node;
+		bool more = false;
+		struct sock *sk;
+
+		if (hlist_nulls_empty(&ilb2->nulls_head))
+			continue;
+
+		spin_lock(&ilb2->lock);
+		sk_nulls_for_each(sk, node, &ilb2->nulls_head) {
+			if (!lq_match(sk, net) || seen++ < cur->skip)
+				continue;
+			if (n == max) {
+				more = true;
+				break;
+			}
+			lq_copy_row(sk, &rows[n++]);
+			taken++;
+		}
+		spin_unlock(&ilb2->lock);
+
+		if (more) {
+			cur->skip += taken;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return n;
+}
