@@ -3,6 +3,8 @@
 #ifndef _LQ_LISTENQ_H
 #define _LQ_LISTENQ_H
 
+#include <linux/bits.h>
+#include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -31,9 +33,30 @@ struct lq_conf {
 	u8 synack_retries;
 };
 
+/* Why a connection attempt was refused; each is a /proc/listenq column. */
+enum lq_reason {
+	LQ_DROP_SYNQ,		/* SYN dropped: SYN queue full, cookies off */
+	LQ_COOKIE_SYNQ,		/* SYN answered with a cookie instead of queued */
+	LQ_DROP_ACCQ_SYN,	/* SYN dropped: accept queue full */
+	LQ_DROP_ACCQ_ACK,	/* third ACK dropped or reset: accept queue full */
+	LQ_DROP_QUARTER,	/* SYN dropped by the tcp_max_syn_backlog quarter rule */
+	LQ_EXPIRED,		/* SYN_RECV request expired after its SYN-ACK retries */
+	LQ_NR_REASONS
+};
+
+/* lq_row.have: which probe values exist (none while probes are off). */
+#define LQ_HAVE_BACKLOG		BIT(LQ_NR_REASONS)
+
+/* An IPv4 or IPv6 address and port, for %pISpc. */
+union lq_sockaddr {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
 /* One listener, copied under its bucket lock and printed after it. */
 struct lq_row {
-	struct in6_addr addr;		/* IPv4: addr.s6_addr32[3] */
+	union lq_sockaddr local;
 	unsigned long ino;
 	kuid_t uid;
 	u32 acc_q, acc_max;
@@ -41,8 +64,10 @@ struct lq_row {
 	u32 drops;
 	u32 tfo_q, tfo_max;
 	s32 reuseport_id;		/* -1: not in a reuseport group */
-	u16 family, port;
 	u8 defer_accept;		/* SYN-ACK retransmits, as the kernel keeps it */
+	unsigned long have;		/* BIT(reason) and LQ_HAVE_BACKLOG */
+	unsigned long count[LQ_NR_REASONS];
+	int backlog;			/* listen()'s argument before the clamp */
 };
 
 /* Where a batched walk of the listening hash resumes. */
@@ -51,9 +76,14 @@ struct lq_cursor {
 	unsigned int skip;		/* rows of @bucket already returned */
 };
 
+void lq_sk_sockaddr(const struct sock *sk, union lq_sockaddr *sa);
 void lq_read_conf(const struct net *net, struct lq_conf *conf);
 unsigned int lq_walk(struct net *net, struct lq_cursor *cur,
 		     struct lq_row *rows, unsigned int max);
+
+int lq_probes_init(void);
+void lq_probes_exit(void);
+void lq_probes_read(const struct sock *sk, struct lq_row *row);
 
 int lq_proc_init(void);
 void lq_proc_exit(void);

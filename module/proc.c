@@ -42,6 +42,13 @@ static const int lq_widths[LQ_NR_COLUMNS] = {
 	[LQ_COL_TFO_Q] = 5,
 	[LQ_COL_TFO_MAX] = 7,
 	[LQ_COL_REUSEPORT_ID] = 12,
+	[LQ_COL_DROP_SYNQ] = 9,
+	[LQ_COL_COOKIE_SYNQ] = 11,
+	[LQ_COL_DROP_ACCQ_SYN] = 13,
+	[LQ_COL_DROP_ACCQ_ACK] = 13,
+	[LQ_COL_DROP_QUARTER] = 12,
+	[LQ_COL_EXPIRED] = 7,
+	[LQ_COL_BACKLOG] = 7,
 };
 
 static void lq_iter_reset(struct lq_iter *it)
@@ -132,12 +139,11 @@ static void lq_show_row(struct seq_file *seq, const struct lq_iter *it,
 {
 	const struct lq_rules *rules = lq_kernel_rules();
 	const struct lq_conf *conf = &it->conf;
-	char local[sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535")];
+	char local[sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535")];
+	int i;
 
-	if (row->family == AF_INET)
-		snprintf(local, sizeof(local), "%pI4:%u", &row->addr.s6_addr32[3], row->port);
-	else
-		snprintf(local, sizeof(local), "[%pI6c]:%u", &row->addr, row->port);
+	BUILD_BUG_ON(LQ_COL_EXPIRED - LQ_COL_DROP_SYNQ != LQ_EXPIRED - LQ_DROP_SYNQ);
+	snprintf(local, sizeof(local), "%pISpc", &row->local);
 
 	lq_put_str(seq, LQ_COL_LOCAL, local);
 	lq_put_num(seq, LQ_COL_NS, seq_file_net(seq)->ns.inum);
@@ -160,6 +166,16 @@ static void lq_show_row(struct seq_file *seq, const struct lq_iter *it,
 		lq_put_str(seq, LQ_COL_REUSEPORT_ID, LQ_NONE);
 	else
 		lq_put_num(seq, LQ_COL_REUSEPORT_ID, row->reuseport_id);
+	for (i = 0; i < LQ_NR_REASONS; i++) {
+		if (row->have & BIT(i))
+			lq_put_num(seq, LQ_COL_DROP_SYNQ + i, row->count[i]);
+		else
+			lq_put_str(seq, LQ_COL_DROP_SYNQ + i, LQ_NONE);
+	}
+	if (row->have & LQ_HAVE_BACKLOG && row->backlog >= 0)
+		lq_put_num(seq, LQ_COL_BACKLOG, row->backlog);
+	else
+		lq_put_str(seq, LQ_COL_BACKLOG, LQ_NONE);
 	seq_putc(seq, '\n');
 }
 

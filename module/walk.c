@@ -37,17 +37,21 @@ void lq_read_conf(const struct net *net, struct lq_conf *conf)
 	conf->synack_retries = READ_ONCE(net->ipv4.sysctl_tcp_synack_retries);
 }
 
-static void lq_copy_addr(const struct sock *sk, struct lq_row *row)
+/* The local address and port of @sk, for %pISpc. */
+void lq_sk_sockaddr(const struct sock *sk, union lq_sockaddr *sa)
 {
-	row->family = sk->sk_family;
-	row->port = sk->sk_num;
+	memset(sa, 0, sizeof(*sa));
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6) {
-		row->addr = sk->sk_v6_rcv_saddr;
+		sa->v6.sin6_family = AF_INET6;
+		sa->v6.sin6_port = htons(sk->sk_num);
+		sa->v6.sin6_addr = sk->sk_v6_rcv_saddr;
 		return;
 	}
 #endif
-	ipv6_addr_set(&row->addr, 0, 0, 0, sk->sk_rcv_saddr);
+	sa->v4.sin_family = AF_INET;
+	sa->v4.sin_port = htons(sk->sk_num);
+	sa->v4.sin_addr.s_addr = sk->sk_rcv_saddr;
 }
 
 /* Called with the bucket lock and rcu_read_lock() held. */
@@ -56,7 +60,7 @@ static void lq_copy_row(struct sock *sk, struct lq_row *row)
 	const struct request_sock_queue *q = &inet_csk(sk)->icsk_accept_queue;
 	const struct sock_reuseport *reuse = rcu_dereference(sk->sk_reuseport_cb);
 
-	lq_copy_addr(sk, row);
+	lq_sk_sockaddr(sk, &row->local);
 	row->uid = sock_i_uid(sk);
 	row->ino = sock_i_ino(sk);
 	row->acc_q = READ_ONCE(sk->sk_ack_backlog);
@@ -68,6 +72,7 @@ static void lq_copy_row(struct sock *sk, struct lq_row *row)
 	row->tfo_q = READ_ONCE(q->fastopenq.qlen);
 	row->tfo_max = READ_ONCE(q->fastopenq.max_qlen);
 	row->reuseport_id = reuse ? (s32)reuse->reuseport_id : -1;
+	lq_probes_read(sk, row);
 }
 
 static bool lq_match(const struct sock *sk, const struct net *net)

@@ -37,6 +37,13 @@ enum lq_column {
 	LQ_COL_TFO_Q,
 	LQ_COL_TFO_MAX,
 	LQ_COL_REUSEPORT_ID,
+	LQ_COL_DROP_SYNQ,
+	LQ_COL_COOKIE_SYNQ,
+	LQ_COL_DROP_ACCQ_SYN,
+	LQ_COL_DROP_ACCQ_ACK,
+	LQ_COL_DROP_QUARTER,
+	LQ_COL_EXPIRED,
+	LQ_COL_BACKLOG,
 	LQ_NR_COLUMNS
 };
 
@@ -60,6 +67,13 @@ static inline const char *lq_column_name(unsigned int col)
 		[LQ_COL_TFO_Q] = "tfo_q",
 		[LQ_COL_TFO_MAX] = "tfo_max",
 		[LQ_COL_REUSEPORT_ID] = "reuseport_id",
+		[LQ_COL_DROP_SYNQ] = "drop_synq",
+		[LQ_COL_COOKIE_SYNQ] = "cookie_synq",
+		[LQ_COL_DROP_ACCQ_SYN] = "drop_accq_syn",
+		[LQ_COL_DROP_ACCQ_ACK] = "drop_accq_ack",
+		[LQ_COL_DROP_QUARTER] = "drop_quarter",
+		[LQ_COL_EXPIRED] = "expired",
+		[LQ_COL_BACKLOG] = "backlog",
 	};
 
 	return col < LQ_NR_COLUMNS ? names[col] : NULL;

@@ -28,15 +28,22 @@ enum lq_synq_rule {
 	 * full when qlen >> max_qlen_log (reqsk_queue_is_full()).
 	 */
 	LQ_SYNQ_TABLE,
-	/* 4.4 (ef547f2ac16b) to 6.13: inet_csk_reqsk_queue_len(sk) >= B. */
+	/* 4.4 (ef547f2ac16b) to 6.12: inet_csk_reqsk_queue_len(sk) >= B. */
 	LQ_SYNQ_GE,
-	/* 6.14, 6.1.125, 6.12.10 (3479c7549fb1): inet_csk_reqsk_queue_len(sk) > B. */
+	/*
+	 * 6.13 and the stable backports of 3479c7549fb1 (see
+	 * lq_rules_for_kernel()): inet_csk_reqsk_queue_len(sk) > B.
+	 */
 	LQ_SYNQ_GT,
 };
 
 /* How a kernel decides that its accept queue is full (sk_acceptq_is_full()). */
 enum lq_acceptq_rule {
-	LQ_ACCEPTQ_GE,	/* A >= B: never shipped for long, see 64a146513f8f */
+	/*
+	 * A >= B: reverted by 64a146513f8f (2.6.21), and again by c609e6aae4ef
+	 * after f211ac154577 had it in 5.12-rc4 and -rc5 only.
+	 */
+	LQ_ACCEPTQ_GE,
 	LQ_ACCEPTQ_GT,	/* A > B: every kernel listenq knows */
 };
 
