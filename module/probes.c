@@ -335,8 +335,9 @@ static void *lq_arg(struct pt_regs *regs, unsigned int n)
 
 /*
  * tcp_conn_request(rsk_ops, af_ops, sk, skb): tcp_syn_flood_action() counts
- * TCPReqQFullDrop or TCPReqQFullDoCookies, the accept queue test counts
- * ListenOverflows (tcp_input.c, 6.1 :7079-7088, 6.12 :7265-7279).
+ * TCPReqQFullDoCookies or TCPReqQFullDrop (tcp_input.c, 6.1 :6982/:6985,
+ * 6.12 :7158/:7161), the accept queue test ListenOverflows (6.1 :7086,
+ * 6.12 :7277). A cookie SYN can meet a full accept queue too: both count.
  */
 struct lq_syn_data {
 	struct sock *sk;
@@ -374,7 +375,7 @@ static int lq_syn_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 /*
  * tcp_peer_is_proven(req, dst) has one caller, the quarter rule, which asks
  * only once the queue is past it: false means the SYN is dropped
- * (tcp_input.c, 6.1 :7133-7147, 6.12 :7326-7340).
+ * (tcp_input.c, 6.1 :7135, 6.12 :7328).
  */
 static int lq_proven_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
@@ -397,7 +398,7 @@ static int lq_proven_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 /*
  * ->syn_recv_sock(sk, skb, req, dst, req_unhash, ...) starts with the accept
  * queue test and counts ListenOverflows when it fails (tcp_ipv4.c, 6.1
- * :1526/:1618, 6.12 :1760/:1850). tcp_check_req() passes req_unhash, a
+ * :1526/:1619, 6.12 :1760/:1851). tcp_check_req() passes req_unhash, a
  * syncookie ACK passes a dst, Fast Open passes neither and falls back to a
  * normal SYN-ACK, so it is no drop. tcp_v6_syn_recv_sock() hands v4-mapped
  * skbs to tcp_v4_syn_recv_sock(), which counts them.
@@ -452,8 +453,8 @@ static int lq_ack_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 /*
  * __inet_csk_reqsk_queue_drop(sk, req, from_timer) returns whether it
  * unlinked the request; reqsk_timer_handler() calls it with from_timer set
- * once the SYN-ACK retries are spent (inet_connection_sock.c, 6.1 :1081,
- * 6.12 :1194).
+ * once the SYN-ACK retries are spent (inet_connection_sock.c, 6.1 :1131,
+ * 6.12 :1195).
  */
 struct lq_expire_data {
 	const struct sock *sk;
