@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one kernel under QEMU (TCG, no network) with listenq and the test
+# binaries in an initramfs, and judge the run from the host side.
+#
+#   boot.sh --kver K --kernel VMLINUZ --module KO --tests DIR --out OUTDIR
+#           [--timeout S] [--append EXTRA] [--params 'P=V ...'] [--demo]
+#
+# The guest writes KTAP to ttyS1 (OUTDIR/results.ktap); ttyS0 is the console
+# (OUTDIR/console.log, streamed to the terminal with --demo). Prints
+# "qemu K: N passed, N failed, N skipped", also saved in OUTDIR/summary,
+# and exits non-zero if anything failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+timeout=300 append= params= mode=test kver= kernel= module= tests= out=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kver) kver=$2 ;;
+	--kernel) kernel=$2 ;;
+	--module) module=$2 ;;
+	--tests) tests=$2 ;;
+	--out) out=$2 ;;
+	--timeout) timeout=$2 ;;
+	--append) append=$2 ;;
+	--params) params=$2 ;;
+	--demo) mode=demo; shift; continue ;;
+	*) sed -n '6,7s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+	shift 2
+done
+for v in kver kernel module out; do
+	[ -n "${!v}" ] || { echo "boot.sh: --$v is required" >&2; exit 2; }
+done
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# Per-binary limit from the kselftest-style settings file.
+per_test=${LQ_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$repo/selftests/settings" 2>/dev/null)}
+per_test=${per_test:-60}
+
+# newc archive of directory $1 on stdout, byte-identical for identical input.
+mkcpio() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet | gzip -n -1)
+}
+
+# The kernel-independent part: busybox with its applet links, and /init.
+# Shared by all kernels, rebuilt only when an input changes.
+base_archive() {
+	local base=$repo/build/qemu/base.cpio.gz root
+	if [ -s "$base" ] && [ "$base" -nt "$here/init.c" ] && [ "$base" -nt /bin/busybox ]; then
+		echo "$base"
+		return
+	fi
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
+	gcc -static -Os -Wall -Wextra -Werror -o "$root/init" "$here/init.c"
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list-full); do
+		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+	done
+	mkdir -p "${base%/*}"
+	mkcpio "$root" >"$base.tmp" && mv "$base.tmp" "$base"
+	rm -rf "$root"
+	echo "$base"
+}
+
+# A known bool or integer parameter, so the guest can check that a bad value
+# is refused ("bogus" is invalid for every such type: kstrtobool
+# takes anything starting with y, n, 1, 0 or o).
+bad_param() {
+	modinfo -F parm "$module" 2>/dev/null |
+		sed -n 's/^\([a-z0-9_]*\):.*(\(bool\|invbool\|u\{0,1\}int\|u\{0,1\}long\|u\{0,1\}short\|byte\|hexint\))$/\1=bogus/p' |
+		head -n 1
+}
+
+# The kernel-specific part: module, tests, runner and their settings.
+payload_archive() {
+	local root=$out/payload f
+	rm -rf "$root"
+	mkdir -p "$root/lib/modules/$kver/extra" "$root/selftests/qemu" "$root/etc"
+	cp "$module" "$root/lib/modules/$kver/extra/listenq.ko"
+	cp "$here/run.sh" "$root/selftests/qemu/run.sh"
+	for f in "${tests:-/nonexistent}"/*; do
+		[ -f "$f" ] && [ -x "$f" ] || continue
+		if readelf -l "$f" 2>/dev/null | grep -q 'INTERP'; then
+			echo "boot.sh: warning: $f is not static and cannot run in the guest" >&2
+		fi
+		cp "$f" "$root/selftests/"
+	done
+	cat >"$root/etc/listenq-test.env" <<-EOF
+	LQ_KVER='$kver'
+	LQ_MODE='$mode'
+	LQ_PARAMS='$params'
+	LQ_BAD_PARAM='$(bad_param)'
+	LQ_TIMEOUT='$per_test'
+	LQ_GUEST_TIMEOUT='$((timeout * 9 / 10))'
+	EOF
+	mkcpio "$root" >"$out/payload.cpio.gz"
+}
+
+# The kernel unpacks concatenated archives in order.
+cat "$(base_archive)" >"$out/initrd.img"
+payload_archive
+cat "$out/payload.cpio.gz" >>"$out/initrd.img"
+
+if [ $mode = demo ]; then
+	console=(-chardev "stdio,id=con,signal=off,logfile=$out/console.log")
+else
+	console=(-chardev "file,id=con,path=$out/console.log")
+fi
+# Every kernel-side failure must end the VM, never hang it: panic on oops,
+# warning and soft lockup, and panic=-1 + -no-reboot turn a panic into exit.
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
+cmdline="$cmdline hung_task_panic=1 rdinit=/init $append"
+: >"$out/results.ktap"
+start=$(date +%s)
+qrc=0
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m 1G \
+	-nodefaults -no-user-config -display none -no-reboot -monitor none -nic none \
+	"${console[@]}" -serial chardev:con -serial "file:$out/results.ktap" \
+	-kernel "$kernel" -initrd "$out/initrd.img" -append "$cmdline" \
+	</dev/null 2>"$out/qemu.log" || qrc=$?
+secs=$(($(date +%s) - start))
+sed 's/^/# qemu: /' "$out/qemu.log"
+
+# Judge. Each host-side finding is one failure on top of the KTAP counts.
+extra=0
+console_tail() { echo "# last 60 console lines:"; tail -n 60 "$out/console.log" | sed 's/^/#   /'; }
+if ! grep -q '^KTAP version 1' "$out/results.ktap"; then
+	echo "# qemu $kver: boot failure, no KTAP header (qemu rc=$qrc, ${secs}s)"
+	grep '^Bail out!' "$out/results.ktap" | sed 's/^/# /' || true
+	console_tail
+	counts="0 1 0"
+else
+	[ $mode = demo ] || cat "$out/results.ktap"
+	summary=$(awk -f "$here/ktap-summary.awk" "$out/results.ktap" | tail -n 1) || true
+	counts=$(echo "$summary" | sed 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/')
+	if ! grep -q '^# listenq-qemu: end rc=' "$out/results.ktap"; then
+		case $qrc in
+		124 | 137) what="timed out after ${timeout}s" ;;
+		*) grep -q '^Bail out! guest watchdog' "$out/results.ktap" &&
+			what="hit the guest watchdog" || what="crashed" ;;
+		esac
+		echo "# qemu $kver: guest $what (no end marker, qemu rc=$qrc)"
+		console_tail
+		extra=$((extra + 1))
+	elif ! grep -q '^# listenq-qemu: end rc=0$' "$out/results.ktap"; then
+		echo "# qemu $kver: the guest runner failed"
+		extra=$((extra + 1))
+	fi
+fi
+# The guest's dmesg-clean cannot see what happens after it ran, or a panic.
+if grep -E 'WARNING:|BUG:|Call Trace|Kernel panic' "$out/console.log" >"$out/console.bad"; then
+	echo "# qemu $kver: console shows kernel trouble:"
+	head -n 40 "$out/console.bad" | sed 's/^/#   /'
+	extra=$((extra + 1))
+fi
+
+read -r p f s <<<"$counts"
+f=$((f + extra))
+echo "$p $f $s" >"$out/summary"
+echo "# qemu $kver: ${secs}s, logs in $out"
+echo "qemu $kver: $p passed, $f failed, $s skipped"
+[ "$f" = 0 ]
