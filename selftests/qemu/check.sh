@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What `make check`, `make check-build`, `make dkms-check` and `make demo` run.
+#
+#   check.sh [all]   deps, kernels, then for each kernel: build (W=1, sparse,
+#                    -Werror, any warning fails), selftests, QEMU boot, dkms
+#   check.sh build   only the module builds
+#   check.sh dkms    only the dkms builds
+#   check.sh demo    build for the 6.12 kernel and boot it into demo.c
+#
+# Every build and every guest result counts as a test; the last line is
+# "N passed, N failed, N skipped" and the exit status is non-zero if
+# anything failed. KERNEL=<bzImage> KDIR=<build tree> replaces the Debian
+# kernels with that one kernel.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+src=${LQ_SRC:-$repo}		# module sources; the rig's own tests point this elsewhere
+build=${LQ_BUILD:-$repo/build}
+cache=${LQ_CACHE:-$repo/.cache}
+version=$(cat "$src/VERSION")
+jobs=$(nproc)
+# We call make ourselves; the parent make's jobserver is not ours to use.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+passed=0 failed=0 skipped=0
+
+# tally NAME pass|fail|skip [WHY]
+tally() {
+	case $2 in
+	pass) passed=$((passed + 1)); echo "$1: ok${3:+ ($3)}" ;;
+	fail) failed=$((failed + 1)); echo "$1: FAILED${3:+ ($3)}" ;;
+	skip) skipped=$((skipped + 1)); echo "$1: skipped${3:+ ($3)}" ;;
+	esac
+}
+
+summary() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ $failed = 0 ]
+	exit
+}
+
+# Fills kvers[] and kdir[kver]/vmlinuz[kver]: the Debian kernels, or the one
+# given as KERNEL + KDIR.
+declare -a kvers
+declare -A kdir vmlinuz
+kernels() {
+	local k
+	if [ -n "${KERNEL:-}" ]; then
+		if [ -z "${KDIR:-}" ] || [ ! -f "$KDIR/include/config/kernel.release" ]; then
+			echo "check: KERNEL needs KDIR=<kernel build tree>" >&2
+			return 1
+		fi
+		k=$(cat "$KDIR/include/config/kernel.release")
+		kvers=("$k")
+		kdir[$k]=$(realpath "$KDIR")
+		vmlinuz[$k]=$(realpath "$KERNEL")
+		return
+	fi
+	"$here/kernels.sh" --fetch >"$build/fetch.log" 2>&1 || { cat "$build/fetch.log"; return 1; }
+	for k in $("$here/kernels.sh" --list); do
+		kvers+=("$k")
+		kdir[$k]=/lib/modules/$k/build
+		vmlinuz[$k]=$cache/kernels/$k/vmlinuz
+	done
+}
+
+setup() {
+	mkdir -p "$build"
+	"$here/deps.sh" || { tally deps fail; summary; }
+	kernels || { tally kernels fail; summary; }
+}
+
+# A fresh copy per kernel: external modules cannot build out of tree before
+# 6.13, and a fresh tree makes sparse (C=1) look at every file every time.
+copy_sources() {
+	rm -rf "$1" && mkdir -p "$1" && cp -r "$src"/{Kbuild,VERSION,module,include} "$1"/
+}
+
+# build KVER: W=1 + sparse + -Werror; a warning from anything
+# (gcc, sparse, modpost) fails the step.
+build() {
+	local k=$1 dir=$build/$1/src log=$build/$1/build.log t=$SECONDS
+	mkdir -p "$build/$k"
+	copy_sources "$dir" 2>"$log" &&
+		make -C "${kdir[$k]}" M="$dir" -j"$jobs" W=1 C=1 LISTENQ_WERROR=1 \
+			LISTENQ_VERSION="$version" modules >"$log" 2>&1
+	local rc=$?
+	if [ $rc != 0 ] || grep -Eqi 'warning:|error:' "$log"; then
+		grep -Ei 'warning:|error:' "$log" | head -n 40 | sed 's/^/#   /'
+		[ $rc != 0 ] && tail -n 20 "$log" | sed 's/^/#   /'
+		tally "build $k" fail "log: $log"
+	else
+		tally "build $k" pass "$((SECONDS - t))s"
+	fi
+}
+
+# The selftests' own Makefile produces static *_test binaries in build/selftests.
+selftests() {
+	local log=$build/selftests.log
+	if [ ! -f "$src/selftests/Makefile" ]; then
+		tally selftests skip "no selftests/Makefile yet"
+		return
+	fi
+	if make -C "$src/selftests" -j"$jobs" O="$build/selftests" >"$log" 2>&1; then
+		tally selftests pass
+	else
+		tail -n 30 "$log" | sed 's/^/#   /'
+		tally selftests fail "log: $log"
+	fi
+}
+
+boot() {
+	local k=$1 ko=$build/$1/src/listenq.ko p f s
+	if [ ! -f "$ko" ]; then
+		tally "qemu $k" skip "no listenq.ko"
+		return
+	fi
+	"$here/boot.sh" --kver "$k" --kernel "${vmlinuz[$k]}" --module "$ko" \
+		--tests "$build/selftests" --out "$build/$k/qemu"
+	read -r p f s <"$build/$k/qemu/summary" || { p=0 f=1 s=0; }
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# dkms add + build with every tree under build/dkms, so the system's dkms
+# state is untouched. dkms 3.0.10 generates a signing key on its first build;
+# pointing it into build/dkms keeps /var/lib/dkms clean and still exercises
+# the signing step users get.
+dkms_check() {
+	local d=$build/dkms k rc log opts
+	rm -rf "$d" && mkdir -p "$d/src/listenq-$version" "$d/tree" "$d/install"
+	cp -r "$src"/{Kbuild,VERSION,module,include} "$repo"/{Makefile,dkms.conf} "$d/src/listenq-$version/"
+	opts=(--sourcetree "$d/src" --dkmstree "$d/tree" --installtree "$d/install")
+	export mok_signing_key=$d/mok.key mok_certificate=$d/mok.pub
+	if ! dkms add -m listenq -v "$version" "${opts[@]}" >"$d/add.log" 2>&1; then
+		sed 's/^/#   /' "$d/add.log"
+		tally "dkms add" fail
+		return
+	fi
+	for k in "${kvers[@]}"; do
+		log=$d/build-$k.log
+		dkms build -m listenq -v "$version" -k "$k" "${opts[@]}" \
+			${KERNEL:+--kernelsourcedir "${kdir[$k]}"} >"$log" 2>&1
+		rc=$?
+		case $rc in
+		0) tally "dkms $k" pass ;;
+		77) tally "dkms $k" skip "BUILD_EXCLUSIVE_KERNEL does not match" ;;
+		*) tail -n 20 "$log" | sed 's/^/#   /'
+		   cat "$d/tree/listenq/$version/build/make.log" 2>/dev/null | tail -n 20 | sed 's/^/#   /'
+		   tally "dkms $k" fail "rc=$rc, log: $log" ;;
+		esac
+	done
+}
+
+# make demo: the newest kernel, a normal (not -Werror) build, demo.c as the
+# only guest program, console on the terminal.
+demo() {
+	local k=${kvers[-1]} dir=$build/demo
+	copy_sources "$dir/src" &&
+		make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" LISTENQ_VERSION="$version" modules &&
+		mkdir -p "$dir/bin" &&
+		gcc -static -O2 -Wall -Wextra -o "$dir/bin/demo" "$here/demo.c" &&
+		"$here/boot.sh" --demo --kver "$k" --kernel "${vmlinuz[$k]}" --module "$dir/src/listenq.ko" \
+			--tests "$dir/bin" --out "$dir/qemu" --timeout 120 --append "quiet"
+}
+
+case ${1:-all} in
+all)
+	setup
+	for k in "${kvers[@]}"; do build "$k"; done
+	selftests
+	for k in "${kvers[@]}"; do boot "$k"; done
+	dkms_check
+	summary
+	;;
+build)
+	setup
+	for k in "${kvers[@]}"; do build "$k"; done
+	summary
+	;;
+dkms)
+	setup
+	dkms_check
+	summary
+	;;
+demo)
+	setup
+	demo
+	;;
+*)
+	sed -n '6,10s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+	;;
+esac
