@@ -6,6 +6,7 @@
 #include <linux/bits.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/limits.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <net/net_namespace.h>
@@ -46,6 +47,8 @@ enum lq_reason {
 
 /* lq_row.have: which probe values exist (none while probes are off). */
 #define LQ_HAVE_BACKLOG		BIT(LQ_NR_REASONS)
+/* lq_row.backlog when listen() was not seen: any int is a valid backlog. */
+#define LQ_NO_BACKLOG		INT_MIN
 
 /* An IPv4 or IPv6 address and port, for %pISpc. */
 union lq_sockaddr {

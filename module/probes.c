@@ -36,7 +36,7 @@ struct lq_stat {
 	struct lq_table *table;
 	const struct sock *sk;		/* the key; never dereferenced */
 	atomic_long_t count[LQ_NR_REASONS];
-	int backlog;			/* listen()'s own argument; -1: not seen */
+	int backlog;			/* listen()'s own argument; LQ_NO_BACKLOG: not seen */
 };
 
 struct lq_table {
@@ -161,7 +161,7 @@ static void lq_stat_reset(struct lq_stat *st)
 
 	for (i = 0; i < LQ_NR_REASONS; i++)
 		atomic_long_set(&st->count[i], 0);
-	st->backlog = -1;
+	st->backlog = LQ_NO_BACKLOG;
 }
 
 /* The record of listener @sk, taken from the pool on its first event. */
@@ -229,7 +229,7 @@ void lq_probes_read(const struct sock *sk, struct lq_row *row)
 	int i;
 
 	row->have = 0;
-	row->backlog = -1;
+	row->backlog = LQ_NO_BACKLOG;
 	if (!t)
 		return;
 	row->have = lq_available;
@@ -506,7 +506,7 @@ static int lq_stash_take(void)
 	unsigned int i = hash_ptr(current, LQ_STASH_BITS);
 
 	if (READ_ONCE(lq_stash[i].task) != current)
-		return -1;
+		return LQ_NO_BACKLOG;
 	WRITE_ONCE(lq_stash[i].task, NULL);
 	return READ_ONCE(lq_stash[i].backlog);
 }

@@ -172,8 +172,8 @@ static void lq_show_row(struct seq_file *seq, const struct lq_iter *it,
 		else
 			lq_put_str(seq, LQ_COL_DROP_SYNQ + i, LQ_NONE);
 	}
-	if (row->have & LQ_HAVE_BACKLOG && row->backlog >= 0)
-		lq_put_num(seq, LQ_COL_BACKLOG, row->backlog);
+	if (row->have & LQ_HAVE_BACKLOG && row->backlog != LQ_NO_BACKLOG)
+		seq_printf(seq, " %*d", lq_widths[LQ_COL_BACKLOG], row->backlog);
 	else
 		lq_put_str(seq, LQ_COL_BACKLOG, LQ_NONE);
 	seq_putc(seq, '\n');

@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Drop attribution (probes=1): every reason caused on purpose, in its own
+ * namespace, and its per-listener counter checked against what the test
+ * sent, the namespace's TcpExt deltas and the listener's sk_drops.
+ *
+ * The probes are switched on through /sys/module/listenq/parameters/probes
+ * and left on; counters count from the moment they went on, so each test
+ * reads deltas of its own fresh listeners only.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lq_test.h"
+
+#define PARAM_DIR	"/sys/module/listenq/parameters/"
+
+static int param_write(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A parameter's value as sysfs shows it (Y/N for a bool), or -1. */
+static long long param_read(const char *name)
+{
+	char path[128], buf[32] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	if (buf[0] == 'Y' || buf[0] == 'N')
+		return buf[0] == 'Y';
+	return strtoll(buf, NULL, 10);
+}
+
+static void probes_on(struct __test_metadata *_metadata)
+{
+	int ret = param_write("probes", "1");
+
+	if (ret == -ENOENT)
+		SKIP(return, "listenq is not loaded");
+	ASSERT_EQ(0, ret) TH_LOG("probes=1: %s", strerror(-ret));
+}
+
+/*
+ * Column @name of listener @fd's /proc/listenq row: LQ_NONE for "-",
+ * LQ_BAD when the column or the row is missing.
+ */
+static long long col(int fd, const char *name)
+{
+	unsigned long long ino = lq_sock_ino(fd);
+	char *text = lq_read_file(LQ_PROC_PATH), *line, *save = NULL;
+	int want = -1, inode = -1, i;
+	long long val = LQ_BAD;
+
+	if (!text)
+		return LQ_BAD;
+	line = strtok_r(text, "\n", &save);
+	for (i = 0; line; i++) {
+		char *tok, *tsave = NULL, *toks[LQ_MAX_COLS];
+		int n = 0;
+
+		for (tok = strtok_r(line, " ", &tsave); tok && n < LQ_MAX_COLS;
+		     tok = strtok_r(NULL, " ", &tsave))
+			toks[n++] = tok;
+		if (i == 0) {
+			for (n--; n >= 0; n--) {
+				if (!strcmp(toks[n], name))
+					want = n;
+				if (!strcmp(toks[n], "inode"))
+					inode = n;
+			}
+			if (want < 0 || inode < 0)
+				break;
+		} else if (n > want && n > inode && strtoull(toks[inode], NULL, 10) == ino) {
+			val = strcmp(toks[want], "-") ? strtoll(toks[want], NULL, 10) : LQ_NONE;
+			break;
+		}
+		line = strtok_r(NULL, "\n", &save);
+	}
+	free(text);
+	return val;
+}
+
+static struct lq_mib mib_delta(struct __test_metadata *_metadata, const struct lq_mib *before)
+{
+	struct lq_mib now, d;
+
+	lq_mib(_metadata, &now);
+	lq_mib_delta(before, &now, &d);
+	return d;
+}
+
+/* A netns with the SYN sources routed to lo and the given sysctls. */
+static void setup(struct __test_metadata *_metadata, int syncookies, int max_syn_backlog)
+{
+	int ret;
+
+	probes_on(_metadata);
+	lq_setup_netns(_metadata);
+	ret = lq_route_add(AF_INET, LQ_SYN_NET4, LQ_SYN_PREFIX4, "lo");
+	ASSERT_EQ(0, ret) TH_LOG("route to the SYN sources: %s", strerror(-ret));
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_syncookies", syncookies);
+	if (max_syn_backlog)
+		lq_set_sysctl(_metadata, "net/ipv4/tcp_max_syn_backlog", max_syn_backlog);
+}
+
+static void send_syns(struct __test_metadata *_metadata, int port, int first, int n)
+{
+	int raw = lq_raw_socket(AF_INET), ret;
+
+	ASSERT_LE(0, raw) TH_LOG("raw socket: %s", strerror(-raw));
+	ret = lq_send_syns(raw, AF_INET, "127.0.0.1", port, first, n);
+	ASSERT_EQ(n, ret) TH_LOG("raw SYNs: %s", strerror(-ret));
+	close(raw);
+}
+
+struct settle {
+	const struct lq_mib *before;
+	unsigned long long events;	/* queued + cookies + drops expected */
+	int port;
+};
+
+/* Every SYN sent is queued, answered with a cookie, or dropped. */
+static bool settled(void *arg)
+{
+	struct settle *s = arg;
+	int queued = lq_tcp_count(AF_INET, s->port, LQ_TCP_SYN_RECV);
+	struct lq_mib now, d;
+
+	if (queued < 0 || lq_mib_snapshot(&now))
+		return false;
+	lq_mib_delta(s->before, &now, &d);
+	return queued + d.reqq_full_do_cookies + d.listen_drops == s->events;
+}
+
+static void flood(struct __test_metadata *_metadata, int port, int first, int n,
+		  const struct lq_mib *before, unsigned long long events)
+{
+	struct settle s = { before, events, port };
+
+	send_syns(_metadata, port, first, n);
+	ASSERT_TRUE(lq_wait_until(settled, &s, 5000))
+		TH_LOG("the SYNs did not all show up as queued, cookie or drop");
+}
+
+/* tcp_syncookies=0, backlog 4: 5 queued, 7 dropped with TCPReqQFullDrop. */
+TEST(drop_synq)
+{
+	struct lq_mib before, d;
+	int lfd, port;
+
+	setup(_metadata, 0, 128);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
+	port = lq_port(_metadata, lfd);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 12, &before, 12);
+	d = mib_delta(_metadata, &before);
+
+	EXPECT_EQ(7, d.reqq_full_drop);
+	EXPECT_EQ(7, col(lfd, "drop_synq"));
+	EXPECT_EQ(d.listen_drops, col(lfd, "drops"));
+	EXPECT_EQ(0, col(lfd, "cookie_synq"));
+	EXPECT_EQ(0, col(lfd, "drop_quarter"));
+	EXPECT_EQ(0, col(lfd, "drop_accq_syn"));
+	close(lfd);
+}
+
+/* tcp_syncookies=1, backlog 4: 5 queued, 7 answered with cookies. */
+TEST(cookie_synq)
+{
+	struct lq_mib before, d;
+	int lfd, port;
+
+	setup(_metadata, 1, 0);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
+	port = lq_port(_metadata, lfd);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 12, &before, 12);
+	d = mib_delta(_metadata, &before);
+
+	EXPECT_EQ(7, d.reqq_full_do_cookies);
+	EXPECT_EQ(7, col(lfd, "cookie_synq"));
+	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	EXPECT_EQ(0, col(lfd, "drops"));
+	close(lfd);
+}
+
+/* tcp_syncookies=2: every SYN gets a cookie, counted as TCPReqQFullDoCookies. */
+TEST(cookie_all)
+{
+	struct lq_mib before, d;
+	int lfd, port;
+
+	setup(_metadata, 2, 0);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
+	port = lq_port(_metadata, lfd);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 6, &before, 6);
+	d = mib_delta(_metadata, &before);
+
+	EXPECT_EQ(6, d.reqq_full_do_cookies);
+	EXPECT_EQ(6, col(lfd, "cookie_synq"));
+	EXPECT_EQ(0, col(lfd, "syn_q"));
+	close(lfd);
+}
+
+/*
+ * The quarter rule: M = 16 keeps 13 requests from unproven peers, drops
+ * the rest with ListenDrops only (tcp_input.c:7135 / :7328).
+ */
+TEST(drop_quarter)
+{
+	struct lq_mib before, d;
+	int lfd, port;
+
+	setup(_metadata, 0, 16);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 100, 0);
+	port = lq_port(_metadata, lfd);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 20, &before, 20);
+	d = mib_delta(_metadata, &before);
+
+	EXPECT_EQ(0, d.reqq_full_drop);
+	EXPECT_EQ(7, d.listen_drops);
+	EXPECT_EQ(7, col(lfd, "drop_quarter"));
+	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	EXPECT_EQ(7, col(lfd, "drops"));
+	close(lfd);
+}
+
+struct acc_wait {
+	int lfd;
+	unsigned int want;
+};
+
+static bool acc_reached(void *arg)
+{
+	struct acc_wait *w = arg;
+	unsigned int acc, max;
+
+	return !lq_listener_info(w->lfd, &acc, &max) && acc == w->want;
+}
+
+/* Fill listener @lfd's accept queue with @n real connections. */
+static void fill_accept_queue(struct __test_metadata *_metadata, int lfd, int port, int n)
+{
+	struct acc_wait w = { lfd, n };
+	int i;
+
+	for (i = 0; i < n; i++)
+		ASSERT_LE(0, lq_connect_nb(AF_INET, "127.0.0.1", port));
+	ASSERT_TRUE(lq_wait_until(acc_reached, &w, 5000)) TH_LOG("accept queue not at %d", n);
+}
+
+/* Backlog 1 holds 2 children; then every SYN meets a full accept queue. */
+TEST(drop_accq_syn)
+{
+	struct lq_mib before, d;
+	int lfd, port;
+
+	setup(_metadata, 1, 0);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 1, 0);
+	port = lq_port(_metadata, lfd);
+	fill_accept_queue(_metadata, lfd, port, 2);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 5, &before, 5);
+	d = mib_delta(_metadata, &before);
+
+	EXPECT_EQ(5, d.listen_overflows);
+	EXPECT_EQ(5, col(lfd, "drop_accq_syn"));
+	EXPECT_EQ(0, col(lfd, "drop_accq_ack"));
+	EXPECT_EQ(0, col(lfd, "syn_q"));
+	close(lfd);
+}
+
+struct q_wait {
+	int port, want;
+};
+
+static bool synq_reached(void *arg)
+{
+	struct q_wait *w = arg;
+
+	return lq_tcp_count(AF_INET, w->port, LQ_TCP_SYN_RECV) == w->want;
+}
+
+/*
+ * Third ACKs that find the accept queue full. Backlog 2: two children fill
+ * the queue to 2, then TCP_DEFER_ACCEPT holds three more handshakes in the
+ * SYN queue (bare ACKs are dropped, tcp_minisocks.c) until each client
+ * sends a byte: the first becomes the third child, the other two overflow.
+ */
+static void ack_overflow(struct __test_metadata *_metadata, int abort_on_overflow)
+{
+	struct lq_mib before, d;
+	int lfd, port, c[3], i, secs = 30;
+	struct q_wait w;
+
+	setup(_metadata, 1, 0);
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_abort_on_overflow", abort_on_overflow);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 2, 0);
+	port = lq_port(_metadata, lfd);
+	fill_accept_queue(_metadata, lfd, port, 2);
+	ASSERT_EQ(0, setsockopt(lfd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs)));
+	for (i = 0; i < 3; i++) {
+		c[i] = lq_connect_nb(AF_INET, "127.0.0.1", port);
+		ASSERT_LE(0, c[i]);
+	}
+	w = (struct q_wait){ port, 3 };
+	ASSERT_TRUE(lq_wait_until(synq_reached, &w, 5000)) TH_LOG("3 deferred requests");
+	lq_mib(_metadata, &before);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(1, write(c[i], "x", 1));
+	w.want = abort_on_overflow ? 0 : 2;
+	ASSERT_TRUE(lq_wait_until(synq_reached, &w, 5000));
+	d = mib_delta(_metadata, &before);
+
+	/* at least the two, more when a retransmitted segment overflows again */
+	EXPECT_LE(2, d.listen_overflows);
+	if (abort_on_overflow)
+		EXPECT_EQ(2, d.listen_overflows);
+	EXPECT_EQ(d.listen_overflows, col(lfd, "drop_accq_ack"));
+	EXPECT_EQ(0, col(lfd, "drop_accq_syn"));
+	EXPECT_EQ(3, col(lfd, "acc_q"));
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+	close(lfd);
+}
+
+TEST(drop_accq_ack_rst)
+{
+	ack_overflow(_metadata, 1);
+}
+
+TEST(drop_accq_ack_keep)
+{
+	ack_overflow(_metadata, 0);
+}
+
+/*
+ * tcp_synack_retries=1: a request whose SYN-ACK goes unanswered is retried
+ * once and expires at the second timeout, about 3 s after the SYN.
+ */
+TEST(expired)
+{
+	struct lq_mib before;
+	struct q_wait w;
+	int lfd, port;
+
+	setup(_metadata, 1, 0);
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_synack_retries", 1);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 16, 0);
+	port = lq_port(_metadata, lfd);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 3, &before, 3);
+	EXPECT_EQ(3, col(lfd, "syn_q"));
+	EXPECT_EQ(0, col(lfd, "expired"));
+
+	w = (struct q_wait){ port, 0 };
+	ASSERT_TRUE(lq_wait_until(synq_reached, &w, 15000)) TH_LOG("requests did not expire");
+	EXPECT_EQ(3, col(lfd, "expired"));
+	EXPECT_EQ(0, col(lfd, "syn_q"));
+	close(lfd);
+}
+
+struct drops_wait {
+	const struct lq_mib *before;
+	unsigned long long want;
+};
+
+static bool drops_reached(void *arg)
+{
+	struct drops_wait *w = arg;
+	struct lq_mib now, d;
+
+	if (lq_mib_snapshot(&now))
+		return false;
+	lq_mib_delta(w->before, &now, &d);
+	return d.reqq_full_drop == w->want;
+}
+
+/* Two listeners dropping at once are told apart. */
+TEST(two_listeners)
+{
+	struct lq_mib before, d;
+	struct drops_wait w;
+	int a, b, pa, pb, i;
+
+	setup(_metadata, 0, 128);
+	a = lq_listen(_metadata, AF_INET, "127.0.0.1", 2, 0);
+	b = lq_listen(_metadata, AF_INET, "127.0.0.1", 5, 0);
+	pa = lq_port(_metadata, a);
+	pb = lq_port(_metadata, b);
+	lq_mib(_metadata, &before);
+	/* interleaved, 10 SYNs each: caps 3 and 6 */
+	for (i = 0; i < 10; i++) {
+		send_syns(_metadata, pa, i, 1);
+		send_syns(_metadata, pb, 100 + i, 1);
+	}
+	w = (struct drops_wait){ &before, 11 };
+	ASSERT_TRUE(lq_wait_until(drops_reached, &w, 5000)) TH_LOG("11 SYN queue drops");
+	d = mib_delta(_metadata, &before);
+
+	EXPECT_EQ(7, col(a, "drop_synq"));
+	EXPECT_EQ(4, col(b, "drop_synq"));
+	EXPECT_EQ(11, d.reqq_full_drop);
+	close(a);
+	close(b);
+}
+
+/* A new listener on the port of a closed one starts from zero. */
+TEST(new_listener_same_port)
+{
+	struct lq_mib before;
+	int lfd, port;
+
+	setup(_metadata, 0, 128);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	port = lq_port(_metadata, lfd);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 4, &before, 4);
+	EXPECT_EQ(3, col(lfd, "drop_synq"));
+	close(lfd);
+
+	lfd = lq_tcp_listener(AF_INET, "127.0.0.1", port, 7, 0);
+	ASSERT_LE(0, lfd) TH_LOG("listen again on %d: %s", port, strerror(-lfd));
+	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	EXPECT_EQ(7, col(lfd, "backlog"));
+	close(lfd);
+}
+
+/* The backlog asked of listen(), before somaxconn clamped it. */
+TEST(backlog_column)
+{
+	int lfd;
+
+	setup(_metadata, 1, 0);
+	lq_set_sysctl(_metadata, "net/core/somaxconn", 128);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 511, 0);
+	EXPECT_EQ(511, col(lfd, "backlog"));
+	EXPECT_EQ(128, col(lfd, "acc_max"));
+	/* a second listen() only changes the backlog; counters stay */
+	ASSERT_EQ(0, listen(lfd, 64));
+	EXPECT_EQ(64, col(lfd, "backlog"));
+	EXPECT_EQ(64, col(lfd, "acc_max"));
+	/* a negative backlog means somaxconn */
+	ASSERT_EQ(0, listen(lfd, -1));
+	EXPECT_EQ(-1, col(lfd, "backlog"));
+	EXPECT_EQ(128, col(lfd, "acc_max"));
+	close(lfd);
+}
+
+/* Off means "-", not 0; on again counts from zero. */
+TEST(probes_off_shows_dash)
+{
+	int lfd;
+
+	setup(_metadata, 1, 0);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
+	ASSERT_EQ(0, param_write("probes", "0"));
+	EXPECT_EQ(LQ_NONE, col(lfd, "drop_synq"));
+	EXPECT_EQ(LQ_NONE, col(lfd, "expired"));
+	EXPECT_EQ(LQ_NONE, col(lfd, "backlog"));
+	EXPECT_EQ(4, col(lfd, "acc_max"));
+	ASSERT_EQ(0, param_write("probes", "1"));
+	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	close(lfd);
+}
+
+/* A child that sends SYNs to @port until killed (bounded by @max). */
+static pid_t flooder(int port, int max)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		int raw = lq_raw_socket(AF_INET), i;
+
+		for (i = 0; raw >= 0 && i < max; i += 16)
+			lq_send_syns(raw, AF_INET, "127.0.0.1", port, i, 16);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Probes switched on and off during a flood; exact again once on. */
+TEST(toggle_during_flood)
+{
+	struct lq_mib before;
+	int lfd, port, i;
+	pid_t pid;
+
+	setup(_metadata, 0, 128);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	port = lq_port(_metadata, lfd);
+	pid = flooder(port, 20000);
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, param_write("probes", i % 2 ? "1" : "0"));
+		usleep(20000);
+	}
+	stop(pid);
+	ASSERT_EQ(0, param_write("probes", "0"));
+	ASSERT_EQ(0, param_write("probes", "1"));
+	close(lfd);
+
+	/* a fresh listener, a known burst: 1 queued, 4 dropped */
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	port = lq_port(_metadata, lfd);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 50000, 5, &before, 5);
+	EXPECT_EQ(4, col(lfd, "drop_synq"));
+	close(lfd);
+}
+
+/* rmmod with probes on while SYNs pour in, then load again. */
+TEST(unload_during_flood)
+{
+	char cmd[256];
+	struct utsname u;
+	int lfd, port;
+	pid_t pid;
+
+	setup(_metadata, 0, 128);
+	ASSERT_EQ(0, uname(&u));
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	port = lq_port(_metadata, lfd);
+	pid = flooder(port, 20000);
+	usleep(50000);
+	EXPECT_EQ(0, system("rmmod listenq"));
+	stop(pid);
+	snprintf(cmd, sizeof(cmd), "insmod /lib/modules/%s/extra/listenq.ko probes=1", u.release);
+	ASSERT_EQ(0, system(cmd));
+	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	close(lfd);
+}
+
+/* Count drop log lines of @port, and the suppressed total, in /dev/kmsg. */
+static void kmsg_count(int kfd, int port, int *lines, int *suppressed)
+{
+	char buf[1024], needle[32];
+	ssize_t n;
+
+	snprintf(needle, sizeof(needle), ":%d peer ", port);
+	while ((n = read(kfd, buf, sizeof(buf) - 1)) > 0) {
+		char *s;
+
+		buf[n] = '\0';
+		if (strstr(buf, needle))
+			(*lines)++;
+		s = strstr(buf, "drop log: ");
+		if (s)
+			*suppressed += atoi(s + strlen("drop log: "));
+	}
+}
+
+/*
+ * drop_log=5 under a burst of 40 drops: at most 5 lines a second, and the
+ * next line says how many were skipped, so lines + skipped = drops.
+ */
+TEST(drop_log_rate_limited)
+{
+	int lfd, port, kfd, lines = 0, suppressed = 0;
+	struct lq_mib before;
+
+	setup(_metadata, 0, 128);
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, kfd);
+	ASSERT_LE(0, lseek(kfd, 0, SEEK_END));
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	port = lq_port(_metadata, lfd);
+	ASSERT_EQ(0, param_write("drop_log", "5"));
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 41, &before, 41);
+	/* one more drop in the next window prints the suppressed count */
+	usleep(1100000);
+	flood(_metadata, port, 100, 1, &before, 42);
+	ASSERT_EQ(0, param_write("drop_log", "0"));
+	kmsg_count(kfd, port, &lines, &suppressed);
+	close(kfd);
+
+	EXPECT_EQ(41, col(lfd, "drop_synq"));
+	EXPECT_EQ(41, lines + suppressed);
+	EXPECT_GE(10, lines);
+	EXPECT_LT(0, suppressed);
+	close(lfd);
+}
+
+static void refused(struct __test_metadata *_metadata, const char *name, const char *val)
+{
+	EXPECT_EQ(-EINVAL, param_write(name, val)) TH_LOG("%s=\"%s\" accepted", name, val);
+}
+
+/* Bad values are refused through sysfs too, and change nothing. */
+TEST(bad_params_refused)
+{
+	probes_on(_metadata);
+	refused(_metadata, "probes", "maybe");
+	refused(_metadata, "probes", "\n");
+	refused(_metadata, "drop_log", "-1");
+	refused(_metadata, "drop_log", "1001");
+	refused(_metadata, "drop_log", "abc");
+	refused(_metadata, "drop_log", "\n");
+	refused(_metadata, "drop_log", "99999999999999999999");
+	/* max_listeners is fixed at load: no write access at all */
+	EXPECT_NE(0, param_write("max_listeners", "10"));
+	EXPECT_EQ(1, param_read("probes"));
+	EXPECT_EQ(0, param_read("drop_log"));
+}
+
+TEST_HARNESS_MAIN
