@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SYN-queue columns of /proc/listenq (syn_q, syn_young, syn_cap, syn_full,
+ * drops) against raw SYNs the test sends itself.
+ *
+ * SYNs come from 198.18.0.0/15 (2001:2::/48 for IPv6), one source address
+ * per SYN, to a loopback listener. A route for that prefix via lo lets
+ * route_req() succeed; the SYN-ACKs then loop back and are discarded, so
+ * every request stays in the SYN queue until its SYN-ACK retries run out.
+ *
+ * Ground truth: the number of SYNs sent, the SYN_RECV rows of
+ * /proc/net/tcp{,6} (with their retransmit count), and TcpExt deltas. Every
+ * SYN ends in exactly one of: queued (SYN_RECV row), cookie
+ * (TCPReqQFullDoCookies) or dropped (ListenDrops) - tcp_conn_request(),
+ * net/ipv4/tcp_input.c:7079-7147 (6.1) / :7265-7340 (6.12).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lq_test.h"
+
+FIXTURE(synq) {
+	int family, lfd, raw, port, nsyn;
+	struct lq_mib before;
+};
+
+FIXTURE_VARIANT(synq) {
+	int family;
+	int syncookies;
+	int max_syn_backlog;	/* 0: the netns default */
+	int backlog;
+	int nsyn;
+	/* expected fate of the nsyn SYNs */
+	int queued, cookies, qfull_drops, quarter_drops;
+	int syn_cap;
+	const char *syn_full;
+};
+
+/*
+ * On 6.1.125+/6.12.10+ the SYN queue is full when qlen > sk_max_ack_backlog
+ * (inet_connection_sock.h:291), so it holds backlog + 1 requests.
+ */
+FIXTURE_VARIANT_ADD(synq, cookies1_b4) {
+	/* 5 queued, SYNs 6..12 get cookies */
+	.family = AF_INET, .syncookies = 1, .backlog = 4, .nsyn = 12,
+	.queued = 5, .cookies = 7, .syn_cap = 5, .syn_full = "cookie",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies1_b4_v6) {
+	.family = AF_INET6, .syncookies = 1, .backlog = 4, .nsyn = 12,
+	.queued = 5, .cookies = 7, .syn_cap = 5, .syn_full = "cookie",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies1_b0) {
+	/* listen(fd, 0) still queues one request */
+	.family = AF_INET, .syncookies = 1, .backlog = 0, .nsyn = 4,
+	.queued = 1, .cookies = 3, .syn_cap = 1, .syn_full = "cookie",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies1_below_cap) {
+	/* below the cap nothing but the queue moves */
+	.family = AF_INET, .syncookies = 1, .backlog = 16, .nsyn = 3,
+	.queued = 3, .syn_cap = 17, .syn_full = "cookie",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies0_b4) {
+	/* queue full without cookies: TCPReqQFullDrop + ListenDrops + sk_drops */
+	.family = AF_INET, .syncookies = 0, .max_syn_backlog = 128, .backlog = 4, .nsyn = 12,
+	.queued = 5, .qfull_drops = 7, .syn_cap = 5, .syn_full = "drop",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies0_b4_v6) {
+	.family = AF_INET6, .syncookies = 0, .max_syn_backlog = 128, .backlog = 4, .nsyn = 12,
+	.queued = 5, .qfull_drops = 7, .syn_cap = 5, .syn_full = "drop",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies0_b0) {
+	.family = AF_INET, .syncookies = 0, .max_syn_backlog = 128, .backlog = 0, .nsyn = 3,
+	.queued = 1, .qfull_drops = 2, .syn_cap = 1, .syn_full = "drop",
+};
+
+/*
+ * Quarter rule: with syncookies=0 a SYN from an unproven peer is dropped when
+ * M - qlen < M >> 2 (tcp_input.c:7130 / :7323). M = 16: dropped once
+ * qlen > 12, so 13 are queued (M - (M >> 2) + 1), well below backlog + 1 = 101.
+ * These drops bump ListenDrops and sk_drops only, not TCPReqQFullDrop.
+ */
+FIXTURE_VARIANT_ADD(synq, cookies0_quarter) {
+	.family = AF_INET, .syncookies = 0, .max_syn_backlog = 16, .backlog = 100, .nsyn = 20,
+	.queued = 13, .quarter_drops = 7, .syn_cap = 13, .syn_full = "drop",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies0_quarter_v6) {
+	.family = AF_INET6, .syncookies = 0, .max_syn_backlog = 16, .backlog = 100, .nsyn = 20,
+	.queued = 13, .quarter_drops = 7, .syn_cap = 13, .syn_full = "drop",
+};
+
+/* M = 128 leaves 97 for unproven peers, more than backlog + 1: the backlog decides. */
+FIXTURE_VARIANT_ADD(synq, cookies0_quarter_not_binding) {
+	.family = AF_INET, .syncookies = 0, .max_syn_backlog = 128, .backlog = 8, .nsyn = 12,
+	.queued = 9, .qfull_drops = 3, .syn_cap = 9, .syn_full = "drop",
+};
+
+/* syncookies=2: every SYN is answered with a cookie, nothing is queued. */
+FIXTURE_VARIANT_ADD(synq, cookies2) {
+	.family = AF_INET, .syncookies = 2, .backlog = 4, .nsyn = 6,
+	.queued = 0, .cookies = 6, .syn_cap = 0, .syn_full = "cookie_all",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies2_v6) {
+	.family = AF_INET6, .syncookies = 2, .backlog = 4, .nsyn = 6,
+	.queued = 0, .cookies = 6, .syn_cap = 0, .syn_full = "cookie_all",
+};
+
+FIXTURE_SETUP(synq)
+{
+	int ret;
+
+	self->lfd = self->raw = -1;
+	self->family = variant->family;
+	lq_setup_netns(_metadata);
+	if (variant->family == AF_INET)
+		ret = lq_route_add(AF_INET, LQ_SYN_NET4, LQ_SYN_PREFIX4, "lo");
+	else
+		ret = lq_route_add(AF_INET6, LQ_SYN_NET6, LQ_SYN_PREFIX6, "lo");
+	ASSERT_EQ(0, ret) TH_LOG("route to the SYN sources via lo: %s", strerror(-ret));
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_syncookies", variant->syncookies);
+	if (variant->max_syn_backlog)
+		lq_set_sysctl(_metadata, "net/ipv4/tcp_max_syn_backlog", variant->max_syn_backlog);
+	self->lfd = lq_listen(_metadata, variant->family, lq_loopback(variant->family),
+			      variant->backlog, 0);
+	self->port = lq_port(_metadata, self->lfd);
+	self->raw = lq_raw_socket(variant->family);
+	ASSERT_LE(0, self->raw) TH_LOG("raw socket: %s", strerror(-self->raw));
+	lq_mib(_metadata, &self->before);
+}
+
+FIXTURE_TEARDOWN(synq)
+{
+	if (self->raw >= 0)
+		close(self->raw);
+	if (self->lfd >= 0)
+		close(self->lfd);
+}
+
+static struct lq_mib synq_delta(struct __test_metadata *_metadata, const struct lq_mib *before)
+{
+	struct lq_mib now, d;
+
+	lq_mib(_metadata, &now);
+	lq_mib_delta(before, &now, &d);
+	return d;
+}
+
+/* All sent SYNs have been processed: each one is queued, a cookie, or a drop. */
+static bool synq_settled(void *arg)
+{
+	FIXTURE_DATA(synq) *self = arg;
+	struct lq_mib now, d;
+	int queued = lq_tcp_count(self->family, self->port, LQ_TCP_SYN_RECV);
+
+	if (queued < 0 || lq_mib_snapshot(&now))
+		return false;
+	lq_mib_delta(&self->before, &now, &d);
+	return queued + d.reqq_full_do_cookies + d.listen_drops == (unsigned long long)self->nsyn;
+}
+
+static void synq_send(struct __test_metadata *_metadata, FIXTURE_DATA(synq) *self, int n)
+{
+	int ret;
+
+	self->nsyn = n;
+	ret = lq_send_syns(self->raw, self->family, lq_loopback(self->family), self->port, 0, n);
+	ASSERT_EQ(n, ret) TH_LOG("raw SYNs: %s", strerror(-ret));
+	ASSERT_TRUE(lq_wait_until(synq_settled, self, 5000))
+		TH_LOG("the %d SYNs did not all show up as queued, cookie or drop", n);
+}
+
+/* Queue counts after a burst of SYNs, all read before the first SYN-ACK timeout. */
+TEST_F(synq, burst)
+{
+	int queued, young, listen_drops = variant->qfull_drops + variant->quarter_drops;
+	struct lq_row row;
+	struct lq_mib d;
+
+	synq_send(_metadata, self, variant->nsyn);
+	queued = lq_tcp_count(variant->family, self->port, LQ_TCP_SYN_RECV);
+	young = lq_tcp_count_young(variant->family, self->port);
+	d = synq_delta(_metadata, &self->before);
+
+	/* the kernel's own accounting is what the variant predicts */
+	EXPECT_EQ(variant->queued, queued);
+	EXPECT_EQ(variant->cookies, d.reqq_full_do_cookies);
+	EXPECT_EQ(variant->cookies, d.syncookies_sent);
+	EXPECT_EQ(variant->qfull_drops, d.reqq_full_drop);
+	EXPECT_EQ(listen_drops, d.listen_drops);
+	/* the accept queue is empty, so no SYN met its gate */
+	EXPECT_EQ(0, d.listen_overflows);
+
+	if (!lq_row_of(_metadata, self->lfd, &row))
+		return;
+	EXPECT_EQ(queued, row.syn_q);
+	EXPECT_EQ(young, row.syn_young);
+	EXPECT_EQ(variant->syn_cap, row.syn_cap);
+	EXPECT_STREQ(variant->syn_full, row.syn_full);
+	EXPECT_EQ(d.listen_drops, row.drops);
+	EXPECT_EQ(0, row.acc_q);
+	EXPECT_EQ(variant->backlog, row.acc_max);
+	EXPECT_EQ(variant->backlog + 1, row.acc_cap);
+}
+
+/* A second burst from new peers: the queue never grows past syn_cap. */
+TEST_F(synq, second_burst)
+{
+	int queued, want = variant->queued + 5;
+	struct lq_row row;
+	struct lq_mib d;
+	int ret;
+
+	if (want > variant->syn_cap)
+		want = variant->syn_cap;
+	synq_send(_metadata, self, variant->nsyn);
+	/* sources 1000.. are new peers, so no SYN matches an existing request */
+	ret = lq_send_syns(self->raw, variant->family, lq_loopback(variant->family),
+			   self->port, 1000, 5);
+	ASSERT_EQ(5, ret);
+	self->nsyn += 5;
+	ASSERT_TRUE(lq_wait_until(synq_settled, self, 5000));
+	queued = lq_tcp_count(variant->family, self->port, LQ_TCP_SYN_RECV);
+	d = synq_delta(_metadata, &self->before);
+	EXPECT_EQ(want, queued);
+	if (!lq_row_of(_metadata, self->lfd, &row))
+		return;
+	EXPECT_EQ(queued, row.syn_q);
+	EXPECT_LE(row.syn_q, row.syn_cap);
+	EXPECT_EQ(d.listen_drops, row.drops);
+}
+
+/* The SYN-queue limit follows the sysctl at SYN time, and syn_cap with it. */
+TEST_F(synq, syncookies_change)
+{
+	struct lq_row row;
+	int other = variant->syncookies ? 0 : 1;
+	const char *full = other ? "cookie" : "drop";
+	long long m = variant->max_syn_backlog ?: lq_get_sysctl(_metadata,
+							      "net/ipv4/tcp_max_syn_backlog");
+	long long cap = variant->backlog + 1;
+
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_syncookies", other);
+	if (!other && m - (m >> 2) + 1 < cap)
+		cap = m - (m >> 2) + 1;
+	if (!lq_row_of(_metadata, self->lfd, &row))
+		return;
+	EXPECT_STREQ(full, row.syn_full);
+	EXPECT_EQ(cap, row.syn_cap);
+}
+
+FIXTURE(synq_age) {
+	int lfd, raw, port;
+};
+
+FIXTURE_SETUP(synq_age)
+{
+	lq_setup_netns(_metadata);
+	ASSERT_EQ(0, lq_route_add(AF_INET, LQ_SYN_NET4, LQ_SYN_PREFIX4, "lo"));
+	/* 3 requests against backlog 16: no pruning of the retry budget (2*3 <= 16) */
+	self->lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 16, 0);
+	self->port = lq_port(_metadata, self->lfd);
+	self->raw = lq_raw_socket(AF_INET);
+	ASSERT_LE(0, self->raw);
+}
+
+FIXTURE_TEARDOWN(synq_age)
+{
+	close(self->raw);
+	close(self->lfd);
+}
+
+struct synq_rows {
+	int port, want_queued, want_young;
+};
+
+static bool synq_rows_are(void *arg)
+{
+	struct synq_rows *w = arg;
+
+	return lq_tcp_count(AF_INET, w->port, LQ_TCP_SYN_RECV) == w->want_queued &&
+	       lq_tcp_count_young(AF_INET, w->port) == w->want_young;
+}
+
+/*
+ * young counts requests whose SYN-ACK never timed out: after the first
+ * retransmit (1 s) all three are old but still queued (request_sock.h:217).
+ */
+TEST_F(synq_age, young_decays)
+{
+	struct synq_rows w = { .port = self->port, .want_queued = 3, .want_young = 0 };
+	struct lq_row row;
+
+	ASSERT_EQ(3, lq_send_syns(self->raw, AF_INET, "127.0.0.1", self->port, 0, 3));
+	ASSERT_TRUE(lq_wait_until(synq_rows_are, &w, 10000))
+		TH_LOG("requests did not take their first SYN-ACK timeout");
+	if (!lq_row_of(_metadata, self->lfd, &row))
+		return;
+	EXPECT_EQ(3, row.syn_q);
+	EXPECT_EQ(0, row.syn_young);
+}
+
+/*
+ * With tcp_synack_retries=1 a request expires at its second timer (about
+ * 3 s): the queue empties with no drop counted (reqsk_timer_handler).
+ */
+TEST_F_TIMEOUT(synq_age, requests_expire, 30)
+{
+	struct synq_rows w = { .port = self->port, .want_queued = 0, .want_young = 0 };
+	struct lq_mib before, d;
+	struct lq_row row;
+
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_synack_retries", 1);
+	lq_mib(_metadata, &before);
+	ASSERT_EQ(3, lq_send_syns(self->raw, AF_INET, "127.0.0.1", self->port, 0, 3));
+	ASSERT_TRUE(lq_wait_until(synq_rows_are, &w, 20000))
+		TH_LOG("requests did not expire");
+	d = synq_delta(_metadata, &before);
+	EXPECT_EQ(0, d.listen_drops);
+	if (!lq_row_of(_metadata, self->lfd, &row))
+		return;
+	EXPECT_EQ(0, row.syn_q);
+	EXPECT_EQ(0, row.syn_young);
+	EXPECT_EQ(0, row.drops);
+}
+
+TEST_HARNESS_MAIN
