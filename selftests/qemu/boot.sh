@@ -36,6 +36,8 @@ for v in kver kernel module out; do
 done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+exec 9>"$out/.lock"
+flock -n 9 || { echo "boot.sh: $out is in use by another run" >&2; exit 1; }
 # Per-binary limit from the kselftest-style settings file.
 per_test=${LQ_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$repo/selftests/settings" 2>/dev/null)}
 per_test=${per_test:-60}
@@ -48,7 +50,7 @@ mkcpio() {
 # The kernel-independent part: busybox with its applet links, and /init.
 # Shared by all kernels, rebuilt only when an input changes.
 base_archive() {
-	local base=$repo/build/qemu/base.cpio.gz root
+	local base=${LQ_BUILD:-$repo/build}/qemu/base.cpio.gz root
 	if [ -s "$base" ] && [ "$base" -nt "$here/init.c" ] && [ "$base" -nt /bin/busybox ]; then
 		echo "$base"
 		return
@@ -66,13 +68,13 @@ base_archive() {
 	echo "$base"
 }
 
-# A known bool or integer parameter, so the guest can check that a bad value
-# is refused ("bogus" is invalid for every such type: kstrtobool
-# takes anything starting with y, n, 1, 0 or o).
-bad_param() {
-	modinfo -F parm "$module" 2>/dev/null |
-		sed -n 's/^\([a-z0-9_]*\):.*(\(bool\|invbool\|u\{0,1\}int\|u\{0,1\}long\|u\{0,1\}short\|byte\|hexint\))$/\1=bogus/p' |
-		head -n 1
+# Every parameter that is not a string, with a value that no integer or
+# bool parser accepts (kstrtobool takes anything starting with y, n, 1, 0
+# or o): the guest checks that each one refuses the load.
+bad_params() {
+	local strings
+	strings=$(modinfo -F parmtype "$module" | sed -n 's/^\([^:]*\):\(charp\|string\)$/\1/p')
+	modinfo -F parm "$module" | sed 's/:.*//' | grep -vxF "$strings" | sed 's/$/=bogus/' | xargs
 }
 
 # The kernel-specific part: module, tests, runner and their settings.
@@ -93,7 +95,7 @@ payload_archive() {
 	LQ_KVER='$kver'
 	LQ_MODE='$mode'
 	LQ_PARAMS='$params'
-	LQ_BAD_PARAM='$(bad_param)'
+	LQ_BAD_PARAMS='$(bad_params)'
 	LQ_TIMEOUT='$per_test'
 	LQ_GUEST_TIMEOUT='$((timeout * 9 / 10))'
 	EOF

@@ -68,6 +68,9 @@ kernels() {
 
 setup() {
 	mkdir -p "$build"
+	# Two runs sharing build/ would overwrite each other's logs and guests.
+	exec 8>"$build/.lock"
+	flock -n 8 || { echo "check: waiting for another run using $build"; flock 8; }
 	"$here/deps.sh" || { tally deps fail; summary; }
 	kernels || { tally kernels fail; summary; }
 }
@@ -103,6 +106,8 @@ selftests() {
 		tally selftests skip "no selftests/Makefile yet"
 		return
 	fi
+	# From scratch, so a binary whose source is gone cannot linger in the guest.
+	rm -rf "$build/selftests"
 	if make -C "$src/selftests" -j"$jobs" O="$build/selftests" >"$log" 2>&1; then
 		tally selftests pass
 	else
@@ -162,7 +167,8 @@ demo() {
 		mkdir -p "$dir/bin" &&
 		gcc -static -O2 -Wall -Wextra -o "$dir/bin/demo" "$here/demo.c" &&
 		"$here/boot.sh" --demo --kver "$k" --kernel "${vmlinuz[$k]}" --module "$dir/src/listenq.ko" \
-			--tests "$dir/bin" --out "$dir/qemu" --timeout 120 --append "quiet"
+			--tests "$dir/bin" --out "$dir/qemu" --timeout 120 --append "quiet" \
+			--params "probes=1"
 }
 
 case ${1:-all} in

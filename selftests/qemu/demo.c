@@ -164,6 +164,7 @@ int main(void)
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, BACKLOG))
 		die("listen 127.0.0.1:8080");
 	printf("\n=== listener 127.0.0.1:%d, backlog %d, in a fresh netns\n", PORT, BACKLOG);
+	printf("    watch syn_q and acc_q reach their caps, then drops climb\n");
 	cat("/proc/listenq");
 
 	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);

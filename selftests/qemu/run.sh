@@ -55,18 +55,23 @@ t_insmod_unknown_param() {
 	fi
 }
 
-# A bad value for a real parameter must refuse the load and leave nothing.
+# A bad value for any of its parameters must refuse the load and leave
+# nothing behind. boot.sh lists them as LQ_BAD_PARAMS, one name=value each.
 t_insmod_bad_value() {
-	if [ -z "$LQ_BAD_PARAM" ]; then
-		why="no bool or integer module parameter"
+	if [ -z "$LQ_BAD_PARAMS" ]; then
+		why="no module parameter that rejects a value"
 		return 4
 	fi
-	insmod "$KO" $LQ_BAD_PARAM 2>&1 | diag
-	if loaded || [ -e /proc/net/listenq ]; then
-		echo "# insmod listenq.ko $LQ_BAD_PARAM succeeded"
-		rmmod listenq
-		return 1
-	fi
+	bad=0
+	for p in $LQ_BAD_PARAMS; do
+		insmod "$KO" "$p" 2>&1 | sed "s/^/# $p: /"
+		if loaded || [ -e /proc/net/listenq ]; then
+			echo "# insmod listenq.ko $p succeeded"
+			rmmod listenq
+			bad=1
+		fi
+	done
+	return $bad
 }
 
 t_insmod() {
