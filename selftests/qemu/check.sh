@@ -52,7 +52,10 @@ kernels() {
 			echo "check: KERNEL needs KDIR=<kernel build tree>" >&2
 			return 1
 		fi
-		k=$(cat "$KDIR/include/config/kernel.release")
+		# UTS_RELEASE is what `uname -r` and the module's vermagic say;
+		# Debian's header trees put the upstream version in kernel.release.
+		k=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h" 2>/dev/null)
+		k=${k:-$(cat "$KDIR/include/config/kernel.release")}
 		kvers=("$k")
 		kdir[$k]=$(realpath "$KDIR")
 		vmlinuz[$k]=$(realpath "$KERNEL")
