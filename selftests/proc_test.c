@@ -142,7 +142,7 @@ TEST_F(proc, files)
 	EXPECT_EQ(0444, st.st_mode & 07777);
 
 	/* root passes the mode check on open: the write itself must fail */
-	const char *paths[] = { LQ_PROC_PATH, LQ_PROC_NET_PATH, LQ_SYSCTL_PATH };
+	static const char * const paths[] = { LQ_PROC_PATH, LQ_PROC_NET_PATH, LQ_SYSCTL_PATH };
 
 	for (unsigned int i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		fd = open(paths[i], O_WRONLY);
@@ -215,7 +215,10 @@ TEST_F(proc, other_process_netns)
 		int fd, seen = 0;
 
 		/* the child: own netns, own listener, then wait for the parent */
-		if (lq_netns_enter() || (fd = lq_tcp_listener(AF_INET, "127.0.0.1", 0, 1, 0)) < 0)
+		if (lq_netns_enter())
+			_exit(1);
+		fd = lq_tcp_listener(AF_INET, "127.0.0.1", 0, 1, 0);
+		if (fd < 0)
 			_exit(1);
 		if (!lq_no_module()) {
 			if (lq_table_read(&ct, LQ_PROC_PATH))
@@ -393,6 +396,88 @@ TEST_F(proc, closed_listener_disappears)
 	EXPECT_EQ(0, lq_table_count_port(&t, AF_INET, port));
 	lq_table_free(&t);
 	close(client);
+}
+
+/* ---- many listeners: the module prints them in batches ---- */
+
+#define WALK_MAX 160
+
+FIXTURE(walk) {
+	int fd[WALK_MAX];
+	int n;
+};
+
+FIXTURE_VARIANT(walk) {
+	int n;
+	bool one_port;		/* SO_REUSEPORT members on one address: one hash bucket */
+	size_t chunk;		/* read() size */
+};
+
+/* well past one 32-row batch of module/proc.c, across many buckets */
+FIXTURE_VARIANT_ADD(walk, spread) { .n = WALK_MAX, .chunk = 65536 };
+FIXTURE_VARIANT_ADD(walk, spread_small_reads) { .n = WALK_MAX, .chunk = 97 };
+/* one bucket holding more rows than a batch: the walk resumes inside it */
+FIXTURE_VARIANT_ADD(walk, one_bucket) { .n = 70, .one_port = true, .chunk = 65536 };
+FIXTURE_VARIANT_ADD(walk, one_bucket_small_reads) { .n = 70, .one_port = true, .chunk = 61 };
+
+FIXTURE_SETUP(walk)
+{
+	int port = 0;
+
+	lq_setup_netns(_metadata);
+	for (self->n = 0; self->n < variant->n; self->n++) {
+		int fd = lq_tcp_listener(AF_INET, "127.0.0.1", port, 1,
+					 variant->one_port ? LQ_REUSEPORT : 0);
+
+		ASSERT_LE(0, fd) TH_LOG("listener %d: %s", self->n, strerror(-fd));
+		self->fd[self->n] = fd;
+		if (variant->one_port)
+			port = lq_port(_metadata, fd);
+	}
+}
+
+FIXTURE_TEARDOWN(walk)
+{
+	for (int i = 0; i < self->n; i++)
+		close(self->fd[i]);
+}
+
+/* LISTEN rows of /proc/net/tcp: the kernel's own count of our listeners. */
+static int count_listen_rows(struct __test_metadata *_metadata)
+{
+	struct lq_tcp_row *rows;
+	int n = lq_tcp_rows(AF_INET, &rows), count = 0;
+
+	ASSERT_LE(0, n);
+	for (int i = 0; i < n; i++)
+		count += rows[i].state == LQ_TCP_LISTEN;
+	free(rows);
+	return count;
+}
+
+/* Every listener exactly once, however the reader slices the file. */
+TEST_F(walk, rows_once)
+{
+	struct lq_table t;
+	char *text;
+	int count;
+
+	ASSERT_EQ(variant->n, count_listen_rows(_metadata));
+	if (lq_no_module())
+		SKIP(return, "LQ_NO_MODULE");
+	text = lq_read_file_chunked(LQ_PROC_PATH, variant->chunk);
+	ASSERT_TRUE(text != NULL);
+	ASSERT_EQ(0, lq_table_parse(&t, text));
+	EXPECT_EQ(variant->n, t.nrows);
+	for (int i = 0; i < self->n; i++) {
+		unsigned long long ino = lq_sock_ino(self->fd[i]);
+
+		count = 0;
+		for (int r = 0; r < t.nrows; r++)
+			count += t.rows[r].inode == (long long)ino;
+		EXPECT_EQ(1, count) TH_LOG("listener %d (inode %llu)", i, ino);
+	}
+	lq_table_free(&t);
 }
 
 /* ---- address formatting and socket identity ---- */

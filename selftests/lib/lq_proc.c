@@ -27,7 +27,7 @@ bool lq_no_module(void)
 	return env && *env && strcmp(env, "0") && access(LQ_PROC_PATH, F_OK) < 0;
 }
 
-char *lq_read_file(const char *path)
+char *lq_read_file_chunked(const char *path, size_t chunk)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap), *nb;
@@ -40,15 +40,18 @@ char *lq_read_file(const char *path)
 	if (fd < 0)
 		goto err;
 	/* seq_file hands out a page or so per read(); keep reading until EOF */
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (cap - len < 2048) {
-			cap *= 2;
+	for (;;) {
+		if (cap - len < chunk + 1) {
+			cap = 2 * cap + chunk;
 			nb = realloc(buf, cap);
 			if (!nb)
 				goto err_close;
 			buf = nb;
 		}
+		n = read(fd, buf + len, chunk);
+		if (n <= 0)
+			break;
+		len += n;
 	}
 	if (n < 0)
 		goto err_close;
@@ -62,6 +65,11 @@ err_close:
 err:
 	free(buf);
 	return NULL;
+}
+
+char *lq_read_file(const char *path)
+{
+	return lq_read_file_chunked(path, 65536);
 }
 
 static long long parse_num(const char *s)
@@ -161,13 +169,22 @@ static int split(char *line, char **tok, int max)
 
 int lq_table_read(struct lq_table *t, const char *path)
 {
+	char *text = lq_read_file(path);
+
+	if (!text) {
+		memset(t, 0, sizeof(*t));
+		return -errno;
+	}
+	return lq_table_parse(t, text);
+}
+
+int lq_table_parse(struct lq_table *t, char *text)
+{
 	char *tok[LQ_MAX_COLS], *line, *next;
 	int cap = 0, ntok;
 
 	memset(t, 0, sizeof(*t));
-	t->text = lq_read_file(path);
-	if (!t->text)
-		return -errno;
+	t->text = text;
 	/* header names live in a private copy; rows are split in place */
 	t->header = strdup(t->text);
 	if (!t->header)

@@ -11,6 +11,7 @@
 #define LQ_PROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define LQ_PROC_PATH		"/proc/listenq"
 #define LQ_PROC_NET_PATH	"/proc/net/listenq"
@@ -54,6 +55,8 @@ bool lq_no_module(void);
 
 /* Read and parse path (normally LQ_PROC_PATH); 0 or -errno. */
 int lq_table_read(struct lq_table *t, const char *path);
+/* Parse text (a malloc()ed file image, owned by the table from now on). */
+int lq_table_parse(struct lq_table *t, char *text);
 void lq_table_free(struct lq_table *t);
 bool lq_table_has_col(const struct lq_table *t, const char *name);
 /* Lookups return the first match (NULL if none); count returns all matches. */
@@ -63,6 +66,8 @@ int lq_table_count_port(const struct lq_table *t, int family, int port);
 
 /* Read the whole file at path into a NUL-terminated buffer; caller frees. */
 char *lq_read_file(const char *path);
+/* The same with read()s of at most chunk bytes (exercises seq_file restarts). */
+char *lq_read_file_chunked(const char *path, size_t chunk);
 
 /* /proc/net/listenq_sysctl: value of "name", 0 or -errno (-ENOENT if absent). */
 int lq_sysctl_table_get(const char *name, long long *val);

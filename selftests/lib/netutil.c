@@ -529,6 +529,7 @@ int lq_tcp_find_inode(int family, unsigned long long inode, struct lq_tcp_row *o
 
 int lq_mib_read(const char *name, unsigned long long *val)
 {
+	static const char blanks[] = " \t\n";
 	char names[8192], values[8192], *ns, *vs, *n, *v;
 	int ret = -ENOENT;
 	FILE *f;
@@ -540,9 +541,9 @@ int lq_mib_read(const char *name, unsigned long long *val)
 	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
 		if (strncmp(names, "TcpExt:", 7) || strncmp(values, "TcpExt:", 7))
 			continue;
-		n = strtok_r(names + 7, " \n", &ns);
-		v = strtok_r(values + 7, " \n", &vs);
-		for (; n && v; n = strtok_r(NULL, " \n", &ns), v = strtok_r(NULL, " \n", &vs)) {
+		n = strtok_r(names + 7, blanks, &ns);
+		v = strtok_r(values + 7, blanks, &vs);
+		for (; n && v; n = strtok_r(NULL, blanks, &ns), v = strtok_r(NULL, blanks, &vs)) {
 			if (!strcmp(n, name)) {
 				*val = strtoull(v, NULL, 10);
 				ret = 0;
@@ -557,14 +558,23 @@ int lq_mib_read(const char *name, unsigned long long *val)
 
 int lq_mib_snapshot(struct lq_mib *m)
 {
+	const struct {
+		const char *name;
+		unsigned long long *val;
+	} fields[] = {
+		{ "ListenOverflows", &m->listen_overflows },
+		{ "ListenDrops", &m->listen_drops },
+		{ "TCPReqQFullDrop", &m->reqq_full_drop },
+		{ "TCPReqQFullDoCookies", &m->reqq_full_do_cookies },
+		{ "SyncookiesSent", &m->syncookies_sent },
+	};
 	int ret;
 
-	if ((ret = lq_mib_read("ListenOverflows", &m->listen_overflows)) ||
-	    (ret = lq_mib_read("ListenDrops", &m->listen_drops)) ||
-	    (ret = lq_mib_read("TCPReqQFullDrop", &m->reqq_full_drop)) ||
-	    (ret = lq_mib_read("TCPReqQFullDoCookies", &m->reqq_full_do_cookies)) ||
-	    (ret = lq_mib_read("SyncookiesSent", &m->syncookies_sent)))
-		return ret;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		ret = lq_mib_read(fields[i].name, fields[i].val);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
