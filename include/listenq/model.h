@@ -41,7 +41,7 @@ enum lq_synq_rule {
 enum lq_acceptq_rule {
 	/*
 	 * A >= B: reverted by 64a146513f8f (2.6.21), and again by c609e6aae4ef
-	 * after f211ac154577 had it in 5.12-rc4 and -rc5 only.
+	 * after f211ac154577 had it in a few 5.12 release candidates.
 	 */
 	LQ_ACCEPTQ_GE,
 	LQ_ACCEPTQ_GT,	/* A > B: every kernel listenq knows */
@@ -171,6 +171,101 @@ static inline int lq_defer_accept_secs(unsigned int retrans)
 		}
 	}
 	return period;
+}
+
+/*
+ * A kernel version as one comparable number. Unlike KERNEL_VERSION() the
+ * sublevel is not capped at 255: 4.9.337 and 4.14.336 exist.
+ */
+static inline unsigned int lq_kver(unsigned int major, unsigned int minor, unsigned int sublevel)
+{
+	if (sublevel > 0xffff)
+		sublevel = 0xffff;
+	return (major & 0xff) << 24 | (minor & 0xff) << 16 | sublevel;
+}
+
+/*
+ * The first stable release of each line that got 3479c7549fb1 ("tcp/dccp:
+ * allow a connection when sk_max_ack_backlog is zero", mainline 6.13),
+ * from the stable review series of January 2025. Lines not listed were
+ * past their end of life and kept >=.
+ */
+static inline bool lq_has_synq_gt(unsigned int major, unsigned int minor, unsigned int sublevel)
+{
+	static const unsigned short backports[][3] = {
+		{ 6, 12, 10 }, { 6, 6, 72 }, { 6, 1, 125 },
+		{ 5, 15, 177 }, { 5, 10, 234 }, { 5, 4, 290 }, { 0 },
+	};
+	unsigned int i;
+
+	if (lq_kver(major, minor, 0) >= lq_kver(6, 13, 0))
+		return true;
+	for (i = 0; backports[i][0]; i++)
+		if (major == backports[i][0] && minor == backports[i][1])
+			return sublevel >= backports[i][2];
+	return false;
+}
+
+/*
+ * The rules of a mainline or stable kernel version. Distribution kernels
+ * carry backports their version does not show (RHEL 7's 3.10 has
+ * tcp_syncookies=2, for one); the module probes its headers instead.
+ */
+static inline struct lq_rules lq_rules_for_kernel(unsigned int major, unsigned int minor,
+						  unsigned int sublevel)
+{
+	struct lq_rules r = { .synq = LQ_SYNQ_GE, .acceptq = LQ_ACCEPTQ_GT };
+
+	if (lq_kver(major, minor, 0) < lq_kver(4, 4, 0))
+		r.synq = LQ_SYNQ_TABLE;
+	else if (lq_has_synq_gt(major, minor, sublevel))
+		r.synq = LQ_SYNQ_GT;
+	return r;
+}
+
+/*
+ * Before 4.10 (5ea8ea2cb7f1 "tcp/dccp: drop SYN packets if accept queue is
+ * full") a SYN was dropped on a full accept queue only while more than one
+ * request in the SYN queue was young (had not yet timed out).
+ */
+static inline bool lq_syn_acceptq_needs_young(unsigned int major, unsigned int minor)
+{
+	return lq_kver(major, minor, 0) < lq_kver(4, 10, 0);
+}
+
+/*
+ * tcp_syncookies=2, a cookie for every SYN, came with 5ad37d5deee1 (3.12).
+ * Older kernels test the sysctl for non-zero only: 2 acts as 1 there.
+ */
+static inline int lq_kernel_syncookies(unsigned int major, unsigned int minor, int syncookies)
+{
+	if (syncookies && lq_kver(major, minor, 0) < lq_kver(3, 12, 0))
+		return 1;
+	return syncookies;
+}
+
+/* sk_acceptq_is_full(): children are refused, and (4.10+) so are SYNs. */
+static inline bool lq_acceptq_is_full(const struct lq_rules *r, unsigned long long a,
+				      unsigned int b)
+{
+	return r->acceptq == LQ_ACCEPTQ_GT ? a > b : a >= b;
+}
+
+/*
+ * inet_csk_reqsk_queue_is_full(): the next SYN gets a cookie or is dropped.
+ * @max_qlen_log matters only for LQ_SYNQ_TABLE.
+ */
+static inline bool lq_synq_is_full(const struct lq_rules *r, unsigned long long q,
+				   unsigned int b, unsigned int max_qlen_log)
+{
+	switch (r->synq) {
+	case LQ_SYNQ_TABLE:
+		return (q >> max_qlen_log) != 0;
+	case LQ_SYNQ_GE:
+		return q >= b;
+	default:
+		return q > b;
+	}
 }
 
 #endif /* _LQ_MODEL_H */
