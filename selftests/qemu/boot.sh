@@ -51,13 +51,14 @@ mkcpio() {
 # Shared by all kernels, rebuilt only when an input changes.
 base_archive() {
 	local base=${LQ_BUILD:-$repo/build}/qemu/base.cpio.gz root
-	if [ -s "$base" ] && [ "$base" -nt "$here/init.c" ] && [ "$base" -nt /bin/busybox ]; then
+	if [ -s "$base" ] && [ "$base" -nt "$here/init.c" ] && [ "$base" -nt "$0" ] &&
+		[ "$base" -nt /bin/busybox ]; then
 		echo "$base"
 		return
 	fi
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
-	gcc -static -Os -Wall -Wextra -Werror -o "$root/init" "$here/init.c"
+	gcc -static -Os -Wall -Wextra -Werror -o "$root/init" "$here/init.c" || return 1
 	cp /bin/busybox "$root/bin/busybox"
 	for applet in $(/bin/busybox --list-full); do
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
@@ -103,7 +104,8 @@ payload_archive() {
 }
 
 # The kernel unpacks concatenated archives in order.
-cat "$(base_archive)" >"$out/initrd.img"
+base=$(base_archive) || { echo "boot.sh: cannot build the base initramfs" >&2; exit 1; }
+cat "$base" >"$out/initrd.img"
 payload_archive
 cat "$out/payload.cpio.gz" >>"$out/initrd.img"
 
