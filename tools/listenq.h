@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internal interfaces between the files of the listenq command. */
+#ifndef _LISTENQ_TOOL_H
+#define _LISTENQ_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <listenq/abi.h>
+#include <listenq/model.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+#ifndef LISTENQ_VERSION
+#define LISTENQ_VERSION "unknown"
+#endif
+
+/* Exit codes, also listed in listenq.8. */
+#define LQ_EXIT_OK	0
+#define LQ_EXIT_ERR	1	/* no module, unreadable or foreign format, bad rows */
+#define LQ_EXIT_USAGE	2
+
+/*
+ * The columns of the first /proc/listenq format. A file without one of them
+ * speaks another format; the columns appended since (per-reason counters,
+ * backlog) may be missing, as they are in older modules.
+ */
+#define LQ_NR_REQUIRED_COLUMNS	(LQ_COL_REUSEPORT_ID + 1)
+
+/* /proc/listenq, split in place: every cell points into @text. */
+struct lq_table {
+	const char *path;
+	char *text;
+	unsigned int ncols;
+	char **names;			/* header, ncols entries */
+	int col[LQ_NR_COLUMNS];		/* where each ABI column is; -1: absent */
+	unsigned int nrows;
+	char ***rows;			/* rows[r][c] */
+	unsigned int nbad;		/* malformed rows, reported and skipped */
+};
+
+/* The sysctls of the reader's namespace, as the module prints them. */
+enum lq_sc {
+	LQ_SC_NS,
+	LQ_SC_SOMAXCONN,
+	LQ_SC_MAX_SYN_BACKLOG,
+	LQ_SC_SYNCOOKIES,
+	LQ_SC_ABORT_ON_OVERFLOW,
+	LQ_SC_SYNACK_RETRIES,
+	LQ_SC_NR
+};
+
+struct lq_sysctl {
+	bool valid;			/* the file was read */
+	bool have[LQ_SC_NR];
+	long long val[LQ_SC_NR];
+	unsigned int n;			/* every line, known or not, for --json */
+	char *keys[32];
+	char *vals[32];
+};
+
+/* An address as /proc/listenq prints it: 0.0.0.0:80, [::1]:80. */
+struct lq_addr {
+	int family;			/* AF_INET, AF_INET6; 0: any */
+	unsigned char a[16];
+};
+
+struct lq_filter {
+	bool have_port, have_addr;
+	unsigned int port;
+	struct lq_addr addr;
+};
+
+/* Per-row state flags shown in the STATUS column and in --json. */
+#define LQ_ST_ACC_FULL	0x1
+#define LQ_ST_ACC_NEAR	0x2
+#define LQ_ST_SYN_FULL	0x4
+#define LQ_ST_SYN_NEAR	0x8
+
+/* proc.c */
+int lq_table_load(struct lq_table *t, const char *path);
+void lq_table_free(struct lq_table *t);
+const char *lq_cell(const struct lq_table *t, unsigned int row, int col);
+bool lq_cell_num(const struct lq_table *t, unsigned int row, int col, long long *v);
+bool lq_parse_ll(const char *s, long long *v);
+void lq_sysctl_load(struct lq_sysctl *sc, const char *path);
+void lq_sysctl_free(struct lq_sysctl *sc);
+int lq_parse_local(const char *s, struct lq_addr *a, unsigned int *port);
+int lq_parse_addr(const char *s, struct lq_addr *a);
+bool lq_row_matches(const struct lq_table *t, unsigned int row, const struct lq_filter *f);
+unsigned int lq_row_status(const struct lq_table *t, unsigned int row);
+void lq_status_str(unsigned int st, char *buf, size_t len);
+
+/* show.c */
+struct lq_show_opts {
+	const struct lq_filter *filter;
+	bool color;
+	bool json, prometheus;
+	bool watch;
+	double interval;		/* seconds between --watch frames */
+	unsigned long count;		/* frames; 0: until interrupted */
+	const char * const *paths;	/* frame i reads paths[min(i, npaths - 1)] */
+	unsigned int npaths;
+	const char *sysctl_path;
+	bool tty;			/* clear the screen between frames */
+};
+
+int lq_show(const struct lq_show_opts *o);
+
+/* explain.c */
+struct lq_kernel_version {
+	unsigned int major, minor, sublevel;
+	char text[64];			/* as given, for messages */
+	bool running;			/* read from this host, not given */
+};
+
+int lq_parse_kernel(const char *s, struct lq_kernel_version *k);
+void lq_running_kernel(struct lq_kernel_version *k);
+int lq_explain(const char *path, const char *sysctl_path, const struct lq_filter *f,
+	       const char *what, const struct lq_kernel_version *k);
+
+struct lq_predict_opts {
+	struct lq_kernel_version kernel;
+	long long backlog;
+	long long somaxconn;
+	long long max_syn_backlog;
+	long long syncookies;
+	bool somaxconn_given, max_syn_given, syncookies_given;
+	bool json;
+};
+
+int lq_predict(const struct lq_predict_opts *o);
+
+/* listenq.c */
+void lq_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lq_json_str(FILE *f, const char *s);
+
+#endif /* _LISTENQ_TOOL_H */

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading /proc/listenq and /proc/net/listenq_sysctl.
+ *
+ * The table is parsed by header name, never by position: columns are only
+ * ever appended, so a column the tool does not know is carried along, and a
+ * column it needs but cannot find means the module speaks another format.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "listenq.h"
+
+/*
+ * Columns whose cells must be integers or "-": the known ones but "local"
+ * and "syn_full". Unknown columns are carried as text, whatever they hold.
+ */
+static bool lq_col_numeric(const char *name)
+{
+	unsigned int i;
+
+	if (!strcmp(name, "local") || !strcmp(name, "syn_full"))
+		return false;
+	for (i = 0; i < LQ_NR_COLUMNS; i++)
+		if (!strcmp(name, lq_column_name(i)))
+			return true;
+	return false;
+}
+
+/* The whole file: /proc files have no size to stat. */
+static char *lq_slurp(const char *path, int *err)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f || !buf) {
+		*err = f ? ENOMEM : errno;
+		if (f)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			char *nbuf = realloc(buf, 2 * cap + 1);
+
+			if (!nbuf) {
+				*err = ENOMEM;
+				goto fail;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		*err = errno ? errno : EIO;
+		goto fail;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+fail:
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+static unsigned int lq_count_fields(const char *s)
+{
+	unsigned int n = 0;
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t' || *s == '\r')
+			s++;
+		if (!*s)
+			break;
+		n++;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\r')
+			s++;
+	}
+	return n;
+}
+
+/* Splits @line on blanks in place; returns the number of fields, even past @max. */
+static unsigned int lq_split(char *line, char **fields, unsigned int max)
+{
+	unsigned int n = 0;
+	char *save, *tok;
+
+	for (tok = strtok_r(line, " \t\r", &save); tok; tok = strtok_r(NULL, " \t\r", &save)) {
+		if (n < max)
+			fields[n] = tok;
+		n++;
+	}
+	return n;
+}
+
+bool lq_parse_ll(const char *s, long long *v)
+{
+	char *end;
+
+	if (!*s || (*s != '-' && (*s < '0' || *s > '9')))
+		return false;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return !errno && !*end;
+}
+
+static int lq_find_col(const struct lq_table *t, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (!strcmp(t->names[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* Checks one data row; prints why it is skipped. */
+static bool lq_row_ok(const struct lq_table *t, char **f, unsigned int nf, unsigned int line)
+{
+	struct lq_addr a;
+	unsigned int i, port;
+	long long v;
+
+	if (nf != t->ncols) {
+		lq_err("%s:%u: %u fields, the header has %u; line skipped", t->path, line, nf,
+		       t->ncols);
+		return false;
+	}
+	for (i = 0; i < nf; i++) {
+		if (!strcmp(f[i], LQ_NONE) || !lq_col_numeric(t->names[i]))
+			continue;
+		if (!lq_parse_ll(f[i], &v)) {
+			lq_err("%s:%u: %s is '%s', not a number; line skipped", t->path, line,
+			       t->names[i], f[i]);
+			return false;
+		}
+	}
+	if (lq_parse_local(f[t->col[LQ_COL_LOCAL]], &a, &port)) {
+		lq_err("%s:%u: local is '%s', not ADDR:PORT; line skipped", t->path, line,
+		       f[t->col[LQ_COL_LOCAL]]);
+		return false;
+	}
+	return true;
+}
+
+int lq_table_load(struct lq_table *t, const char *path)
+{
+	unsigned int nlines = 0, i, line = 0;
+	char *p, *next, **lines;
+	int err = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->path = path;
+	t->text = lq_slurp(path, &err);
+	if (!t->text) {
+		if (err == ENOENT)
+			lq_err("%s: %s: is the listenq module loaded? (modprobe listenq)", path,
+			       strerror(err));
+		else
+			lq_err("%s: %s", path, strerror(err));
+		return -1;
+	}
+
+	for (p = t->text; *p; p++)
+		nlines += *p == '\n';
+	lines = calloc(nlines + 2, sizeof(*lines));
+	if (!lines)
+		goto nomem;
+	nlines = 0;
+	for (p = t->text; *p; p = next) {
+		next = strchr(p, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = p + strlen(p);
+		lines[nlines++] = p;
+	}
+
+	/* The header is the first line; a blank file has none. */
+	t->ncols = nlines ? lq_count_fields(lines[0]) : 0;
+	if (!t->ncols) {
+		lq_err("%s: empty: no header line", path);
+		goto fail;
+	}
+	t->names = calloc(t->ncols, sizeof(*t->names));
+	if (!t->names)
+		goto nomem_lines;
+	lq_split(lines[0], t->names, t->ncols);
+	for (i = 0; i < LQ_NR_COLUMNS; i++) {
+		t->col[i] = lq_find_col(t, lq_column_name(i));
+		if (t->col[i] < 0 && i < LQ_NR_REQUIRED_COLUMNS) {
+			lq_err("%s: no '%s' column: this format is newer or older than listenq %s",
+			       path, lq_column_name(i), LISTENQ_VERSION);
+			goto fail;
+		}
+	}
+
+	t->rows = calloc(nlines, sizeof(*t->rows));
+	if (!t->rows)
+		goto nomem_lines;
+	for (line = 1; line < nlines; line++) {
+		char **f = calloc(t->ncols + 1, sizeof(*f));
+		unsigned int nf;
+
+		if (!f)
+			goto nomem_lines;
+		/* Split into a scratch copy first: a long bad line must not overflow. */
+		nf = lq_split(lines[line], f, t->ncols);
+		if (!nf) {
+			free(f);
+			continue;
+		}
+		if (!lq_row_ok(t, f, nf, line + 1)) {
+			free(f);
+			t->nbad++;
+			continue;
+		}
+		t->rows[t->nrows++] = f;
+	}
+	free(lines);
+	return 0;
+
+nomem_lines:
+	lq_err("%s: %s", path, strerror(ENOMEM));
+fail:
+	free(lines);
+	lq_table_free(t);
+	return -1;
+nomem:
+	lq_err("%s: %s", path, strerror(ENOMEM));
+	lq_table_free(t);
+	return -1;
+}
+
+void lq_table_free(struct lq_table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nrows; i++)
+		free(t->rows[i]);
+	free(t->rows);
+	free(t->names);
+	free(t->text);
+	t->rows = NULL;
+	t->names = NULL;
+	t->text = NULL;
+	t->nrows = 0;
+}
+
+/* The cell of column index @col, or NULL when this module has no such column. */
+const char *lq_cell(const struct lq_table *t, unsigned int row, int col)
+{
+	return col < 0 ? NULL : t->rows[row][col];
+}
+
+/* False for "-" and for a column this module does not print. */
+bool lq_cell_num(const struct lq_table *t, unsigned int row, int col, long long *v)
+{
+	const char *s = lq_cell(t, row, col);
+
+	return s && lq_parse_ll(s, v);
+}
+
+void lq_sysctl_load(struct lq_sysctl *sc, const char *path)
+{
+	static const char * const names[LQ_SC_NR] = {
+		[LQ_SC_NS] = "ns",
+		[LQ_SC_SOMAXCONN] = "somaxconn",
+		[LQ_SC_MAX_SYN_BACKLOG] = "tcp_max_syn_backlog",
+		[LQ_SC_SYNCOOKIES] = "tcp_syncookies",
+		[LQ_SC_ABORT_ON_OVERFLOW] = "tcp_abort_on_overflow",
+		[LQ_SC_SYNACK_RETRIES] = "tcp_synack_retries",
+	};
+	char *text, *line, *save;
+	int err;
+
+	memset(sc, 0, sizeof(*sc));
+	text = lq_slurp(path, &err);
+	if (!text)
+		return;		/* optional: callers say what they cannot tell */
+	sc->valid = true;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[2];
+		unsigned int i;
+
+		if (lq_split(line, f, 2) != 2 || sc->n == ARRAY_SIZE(sc->keys))
+			continue;
+		sc->keys[sc->n] = strdup(f[0]);
+		sc->vals[sc->n] = strdup(f[1]);
+		if (!sc->keys[sc->n] || !sc->vals[sc->n])
+			break;
+		for (i = 0; i < LQ_SC_NR; i++)
+			if (!strcmp(f[0], names[i]))
+				sc->have[i] = lq_parse_ll(f[1], &sc->val[i]);
+		sc->n++;
+	}
+	free(text);
+}
+
+void lq_sysctl_free(struct lq_sysctl *sc)
+{
+	unsigned int i;
+
+	for (i = 0; i < sc->n; i++) {
+		free(sc->keys[i]);
+		free(sc->vals[i]);
+	}
+	sc->n = 0;
+}
+
+static int lq_parse_port(const char *s, unsigned int *port)
+{
+	long long v;
+
+	if (!lq_parse_ll(s, &v) || v < 0 || v > 65535)
+		return -1;
+	*port = (unsigned int)v;
+	return 0;
+}
+
+/* An address alone: 127.0.0.1, ::1, [::1]; "*" matches any. */
+int lq_parse_addr(const char *s, struct lq_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t len = strlen(s);
+
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(s, "*"))
+		return 0;
+	if (len >= sizeof(buf))
+		return -1;
+	if (s[0] == '[' && len > 2 && s[len - 1] == ']') {
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = '\0';
+	} else {
+		memcpy(buf, s, len + 1);
+	}
+	if (inet_pton(AF_INET, buf, a->a) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, a->a) == 1) {
+		static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+		a->family = AF_INET6;
+		/* ::ffff:a.b.c.d is the IPv4 address to anyone reading the table. */
+		if (!memcmp(a->a, mapped, sizeof(mapped))) {
+			memmove(a->a, a->a + 12, 4);
+			memset(a->a + 4, 0, 12);
+			a->family = AF_INET;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* ADDR:PORT as the module prints it: 0.0.0.0:80, [::]:80. */
+int lq_parse_local(const char *s, struct lq_addr *a, unsigned int *port)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(s, ':');
+	size_t alen;
+
+	if (!colon || lq_parse_port(colon + 1, port))
+		return -1;
+	alen = (size_t)(colon - s);
+	if (!alen || alen >= sizeof(buf))
+		return -1;
+	/* An unbracketed IPv6 address would have its last group taken as the port. */
+	if (s[0] != '[' && memchr(s, ':', alen))
+		return -1;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	return lq_parse_addr(buf, a);
+}
+
+bool lq_row_matches(const struct lq_table *t, unsigned int row, const struct lq_filter *f)
+{
+	struct lq_addr a;
+	unsigned int port;
+
+	if (!f || (!f->have_port && !f->have_addr))
+		return true;
+	if (lq_parse_local(lq_cell(t, row, t->col[LQ_COL_LOCAL]), &a, &port))
+		return false;
+	if (f->have_port && port != f->port)
+		return false;
+	if (f->have_addr && f->addr.family) {
+		size_t len = f->addr.family == AF_INET ? 4 : 16;
+
+		if (a.family != f->addr.family || memcmp(a.a, f->addr.a, len))
+			return false;
+	}
+	return true;
+}
+
+/* Full: the next child or SYN would be refused. Near: 80% of the cap or more. */
+static unsigned int lq_queue_status(const struct lq_table *t, unsigned int row, int qcol,
+				    int capcol, unsigned int full, unsigned int near)
+{
+	long long q, cap;
+
+	if (!lq_cell_num(t, row, qcol, &q) || !lq_cell_num(t, row, capcol, &cap) || cap <= 0)
+		return 0;	/* cap 0: tcp_syncookies=2, no request is ever queued */
+	if (q >= cap)
+		return full;
+	return q > 0 && q * 5 >= cap * 4 ? near : 0;
+}
+
+unsigned int lq_row_status(const struct lq_table *t, unsigned int row)
+{
+	return lq_queue_status(t, row, t->col[LQ_COL_ACC_Q], t->col[LQ_COL_ACC_CAP],
+			       LQ_ST_ACC_FULL, LQ_ST_ACC_NEAR) |
+	       lq_queue_status(t, row, t->col[LQ_COL_SYN_Q], t->col[LQ_COL_SYN_CAP],
+			       LQ_ST_SYN_FULL, LQ_ST_SYN_NEAR);
+}
+
+void lq_status_str(unsigned int st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s%s%s",
+		 st & LQ_ST_ACC_FULL ? "accept-full" : "",
+		 st & LQ_ST_ACC_NEAR ? "accept-near" : "",
+		 (st & (LQ_ST_ACC_FULL | LQ_ST_ACC_NEAR)) &&
+		 (st & (LQ_ST_SYN_FULL | LQ_ST_SYN_NEAR)) ? "," : "",
+		 st & LQ_ST_SYN_FULL ? "syn-full" : "",
+		 st & LQ_ST_SYN_NEAR ? "syn-near" : "",
+		 st ? "" : "ok", "");
+}

@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * listenq [--watch] [--json | --prometheus]: /proc/listenq for people and
+ * for machines. Every output reads the file once per frame and never
+ * computes a cap itself: the module's columns come from the same model.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "listenq.h"
+
+#define LQ_RED		"\033[1;31m"
+#define LQ_YELLOW	"\033[33m"
+#define LQ_BOLD		"\033[1m"
+#define LQ_RESET	"\033[0m"
+
+/* The columns of the table. The d* ones exist only in --watch. */
+enum lq_tc {
+	TC_LOCAL, TC_ACC_Q, TC_D_ACC, TC_ACC_MAX, TC_ACC_CAP, TC_SYN_Q, TC_D_SYN,
+	TC_SYN_CAP, TC_DROPS, TC_D_DROPS, TC_SYN_FULL, TC_BACKLOG, TC_REUSEPORT,
+	TC_UID, TC_INODE, TC_STATUS, TC_NR
+};
+
+static const char * const lq_tc_title[TC_NR] = {
+	[TC_LOCAL] = "LOCAL", [TC_ACC_Q] = "ACC_Q", [TC_D_ACC] = "dACC",
+	[TC_ACC_MAX] = "ACC_MAX", [TC_ACC_CAP] = "ACC_CAP", [TC_SYN_Q] = "SYN_Q",
+	[TC_D_SYN] = "dSYN", [TC_SYN_CAP] = "SYN_CAP", [TC_DROPS] = "DROPS",
+	[TC_D_DROPS] = "dDROPS", [TC_SYN_FULL] = "SYN_FULL", [TC_BACKLOG] = "BACKLOG",
+	[TC_REUSEPORT] = "REUSEPORT", [TC_UID] = "UID", [TC_INODE] = "INODE",
+	[TC_STATUS] = "STATUS",
+};
+
+/* The /proc/listenq column behind each plain column. */
+static const int lq_tc_abi[TC_NR] = {
+	[TC_ACC_Q] = LQ_COL_ACC_Q, [TC_ACC_MAX] = LQ_COL_ACC_MAX,
+	[TC_ACC_CAP] = LQ_COL_ACC_CAP, [TC_SYN_Q] = LQ_COL_SYN_Q,
+	[TC_SYN_CAP] = LQ_COL_SYN_CAP, [TC_DROPS] = LQ_COL_DROPS,
+	[TC_SYN_FULL] = LQ_COL_SYN_FULL, [TC_REUSEPORT] = LQ_COL_REUSEPORT_ID,
+	[TC_UID] = LQ_COL_UID, [TC_INODE] = LQ_COL_INODE,
+};
+
+/* What the previous --watch frame saw of one listener. */
+struct lq_prev {
+	long long ns, inode, acc_q, syn_q, drops;
+};
+
+struct lq_frame {
+	const struct lq_show_opts *o;
+	const struct lq_table *t;
+	const struct lq_prev *prev;	/* NULL on the first frame */
+	unsigned int nprev;
+};
+
+static volatile sig_atomic_t lq_stop;
+
+static void lq_on_signal(int sig)
+{
+	(void)sig;
+	lq_stop = 1;
+}
+
+static const struct lq_prev *lq_prev_find(const struct lq_frame *fr, unsigned int row)
+{
+	long long ns = 0, ino = 0;
+	unsigned int i;
+
+	lq_cell_num(fr->t, row, fr->t->col[LQ_COL_NS], &ns);
+	if (!lq_cell_num(fr->t, row, fr->t->col[LQ_COL_INODE], &ino))
+		return NULL;
+	for (i = 0; i < fr->nprev; i++)
+		if (fr->prev[i].inode == ino && fr->prev[i].ns == ns)
+			return &fr->prev[i];
+	return NULL;
+}
+
+/* "+3", "-1", "0"; "-" on the first frame, "new" for a listener just seen. */
+static void lq_delta(const struct lq_frame *fr, unsigned int row, int col, size_t off,
+		     char *buf, size_t len, long long *d)
+{
+	const struct lq_prev *p;
+	long long now;
+
+	*d = 0;
+	if (!fr->prev || !lq_cell_num(fr->t, row, col, &now)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	p = lq_prev_find(fr, row);
+	if (!p) {
+		snprintf(buf, len, "new");
+		return;
+	}
+	*d = now - *(const long long *)((const char *)p + off);
+	snprintf(buf, len, *d > 0 ? "+%lld" : "%lld", *d);
+}
+
+/* One cell's text and colour. */
+static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_tc tc,
+			  char *buf, size_t len, const char **color)
+{
+	const struct lq_table *t = fr->t;
+	unsigned int st = lq_row_status(t, row);
+	long long d;
+
+	*color = NULL;
+	switch (tc) {
+	case TC_LOCAL:
+		snprintf(buf, len, "%s", lq_cell(t, row, t->col[LQ_COL_LOCAL]));
+		if (st & (LQ_ST_ACC_FULL | LQ_ST_SYN_FULL))
+			*color = LQ_BOLD;
+		return;
+	case TC_D_ACC:
+		lq_delta(fr, row, t->col[LQ_COL_ACC_Q], offsetof(struct lq_prev, acc_q),
+			 buf, len, &d);
+		return;
+	case TC_D_SYN:
+		lq_delta(fr, row, t->col[LQ_COL_SYN_Q], offsetof(struct lq_prev, syn_q),
+			 buf, len, &d);
+		return;
+	case TC_D_DROPS:
+		lq_delta(fr, row, t->col[LQ_COL_DROPS], offsetof(struct lq_prev, drops),
+			 buf, len, &d);
+		if (d > 0)
+			*color = LQ_RED;
+		return;
+	case TC_BACKLOG:
+		snprintf(buf, len, "%s", lq_cell(t, row, t->col[LQ_COL_BACKLOG]));
+		return;
+	case TC_STATUS:
+		lq_status_str(st, buf, len);
+		if (st & (LQ_ST_ACC_FULL | LQ_ST_SYN_FULL))
+			*color = LQ_RED;
+		else if (st)
+			*color = LQ_YELLOW;
+		return;
+	default:
+		break;
+	}
+
+	snprintf(buf, len, "%s", lq_cell(t, row, t->col[lq_tc_abi[tc]]));
+	if (tc == TC_ACC_Q && (st & LQ_ST_ACC_FULL))
+		*color = LQ_RED;
+	else if (tc == TC_ACC_Q && (st & LQ_ST_ACC_NEAR))
+		*color = LQ_YELLOW;
+	else if (tc == TC_SYN_Q && (st & LQ_ST_SYN_FULL))
+		*color = LQ_RED;
+	else if (tc == TC_SYN_Q && (st & LQ_ST_SYN_NEAR))
+		*color = LQ_YELLOW;
+}
+
+static bool lq_tc_left(enum lq_tc tc)
+{
+	return tc == TC_LOCAL || tc == TC_SYN_FULL || tc == TC_STATUS;
+}
+
+/* The columns this frame shows: optional ones only when a row has a value. */
+static unsigned int lq_table_columns(const struct lq_frame *fr, const unsigned int *rows,
+				     unsigned int n, enum lq_tc *cols)
+{
+	const struct lq_table *t = fr->t;
+	bool rp = false, backlog = false;
+	unsigned int i, nc = 0;
+	long long v;
+
+	for (i = 0; i < n; i++) {
+		rp |= lq_cell_num(t, rows[i], t->col[LQ_COL_REUSEPORT_ID], &v);
+		backlog |= lq_cell_num(t, rows[i], t->col[LQ_COL_BACKLOG], &v);
+	}
+	for (i = 0; i < TC_NR; i++) {
+		if ((i == TC_D_ACC || i == TC_D_SYN || i == TC_D_DROPS) && !fr->o->watch)
+			continue;
+		if (i == TC_BACKLOG && !backlog)
+			continue;
+		if (i == TC_REUSEPORT && !rp)
+			continue;
+		cols[nc++] = (enum lq_tc)i;
+	}
+	return nc;
+}
+
+static void lq_print_cell(const char *s, const char *color, int width, bool left, bool last,
+			  bool use_color)
+{
+	if (color && use_color)
+		fputs(color, stdout);
+	if (last && left)
+		fputs(s, stdout);
+	else
+		printf(left ? "%-*s" : "%*s", width, s);
+	if (color && use_color)
+		fputs(LQ_RESET, stdout);
+	fputs(last ? "\n" : "  ", stdout);
+}
+
+#define LQ_CELL_LEN	64
+
+/* Two passes over the rows, widths then text: nothing is kept per row. */
+static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, unsigned int n)
+{
+	enum lq_tc cols[TC_NR];
+	unsigned int nc = lq_table_columns(fr, rows, n, cols), i, c;
+	char cell[LQ_CELL_LEN];
+	const char *color;
+	int width[TC_NR];
+
+	for (c = 0; c < nc; c++)
+		width[c] = (int)strlen(lq_tc_title[cols[c]]);
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < nc; c++) {
+			lq_table_cell(fr, rows[i], cols[c], cell, sizeof(cell), &color);
+			if ((int)strlen(cell) > width[c])
+				width[c] = (int)strlen(cell);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		lq_print_cell(lq_tc_title[cols[c]], NULL, width[c], lq_tc_left(cols[c]),
+			      c == nc - 1, false);
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < nc; c++) {
+			lq_table_cell(fr, rows[i], cols[c], cell, sizeof(cell), &color);
+			lq_print_cell(cell, color, width[c], lq_tc_left(cols[c]), c == nc - 1,
+				      fr->o->color);
+		}
+	}
+}
+
+/* A cell as a JSON value: integers stay integers, "-" is null. */
+static void lq_json_cell(const char *s, bool numeric_ok)
+{
+	long long v;
+
+	if (!strcmp(s, LQ_NONE))
+		fputs("null", stdout);
+	else if (numeric_ok && lq_parse_ll(s, &v))
+		printf("%lld", v);
+	else
+		lq_json_str(stdout, s);
+}
+
+static void lq_print_json(const struct lq_frame *fr, const unsigned int *rows, unsigned int n,
+			  const struct lq_sysctl *sc)
+{
+	const struct lq_table *t = fr->t;
+	unsigned int i, c;
+
+	printf("{\"version\":");
+	lq_json_str(stdout, LISTENQ_VERSION);
+	printf(",\"sysctl\":");
+	if (sc->valid) {
+		putchar('{');
+		for (i = 0; i < sc->n; i++) {
+			printf(i ? "," : "");
+			lq_json_str(stdout, sc->keys[i]);
+			putchar(':');
+			lq_json_cell(sc->vals[i], true);
+		}
+		putchar('}');
+	} else {
+		printf("null");
+	}
+	printf(",\"listeners\":[");
+	/* One listener a line: easy to read, easy to grep. */
+	for (i = 0; i < n; i++) {
+		char st[64];
+
+		printf("%s\n{", i ? "," : "");
+		for (c = 0; c < t->ncols; c++) {
+			printf(c ? "," : "");
+			lq_json_str(stdout, t->names[c]);
+			putchar(':');
+			/* local and syn_full are text even when they look like numbers. */
+			lq_json_cell(t->rows[rows[i]][c], (int)c != t->col[LQ_COL_LOCAL] &&
+				     (int)c != t->col[LQ_COL_SYN_FULL]);
+		}
+		lq_status_str(lq_row_status(t, rows[i]), st, sizeof(st));
+		printf(",\"status\":");
+		lq_json_str(stdout, st);
+		putchar('}');
+	}
+	printf("%s]}\n", n ? "\n" : "");
+}
+
+/* Prometheus label values escape \, " and newline. */
+static void lq_prom_label(const char *name, const char *v, bool first)
+{
+	printf("%s%s=\"", first ? "" : ",", name);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			putchar('\\');
+		if (*v == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*v);
+	}
+	putchar('"');
+}
+
+static void lq_prom_listener_labels(const struct lq_table *t, unsigned int row)
+{
+	lq_prom_label("ns", lq_cell(t, row, t->col[LQ_COL_NS]), true);
+	lq_prom_label("local", lq_cell(t, row, t->col[LQ_COL_LOCAL]), false);
+	/* Reuseport members share ns and local: the inode keeps series apart. */
+	lq_prom_label("inode", lq_cell(t, row, t->col[LQ_COL_INODE]), false);
+}
+
+static const struct lq_metric {
+	const char *name;
+	int col;			/* enum lq_column */
+	const char *type;
+	const char *help;
+} lq_metrics[] = {
+	{ "listenq_accept_queue_length", LQ_COL_ACC_Q, "gauge",
+	  "Connections waiting for accept() (sk_ack_backlog)." },
+	{ "listenq_accept_queue_backlog", LQ_COL_ACC_MAX, "gauge",
+	  "listen() backlog after the somaxconn clamp (sk_max_ack_backlog)." },
+	{ "listenq_accept_queue_cap", LQ_COL_ACC_CAP, "gauge",
+	  "Largest accept queue the kernel lets this listener reach." },
+	{ "listenq_syn_queue_length", LQ_COL_SYN_Q, "gauge",
+	  "Connection requests in SYN_RECV (the SYN queue)." },
+	{ "listenq_syn_queue_young", LQ_COL_SYN_YOUNG, "gauge",
+	  "SYN_RECV requests whose SYN-ACK has not timed out yet." },
+	{ "listenq_syn_queue_cap", LQ_COL_SYN_CAP, "gauge",
+	  "Largest SYN queue before new SYNs get cookies or are dropped." },
+	{ "listenq_drops_total", LQ_COL_DROPS, "counter",
+	  "Packets this listener dropped (sk_drops): SYNs and handshake ACKs." },
+	{ "listenq_defer_accept_seconds", LQ_COL_DEFER_ACCEPT, "gauge",
+	  "TCP_DEFER_ACCEPT of the listener, in seconds." },
+	{ "listenq_tfo_queue_length", LQ_COL_TFO_Q, "gauge",
+	  "TCP Fast Open children not yet fully established." },
+	{ "listenq_tfo_queue_max", LQ_COL_TFO_MAX, "gauge",
+	  "TCP Fast Open queue limit (TCP_FASTOPEN, capped by somaxconn)." },
+	{ "listenq_listen_backlog_requested", LQ_COL_BACKLOG, "gauge",
+	  "listen() backlog as the application asked for it, before the somaxconn clamp." },
+	/* Per-reason counters: "-" (no sample) while the module's probes are off. */
+	{ "listenq_syn_queue_drops_total", LQ_COL_DROP_SYNQ, "counter",
+	  "SYNs dropped because the SYN queue was full (tcp_syncookies=0)." },
+	{ "listenq_syn_queue_cookies_total", LQ_COL_COOKIE_SYNQ, "counter",
+	  "SYNs answered with a syncookie instead of a queued request." },
+	{ "listenq_accept_queue_syn_drops_total", LQ_COL_DROP_ACCQ_SYN, "counter",
+	  "SYNs dropped because the accept queue was full." },
+	{ "listenq_accept_queue_ack_drops_total", LQ_COL_DROP_ACCQ_ACK, "counter",
+	  "Handshake-completing ACKs dropped because the accept queue was full." },
+	{ "listenq_quarter_rule_drops_total", LQ_COL_DROP_QUARTER, "counter",
+	  "SYNs dropped by the tcp_max_syn_backlog quarter rule (tcp_syncookies=0)." },
+	{ "listenq_syn_recv_expired_total", LQ_COL_EXPIRED, "counter",
+	  "SYN_RECV requests removed after their SYN-ACK retries ran out." },
+};
+
+static void lq_print_prometheus(const struct lq_frame *fr, const unsigned int *rows,
+				unsigned int n, const struct lq_sysctl *sc)
+{
+	const struct lq_table *t = fr->t;
+	unsigned int m, i;
+	char ns[24];
+	long long v;
+
+	for (m = 0; m < ARRAY_SIZE(lq_metrics); m++) {
+		const struct lq_metric *mt = &lq_metrics[m];
+		int col = t->col[mt->col];
+
+		if (col < 0)
+			continue;
+		printf("# HELP %s %s\n# TYPE %s %s\n", mt->name, mt->help, mt->name, mt->type);
+		for (i = 0; i < n; i++) {
+			if (!lq_cell_num(t, rows[i], col, &v))
+				continue;	/* "-": no sample rather than a fake 0 */
+			printf("%s{", mt->name);
+			lq_prom_listener_labels(t, rows[i]);
+			printf("} %lld\n", v);
+		}
+	}
+
+	printf("# HELP listenq_syn_full_action What a SYN that finds the SYN queue full gets "
+	       "(cookie, cookie_all or drop).\n# TYPE listenq_syn_full_action gauge\n");
+	for (i = 0; i < n; i++) {
+		printf("listenq_syn_full_action{");
+		lq_prom_listener_labels(t, rows[i]);
+		lq_prom_label("action", lq_cell(t, rows[i], t->col[LQ_COL_SYN_FULL]), false);
+		printf("} 1\n");
+	}
+
+	if (!sc->valid || !sc->have[LQ_SC_NS])
+		return;
+	snprintf(ns, sizeof(ns), "%lld", sc->val[LQ_SC_NS]);
+	printf("# HELP listenq_sysctl Sysctls of the network namespace that size its listen "
+	       "queues.\n# TYPE listenq_sysctl gauge\n");
+	for (i = 0; i < sc->n; i++) {
+		if (!strcmp(sc->keys[i], "ns") || !lq_parse_ll(sc->vals[i], &v))
+			continue;
+		printf("listenq_sysctl{");
+		lq_prom_label("ns", ns, true);
+		lq_prom_label("name", sc->keys[i], false);
+		printf("} %lld\n", v);
+	}
+}
+
+static void lq_frame_header(const struct lq_show_opts *o, unsigned long frame)
+{
+	if (o->tty) {
+		char when[32] = "";
+		time_t now = time(NULL);
+		struct tm tm;
+
+		if (localtime_r(&now, &tm))
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		printf("\033[H\033[2J");
+		printf("listenq: every %gs, %s\n\n", o->interval, when);
+		return;
+	}
+	/* Piped: frames one after the other, without a clock to stay diffable. */
+	printf("%s--- frame %lu (every %gs) ---\n", frame ? "\n" : "", frame + 1, o->interval);
+}
+
+/* Remembers this frame's counters for the next frame's deltas. */
+static struct lq_prev *lq_remember(const struct lq_table *t, unsigned int *n)
+{
+	struct lq_prev *p = calloc(t->nrows + 1, sizeof(*p));
+	unsigned int i;
+
+	*n = 0;
+	if (!p)
+		return NULL;
+	for (i = 0; i < t->nrows; i++) {
+		struct lq_prev *e = &p[*n];
+
+		lq_cell_num(t, i, t->col[LQ_COL_NS], &e->ns);
+		if (!lq_cell_num(t, i, t->col[LQ_COL_INODE], &e->inode))
+			continue;
+		lq_cell_num(t, i, t->col[LQ_COL_ACC_Q], &e->acc_q);
+		lq_cell_num(t, i, t->col[LQ_COL_SYN_Q], &e->syn_q);
+		lq_cell_num(t, i, t->col[LQ_COL_DROPS], &e->drops);
+		(*n)++;
+	}
+	return p;
+}
+
+static void lq_sleep(double secs)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)secs,
+		.tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9),
+	};
+
+	/* A signal ends the sleep early; lq_stop says whether to go on. */
+	nanosleep(&ts, NULL);
+}
+
+int lq_show(const struct lq_show_opts *o)
+{
+	struct sigaction sa = { .sa_handler = lq_on_signal };
+	struct lq_prev *prev = NULL;
+	unsigned int nprev = 0;
+	unsigned long frame;
+	unsigned long count = o->watch ? o->count : 1;
+	int rc = LQ_EXIT_OK;
+
+	if (o->watch) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	for (frame = 0; !lq_stop && (!count || frame < count); frame++) {
+		const char *path = o->paths[frame < o->npaths ? frame : o->npaths - 1];
+		struct lq_frame fr = { .o = o, .prev = prev, .nprev = nprev };
+		struct lq_sysctl sc;
+		struct lq_table t;
+		unsigned int *rows, n = 0, i;
+
+		if (lq_table_load(&t, path))
+			return LQ_EXIT_ERR;
+		fr.t = &t;
+		rows = calloc(t.nrows + 1, sizeof(*rows));
+		if (!rows) {
+			lq_table_free(&t);
+			lq_err("%s", strerror(ENOMEM));
+			return LQ_EXIT_ERR;
+		}
+		for (i = 0; i < t.nrows; i++)
+			if (lq_row_matches(&t, i, o->filter))
+				rows[n++] = i;
+		lq_sysctl_load(&sc, o->sysctl_path);
+
+		if (o->watch)
+			lq_frame_header(o, frame);
+		if (o->json)
+			lq_print_json(&fr, rows, n, &sc);
+		else if (o->prometheus)
+			lq_print_prometheus(&fr, rows, n, &sc);
+		else
+			lq_print_table(&fr, rows, n);
+		fflush(stdout);
+		/* Bad rows were reported on stderr; the exit code must not hide them. */
+		if (t.nbad)
+			rc = LQ_EXIT_ERR;
+
+		free(prev);
+		prev = lq_remember(&t, &nprev);
+		lq_sysctl_free(&sc);
+		free(rows);
+		lq_table_free(&t);
+		if (o->watch && !lq_stop && (!count || frame + 1 < count))
+			lq_sleep(o->interval);
+	}
+	free(prev);
+	return rc;
+}

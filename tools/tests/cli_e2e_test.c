@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * listenq_cli_test: the static listenq command against the live module,
+ * inside the QEMU guest (never on a host: it needs the module loaded).
+ *
+ * In a fresh network namespace with somaxconn 128 it makes two listeners:
+ * A with listen(fd, 511), clamped to 128, and B with listen(fd, 2), whose
+ * accept queue it fills with 3 connections and then overflows with a 4th.
+ * It runs listenq (--json, the table, --prometheus, --watch, explain,
+ * predict) and checks the output against what it created, and predict's
+ * version-based model against the module's header-probed caps.
+ *
+ * listenq is found at $LISTENQ_BIN, next to this binary, or /selftests/listenq.
+ * KTAP on stdout; exit 0 all passed, 1 a failure, 4 skipped (not root).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NR_TESTS	13
+#define OUT_MAX		(256 * 1024)
+
+static int test_nr, nr_fail;
+static char lq_bin[PATH_MAX];
+
+static void result(bool ok, const char *name)
+{
+	printf("%sok %d %s\n", ok ? "" : "not ", ++test_nr, name);
+	nr_fail += !ok;
+}
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* Prints @s as diagnostics, one "# " line each. */
+static void diag_block(const char *what, const char *s)
+{
+	const char *nl;
+
+	diag("%s:", what);
+	for (; *s; s = nl + 1) {
+		nl = strchr(s, '\n');
+		if (!nl) {
+			diag("  %s", s);
+			break;
+		}
+		printf("#   %.*s\n", (int)(nl - s), s);
+	}
+}
+
+struct run {
+	int status;			/* exit code, or 128 + signal */
+	char out[OUT_MAX];		/* stdout and stderr, in order */
+};
+
+static void ms_sleep(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Runs listenq with @args (NULL-terminated), with LISTENQ_PROC=@proc if set. */
+static void run_lq(struct run *r, const char *proc, const char *const *args)
+{
+	const char *argv[32] = { lq_bin };
+	int pfd[2], i, status = 0, waited = 0;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	for (i = 0; args[i] && i < 30; i++)
+		argv[i + 1] = args[i];
+	r->out[0] = '\0';
+	r->status = -1;
+	if (pipe(pfd))
+		return;
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (!pid) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		if (proc)
+			setenv("LISTENQ_PROC", proc, 1);
+		unsetenv("NO_COLOR");
+		execv(lq_bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], r->out + len, sizeof(r->out) - 1 - len)) > 0)
+		len += (size_t)n;
+	r->out[len] = '\0';
+	close(pfd[0]);
+	/* listenq never blocks; 10 s means it hangs. */
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (waited++ > 1000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		ms_sleep(10);
+	}
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The --json line of the listener on 127.0.0.1:@port, or NULL. */
+static const char *json_listener(const char *out, int port)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "{\"local\":\"127.0.0.1:%d\"", port);
+	return strstr(out, key);
+}
+
+/* "key":N in the JSON object that starts at @obj (one line). */
+static bool json_num(const char *obj, const char *key, long long *v)
+{
+	char k[64];
+	const char *p, *end = obj ? strchr(obj, '\n') : NULL;
+
+	if (!obj)
+		return false;
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(obj, k);
+	if (!p || (end && p > end))
+		return false;
+	p += strlen(k);
+	if (*p != '-' && (*p < '0' || *p > '9'))
+		return false;	/* null */
+	*v = strtoll(p, NULL, 10);
+	return true;
+}
+
+static long long listener_num(int port, const char *key)
+{
+	static struct run r;
+	char ports[16];
+	const char *args[] = { "--json", ports, NULL };
+	long long v = -1;
+
+	snprintf(ports, sizeof(ports), "%d", port);
+	run_lq(&r, NULL, args);
+	if (r.status == 0)
+		json_num(json_listener(r.out, port), key, &v);
+	return v;
+}
+
+/* Polls --json until @key of @port reaches @want, for up to @ms. */
+static long long wait_num(int port, const char *key, long long want, int ms)
+{
+	long long v = -1;
+
+	for (; ms > 0; ms -= 50) {
+		v = listener_num(port, key);
+		if (v >= want)
+			break;
+		ms_sleep(50);
+	}
+	return v;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static long long read_num(const char *path)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strtoll(buf, NULL, 10);
+}
+
+static int netns_enter(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd, rc = 0;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			rc = -errno;
+	} else {
+		rc = -errno;
+	}
+	close(fd);
+	return rc;
+}
+
+static int listener(int backlog)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len))
+		return -1;
+	return ntohs(a.sin_port);
+}
+
+static int client(int port, bool block)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | (block ? 0 : SOCK_NONBLOCK), 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) && (block || errno != EINPROGRESS)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void find_listenq(const char *argv0)
+{
+	const char *env = getenv("LISTENQ_BIN");
+	char *slash;
+
+	if (env && *env) {
+		snprintf(lq_bin, sizeof(lq_bin), "%s", env);
+		return;
+	}
+	snprintf(lq_bin, sizeof(lq_bin), "%s", argv0);
+	slash = strrchr(lq_bin, '/');
+	if (slash) {
+		snprintf(slash + 1, sizeof(lq_bin) - (size_t)(slash + 1 - lq_bin), "listenq");
+		if (access(lq_bin, X_OK) == 0)
+			return;
+	}
+	snprintf(lq_bin, sizeof(lq_bin), "/selftests/listenq");
+}
+
+int main(int argc, char **argv)
+{
+	static struct run r;
+	char pa[16], pb[16], msb_s[24], want[128];
+	long long v, msb, acc_cap_a = -1, syn_cap_a = -1, acc_cap_b, syn_cap_b, backlog_a = -1;
+	int port_a, port_b, i, err;
+	bool ok;
+
+	(void)argc;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n");
+	find_listenq(argv[0]);
+	err = netns_enter();
+	if (err) {
+		printf("1..0 # SKIP cannot enter a new network namespace: %s\n", strerror(-err));
+		return 4;
+	}
+	printf("1..%d\n", NR_TESTS);
+	diag("listenq at %s", lq_bin);
+
+	/* The namespace's own sysctls: somaxconn clamps, cookies keep SYNs deterministic. */
+	if (write_file("/proc/sys/net/core/somaxconn", "128") ||
+	    write_file("/proc/sys/net/ipv4/tcp_syncookies", "1"))
+		diag("cannot set the namespace's sysctls: %s", strerror(errno));
+	msb = read_num("/proc/sys/net/ipv4/tcp_max_syn_backlog");
+	snprintf(msb_s, sizeof(msb_s), "%lld", msb);
+
+	port_a = listener(511);
+	port_b = listener(2);
+	snprintf(pa, sizeof(pa), "%d", port_a);
+	snprintf(pb, sizeof(pb), "%d", port_b);
+	if (port_a < 0 || port_b < 0) {
+		printf("Bail out! cannot create the listeners: %s\n", strerror(errno));
+		return 1;
+	}
+
+	/* 1: the binary runs at all (a static build in the guest). */
+	{
+		const char *args[] = { "--version", NULL };
+
+		run_lq(&r, NULL, args);
+		result(r.status == 0 && !strncmp(r.out, "listenq ", 8), "version");
+	}
+
+	/* 2: listen(fd, 511) with somaxconn 128: acc_max 128, acc_cap 129. */
+	{
+		const char *args[] = { "--json", pa, NULL };
+		const char *obj;
+
+		run_lq(&r, NULL, args);
+		obj = json_listener(r.out, port_a);
+		ok = r.status == 0 && json_num(obj, "acc_max", &v) && v == 128 &&
+		     json_num(obj, "acc_cap", &acc_cap_a) && acc_cap_a == 129 &&
+		     json_num(obj, "syn_cap", &syn_cap_a) && json_num(obj, "acc_q", &v) && v == 0;
+		json_num(obj, "backlog", &backlog_a);
+		if (!ok)
+			diag_block("listenq --json", r.out);
+		result(ok, "json-clamped-backlog");
+	}
+
+	/* 3: three connections fill listen(fd, 2)'s accept queue: acc_q 3 = acc_cap. */
+	for (i = 0; i < 3; i++)
+		if (client(port_b, true) < 0)
+			diag("connect %d to port %d: %s", i, port_b, strerror(errno));
+	v = wait_num(port_b, "acc_q", 3, 5000);
+	acc_cap_b = listener_num(port_b, "acc_cap");
+	syn_cap_b = listener_num(port_b, "syn_cap");
+	if (v != 3 || acc_cap_b != 3)
+		diag("acc_q %lld, acc_cap %lld; want 3 and 3", v, acc_cap_b);
+	result(v == 3 && acc_cap_b == 3, "json-accept-queue-full");
+
+	/* 4: a 4th SYN finds the accept queue full: dropped, the queue stays at 3. */
+	client(port_b, false);
+	v = wait_num(port_b, "drops", 1, 3000);
+	ok = v >= 1 && listener_num(port_b, "acc_q") == 3;
+	if (!ok)
+		diag("drops %lld after a 4th connect to a full accept queue", v);
+	result(ok, "json-overflow-drops");
+
+	/* 5: the table, piped: plain text, the full listener flagged. */
+	{
+		const char *args[] = { pb, NULL };
+
+		run_lq(&r, NULL, args);
+		ok = r.status == 0 && strstr(r.out, "accept-full") && !strchr(r.out, '\033') &&
+		     strstr(r.out, "LOCAL");
+		if (!ok)
+			diag_block("listenq PORT", r.out);
+		result(ok, "table-plain-when-piped");
+	}
+
+	/* 6: --prometheus has the accept queue of B at 3. */
+	{
+		const char *args[] = { "--prometheus", pb, NULL };
+		char *line;
+
+		run_lq(&r, NULL, args);
+		snprintf(want, sizeof(want), "local=\"127.0.0.1:%d\"", port_b);
+		line = strstr(r.out, "listenq_accept_queue_length{");
+		ok = r.status == 0 && line && strstr(line, want) &&
+		     !strncmp(strchr(line, '}'), "} 3\n", 4) &&
+		     strstr(r.out, "# TYPE listenq_drops_total counter");
+		if (!ok)
+			diag_block("listenq --prometheus", r.out);
+		result(ok, "prometheus");
+	}
+
+	/* 7: two --watch frames, non-interactive. */
+	{
+		const char *args[] = { "--watch", "0.1", "--count", "2", pb, NULL };
+
+		run_lq(&r, NULL, args);
+		ok = r.status == 0 && strstr(r.out, "--- frame 2") && strstr(r.out, "dDROPS");
+		if (!ok)
+			diag_block("listenq --watch", r.out);
+		result(ok, "watch-count");
+	}
+
+	/* 8: explain A: the cap from the backlog, and the clamp if the module saw listen(). */
+	{
+		const char *args[] = { "explain", pa, NULL };
+
+		run_lq(&r, NULL, args);
+		ok = r.status == 0 && strstr(r.out, "cap 129 = backlog 128 + 1");
+		if (backlog_a == 511)
+			ok = ok && strstr(r.out, "listen() backlog 511 was clamped to somaxconn 128");
+		else
+			ok = ok && strstr(r.out, "does not know the requested listen() backlog");
+		if (!ok)
+			diag_block("listenq explain", r.out);
+		result(ok, "explain-clamp");
+	}
+
+	/* 9: explain B: full accept queue, advice. */
+	{
+		const char *args[] = { "explain", pb, NULL };
+
+		run_lq(&r, NULL, args);
+		ok = r.status == 0 && strstr(r.out, "3 of 3: FULL") &&
+		     strstr(r.out, "does not accept() fast enough");
+		if (!ok)
+			diag_block("listenq explain", r.out);
+		result(ok, "explain-full");
+	}
+
+	/*
+	 * 10, 11: the model by kernel version (predict) agrees with the caps the
+	 * module computed from the predicates of its own headers.
+	 */
+	{
+		const char *args[] = { "predict", "--backlog", "511", "--somaxconn", "128",
+				       "--max-syn-backlog", msb_s, "--syncookies", "1", "--json",
+				       NULL };
+
+		run_lq(&r, NULL, args);
+		ok = r.status == 0 && json_num(r.out, "acc_cap", &v) && v == acc_cap_a &&
+		     json_num(r.out, "syn_cap", &v) && v == syn_cap_a;
+		if (!ok) {
+			diag("module: acc_cap %lld syn_cap %lld", acc_cap_a, syn_cap_a);
+			diag_block("listenq predict", r.out);
+		}
+		result(ok, "predict-matches-module-511");
+	}
+	{
+		const char *args[] = { "predict", "--backlog", "2", "--somaxconn", "128",
+				       "--max-syn-backlog", msb_s, "--syncookies", "1", "--json",
+				       NULL };
+
+		run_lq(&r, NULL, args);
+		ok = r.status == 0 && json_num(r.out, "acc_cap", &v) && v == acc_cap_b &&
+		     json_num(r.out, "syn_cap", &v) && v == syn_cap_b;
+		if (!ok) {
+			diag("module: acc_cap %lld syn_cap %lld", acc_cap_b, syn_cap_b);
+			diag_block("listenq predict", r.out);
+		}
+		result(ok, "predict-matches-module-2");
+	}
+
+	/* 12: explain of a port nobody listens on fails. */
+	{
+		const char *args[] = { "explain", "1", NULL };
+
+		run_lq(&r, NULL, args);
+		ok = r.status == 1 && strstr(r.out, "no listener matches 1");
+		if (!ok)
+			diag_block("listenq explain 1", r.out);
+		result(ok, "explain-no-listener");
+	}
+
+	/* 13: what a missing module looks like. */
+	{
+		const char *args[] = { NULL };
+
+		run_lq(&r, "/proc/listenq-does-not-exist", args);
+		ok = r.status == 1 && strstr(r.out, "is the listenq module loaded?");
+		if (!ok)
+			diag_block("listenq without the module", r.out);
+		result(ok, "no-module-message");
+	}
+
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",
+	       test_nr - nr_fail, nr_fail);
+	return nr_fail ? 1 : 0;
+}

@@ -1,0 +1,195 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# listenq on recorded /proc/listenq samples: every subcommand, every output
+# format, malformed files and bad flags. Each case checks the exit code and
+# compares stdout and stderr with expected/NAME.out and expected/NAME.err.
+#
+#   sh cli_test.sh /path/to/listenq            run
+#   UPDATE=1 sh cli_test.sh /path/to/listenq   rewrite expected/ (review the diff!)
+#
+# The last line is "N passed, N failed"; the exit status is 1 on a failure.
+
+LQ=${1:?usage: cli_test.sh LISTENQ_BINARY}
+case $LQ in /*) ;; *) LQ=$PWD/$LQ ;; esac
+cd "$(dirname "$0")" || exit 1
+TOP=$(cd ../.. && pwd)
+TMP=$(mktemp -d) || exit 1
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+
+# Never let the host's environment or a real module leak into a case.
+unset NO_COLOR LISTENQ_PROC LISTENQ_SYSCTL
+export TERM=dumb
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+ko() { fail=$((fail + 1)); echo "not ok - $1"; }
+
+# t NAME RC CMD...: run CMD, compare exit code, stdout and stderr.
+t() {
+	name=$1 want=$2
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+	rc=$?
+	if [ -n "$UPDATE" ]; then
+		cp "$TMP/out" "expected/$name.out"
+		cp "$TMP/err" "expected/$name.err"
+	fi
+	if [ "$rc" != "$want" ]; then
+		ko "$name: exit $rc, want $want"
+		sed 's/^/# /' "$TMP/err"
+	elif ! cmp -s "$TMP/out" "expected/$name.out"; then
+		ko "$name: stdout differs"
+		diff -u "expected/$name.out" "$TMP/out" | sed 's/^/# /'
+	elif ! cmp -s "$TMP/err" "expected/$name.err"; then
+		ko "$name: stderr differs"
+		diff -u "expected/$name.err" "$TMP/err" | sed 's/^/# /'
+	else
+		ok "$name"
+	fi
+}
+
+# s SAMPLE SYSCTL: the environment of a case reading samples/SAMPLE.txt.
+s() { echo "LISTENQ_PROC=samples/$1.txt LISTENQ_SYSCTL=samples/${2:-sysctl}.txt"; }
+
+# shellcheck disable=SC2046 # word splitting of $(s ...) is the point
+{
+# The table
+t table_v1 0 env $(s v1) "$LQ"
+t table_current 0 env $(s current) "$LQ"
+t table_probes 0 env $(s probes sysctl_probes) "$LQ"
+t table_extra_cols 0 env $(s extra_cols) "$LQ"
+t table_header_only 0 env $(s header_only) "$LQ"
+t table_color 0 env $(s probes sysctl_probes) "$LQ" --color=always
+t table_color_auto_piped 0 env $(s probes sysctl_probes) "$LQ" --color=auto
+t table_no_color_env 0 env NO_COLOR=1 $(s probes sysctl_probes) "$LQ" --color=auto 80
+
+# Filters
+t filter_port 0 env $(s probes) "$LQ" 443
+t filter_colon_port 0 env $(s probes) "$LQ" :443
+t filter_port_flag 0 env $(s probes) "$LQ" --port 443
+t filter_addr_port 0 env $(s probes) "$LQ" 127.0.0.1:6379
+t filter_v6_port 0 env $(s probes) "$LQ" '[::]:443'
+t filter_v6_addr 0 env $(s probes) "$LQ" --addr ::
+t filter_star_port 0 env $(s probes) "$LQ" '*:22'
+t filter_addr_only 0 env $(s probes) "$LQ" 10.0.0.1
+t filter_addr_and_port 0 env $(s probes) "$LQ" --addr 0.0.0.0 --port 80
+t filter_no_match 0 env $(s probes) "$LQ" 9999
+t filter_proc_file 0 "$LQ" --proc-file samples/probes.txt 80
+
+# --json and --prometheus
+t json_v1 0 env $(s v1) "$LQ" --json
+t json_probes 0 env $(s probes sysctl_probes) "$LQ" --json
+t json_filtered 0 env $(s probes sysctl_probes) "$LQ" -j 443
+t json_header_only 0 env $(s header_only) "$LQ" --json
+t json_extra_cols 0 env $(s extra_cols) "$LQ" --json
+t json_no_sysctl 0 env LISTENQ_PROC=samples/v1.txt LISTENQ_SYSCTL=samples/nonexistent "$LQ" --json
+t prom_v1 0 env $(s v1) "$LQ" --prometheus
+t prom_probes 0 env $(s probes sysctl_probes) "$LQ" --prometheus
+
+# --watch, non-interactive: one sample file per frame
+t watch_frames 0 "$LQ" --watch 0 --count 3 --proc-file samples/watch1.txt \
+	--proc-file samples/watch2.txt --proc-file samples/watch3.txt
+t watch_count_implies_watch 0 env $(s watch1) "$LQ" --count 2 --watch=0 8080
+
+# predict: the 3.10 figures, each era, the bounds
+t predict_3_10_backlog_511 0 "$LQ" predict --kernel 3.10 --backlog 511 --somaxconn 128 \
+	--max-syn-backlog 4096 --syncookies 0
+t predict_3_10_backlog_511_json 0 "$LQ" predict --kernel 3.10 --backlog 511 --somaxconn 128 \
+	--max-syn-backlog 4096 --syncookies 0 --json
+t predict_3_10_backlog_2_json 0 "$LQ" predict --kernel 3.10.0 --backlog 2 --somaxconn 128 \
+	--max-syn-backlog 4096 --syncookies 1 --json
+t predict_3_10_backlog_5_json 0 "$LQ" predict --kernel 3.10 --backlog 5 --somaxconn 128 \
+	--max-syn-backlog 4096 --syncookies 1 --json
+t predict_3_10_cookies_2 0 "$LQ" predict --kernel 3.10 --backlog 128 --somaxconn 128 \
+	--max-syn-backlog 128 --syncookies 2
+t predict_4_4 0 "$LQ" predict --kernel 4.4 --backlog 128 --somaxconn 128 \
+	--max-syn-backlog 256 --syncookies 1
+t predict_6_1_124_json 0 "$LQ" predict --kernel 6.1.124 --backlog 4 --somaxconn 4096 \
+	--max-syn-backlog 128 --syncookies 1 --json
+t predict_6_1_125_json 0 "$LQ" predict --kernel 6.1.125 --backlog 4 --somaxconn 4096 \
+	--max-syn-backlog 128 --syncookies 1 --json
+t predict_6_12_9_json 0 "$LQ" predict --kernel 6.12.9 --backlog 0 --somaxconn 4096 \
+	--max-syn-backlog 128 --syncookies 0 --json
+t predict_6_12_10_json 0 "$LQ" predict --kernel 6.12.10-amd64 --backlog 0 --somaxconn 4096 \
+	--max-syn-backlog 128 --syncookies 0 --json
+t predict_6_14_quarter 0 "$LQ" predict --kernel 6.14 --backlog 1000 --somaxconn 4096 \
+	--max-syn-backlog 128 --syncookies 0
+t predict_6_14_cookies_2_json 0 "$LQ" predict --kernel 6.14 --backlog 4 --somaxconn 4096 \
+	--max-syn-backlog 128 --syncookies 2 --json
+t predict_negative_backlog 0 "$LQ" predict --kernel 6.12.117 --backlog -1 --somaxconn 128 \
+	--max-syn-backlog 128 --syncookies 1
+t predict_defaults_5_3 0 "$LQ" predict --kernel 5.3 --backlog 511
+t predict_defaults_json 0 "$LQ" predict --kernel=6.1 --backlog=511 --json
+
+# explain
+t explain_clamped 0 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 80
+t explain_reuseport 0 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 '[::]:443'
+t explain_as_requested 0 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.1.192 6379
+t explain_unknown_backlog 0 env $(s current) "$LQ" explain --kernel 6.12.117 127.0.0.1:8080
+t explain_v1 0 env $(s v1) "$LQ" explain --kernel 6.12.117 8083
+t explain_quarter 0 env $(s cookies0 sysctl_cookies0) "$LQ" explain --kernel 6.12.117 8080
+t explain_synq_drop 0 env $(s cookies0 sysctl_cookies0) "$LQ" explain --kernel 6.12.117 8081
+t explain_cookies_2 0 env $(s cookies2 sysctl_cookies2) "$LQ" explain --kernel 6.12.117 8080
+t explain_ge_module 0 env $(s ge sysctl_ge) "$LQ" explain --kernel 6.1.124 9000
+t explain_ge_module_newer_kernel 0 env $(s ge sysctl_ge) "$LQ" explain --kernel 6.1.192 9000
+t explain_no_sysctl 0 env LISTENQ_PROC=samples/v1.txt LISTENQ_SYSCTL=samples/nonexistent \
+	"$LQ" explain --kernel 6.12.117 8080
+t explain_no_match 1 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 9999
+
+# Broken files: a clear message, exit 1, good rows still shown
+t err_no_module 1 env LISTENQ_PROC=samples/nonexistent "$LQ"
+t err_no_module_json 1 env LISTENQ_PROC=samples/nonexistent "$LQ" --json
+t err_missing_column 1 env $(s missing_col) "$LQ"
+t err_empty 1 env $(s empty) "$LQ"
+t err_truncated 1 env $(s truncated) "$LQ"
+t err_truncated_json 1 env $(s truncated) "$LQ" --json
+t err_garbage 1 env $(s garbage) "$LQ"
+t err_explain_no_module 1 env LISTENQ_PROC=samples/nonexistent "$LQ" explain 80
+
+# Bad flags: usage on stderr, exit 2
+t usage_unknown_option 2 "$LQ" --bogus
+t usage_bad_port 2 "$LQ" --port 70000
+t usage_bad_filter 2 "$LQ" 1.2.3
+t usage_two_filters 2 "$LQ" 80 443
+t usage_json_prometheus 2 "$LQ" --json --prometheus
+t usage_watch_json 2 "$LQ" --watch --json
+t usage_bad_interval 2 "$LQ" --watch=-1
+t usage_bad_count 2 "$LQ" --count 0
+t usage_bad_color 2 "$LQ" --color=sometimes
+t usage_backlog_without_predict 2 "$LQ" --backlog 5
+t usage_predict_no_backlog 2 "$LQ" predict --kernel 6.1
+t usage_predict_bad_kernel 2 "$LQ" predict --kernel abc --backlog 1
+t usage_predict_missing_value 2 "$LQ" predict --backlog
+t usage_predict_bad_syncookies 2 "$LQ" predict --backlog 1 --syncookies 3x
+t usage_explain_no_target 2 "$LQ" explain
+t usage_explain_json 2 "$LQ" explain --json 80
+t usage_kernel_without_subcommand 2 "$LQ" --kernel 6.1
+}
+
+# --version and --help, whose text moves with the tree
+want="listenq $(cat "$TOP/VERSION")"
+got=$("$LQ" --version)
+[ "$got" = "$want" ] && ok "version" || ko "version: '$got', want '$want'"
+"$LQ" --help >"$TMP/help" 2>&1 && grep -q '^usage: listenq' "$TMP/help" && ok "help" ||
+	ko "help"
+
+# The man page and --help document the same options.
+opts() { grep -o -- '--[a-z][a-z-]*' "$1" | sort -u; }
+opts "$TMP/help" >"$TMP/help.opts"
+sed 's/\\-/-/g' ../listenq.8 >"$TMP/man"
+opts "$TMP/man" | grep -v -e '--proc-file' -e '--sysctl-file' >"$TMP/man.opts"
+if cmp -s "$TMP/help.opts" "$TMP/man.opts"; then
+	ok "man page and --help list the same options"
+else
+	ko "man page and --help list the same options"
+	diff "$TMP/help.opts" "$TMP/man.opts" | sed 's/^/# /'
+fi
+for sub in predict explain; do
+	grep -qi "^\.SH $sub" ../listenq.8 && ok "man page documents $sub" ||
+		ko "man page documents $sub"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

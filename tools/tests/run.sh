@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make -C tools test: the model's unit tests and the CLI tests on recorded
+# samples, with one total as the last line ("N passed, N failed").
+# Usage: run.sh BUILD_DIR (holding listenq and model_test)
+
+O=${1:?usage: run.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+total_pass=0
+total_fail=0
+rc=0
+log=$(mktemp) || exit 1
+trap 'rm -f "$log"' EXIT
+
+for suite in model cli; do
+	echo "# $suite tests"
+	if [ $suite = model ]; then
+		"$O/model_test" >"$log" 2>&1
+	else
+		sh "$HERE/cli_test.sh" "$O/listenq" >"$log" 2>&1
+	fi
+	[ $? = 0 ] || rc=1
+	# Show failures in full; passes are counted, the suite's own total folded in.
+	last=$(tail -n 1 "$log")
+	sed '$d' "$log" | grep -v '^ok'
+	echo "# $suite: $last"
+	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ -z "$p" ]; then
+		# A crash before the summary is one failure, not a silent zero.
+		p=0 f=1 rc=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+done
+echo "$total_pass passed, $total_fail failed"
+exit $rc
