@@ -7,6 +7,9 @@
 #   boot.sh --kver K --kernel VMLINUZ --module KO --tests DIR --out OUTDIR
 #           [--timeout S] [--append EXTRA] [--params 'P=V ...'] [--demo]
 #
+# LQ_QEMU_ACCEL=tcg,thread=single runs both vCPUs on one host thread, to
+# tell a multi-threaded TCG artefact from a guest bug.
+#
 # The guest writes KTAP to ttyS1 (OUTDIR/results.ktap); ttyS0 is the console
 # (OUTDIR/console.log, streamed to the terminal with --demo). Prints
 # "qemu K: N passed, N failed, N skipped", also saved in OUTDIR/summary,
@@ -27,7 +30,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2 ;;
 	--params) params=$2 ;;
 	--demo) mode=demo; shift; continue ;;
-	*) sed -n '6,7s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '7,8s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 	shift 2
 done
@@ -42,9 +45,11 @@ flock -n 9 || { echo "boot.sh: $out is in use by another run" >&2; exit 1; }
 per_test=${LQ_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$repo/selftests/settings" 2>/dev/null)}
 per_test=${per_test:-60}
 
-# newc archive of directory $1 on stdout, byte-identical for identical input.
+# newc archive of directory $1 on stdout, byte-identical for identical
+# contents: sorted names, fixed owner, inode numbers and mtimes.
 mkcpio() {
-	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet | gzip -n -1)
+	(cd "$1" && find . -exec touch -h -d @0 {} + &&
+		find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet | gzip -n -1)
 }
 
 # The kernel-independent part: busybox with its applet links, and /init.
@@ -122,7 +127,7 @@ cmdline="$cmdline hung_task_panic=1 rdinit=/init $append"
 start=$(date +%s)
 qrc=0
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m 1G \
+	qemu-system-x86_64 -accel "${LQ_QEMU_ACCEL:-tcg}" -machine q35 -cpu max -smp 2 -m 1G \
 	-nodefaults -no-user-config -display none -no-reboot -monitor none -nic none \
 	"${console[@]}" -serial chardev:con -serial "file:$out/results.ktap" \
 	-kernel "$kernel" -initrd "$out/initrd.img" -append "$cmdline" \
