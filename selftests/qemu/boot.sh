@@ -127,9 +127,9 @@ start=$(date +%s)
 qrc=0
 # Single-threaded TCG. With a host thread per vCPU (QEMU 7.2's default),
 # re-arming listenq's kprobes on Debian 6.12 now and then ends in "Oops: int3"
-# at tcp_conn_request+0x5, an int3 that the kernel no longer has in memory
-# nor in flight: 5 of 27 runs, against 0 of 25 single-threaded. Both
-# vCPUs still interleave, and runs take just as long.
+# at tcp_conn_request+0x5 (the ftrace site), an int3 that neither kprobes
+# nor text_poke claimed: 5 of 27 runs, against 0 of 25 single-threaded.
+# Both vCPUs still interleave, and runs take just as long.
 accel=${LQ_QEMU_ACCEL:-tcg,thread=single}
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 -accel "$accel" -machine q35 -cpu max -smp 2 -m 1G \
