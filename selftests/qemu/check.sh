@@ -119,6 +119,29 @@ selftests() {
 	fi
 }
 
+# The listenq command: host tests on recorded samples, and static binaries
+# (listenq, listenq_cli_test) that join the guest's selftests.
+tools() {
+	local log=$build/tools.log p f
+	make -s -C "$src/tools" -j"$jobs" test O="$build/tools" >"$log" 2>&1
+	read -r p _ f _ < <(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1 | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 x \2 x/p')
+	if [ -z "${p:-}" ]; then
+		tail -n 30 "$log" | sed 's/^/#   /'
+		tally "tools host tests" fail "log: $log"
+	else
+		[ "$f" = 0 ] || grep -v '^ok' "$log" | tail -n 40 | sed 's/^/#   /'
+		passed=$((passed + p)) failed=$((failed + f))
+		echo "tools host tests: $p passed, $f failed"
+	fi
+	if make -C "$src/tools" -j"$jobs" static O="$build/tools-static" >>"$log" 2>&1 &&
+		cp "$build/tools-static"/{listenq,listenq_cli_test} "$build/selftests/"; then
+		tally "tools static" pass
+	else
+		tail -n 30 "$log" | sed 's/^/#   /'
+		tally "tools static" fail "log: $log"
+	fi
+}
+
 boot() {
 	local k=$1 ko=$build/$1/src/listenq.ko p f s
 	if [ ! -f "$ko" ]; then
@@ -179,6 +202,7 @@ all)
 	setup
 	for k in "${kvers[@]}"; do build "$k"; done
 	selftests
+	tools
 	for k in "${kvers[@]}"; do boot "$k"; done
 	dkms_check
 	summary
