@@ -19,7 +19,8 @@ MAKEFLAGS += --no-print-directory
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all module clean install deps kernels selftests check check-build dkms-check demo help
+.PHONY: all module clean install deps kernels selftests check check-build dkms-check demo help \
+	tools check-debug lint bench deb
 
 all: module
 
@@ -57,6 +58,25 @@ dkms-check:
 
 demo:
 	@$(RIG)/check.sh demo
+
+tools:
+	$(MAKE) -C tools O=$(CURDIR)/build/tools
+
+# Debug kernel lane (KASAN, lockdep, kmemleak): selftests/debug/.
+check-debug:
+	@selftests/debug/check-debug.sh
+
+# checkpatch --strict, sparse and W=1 on every supported kernel.
+lint:
+	@selftests/qemu/lint.sh
+
+# Not part of check: bench/README.md says what is measured and how.
+bench:
+	@bench/run.sh
+
+# Debian packages listenq-dkms and listenq into build/deb: packaging/.
+deb:
+	@packaging/build-deb.sh
 
 help:
 	@echo 'listenq $(VERSION)'
