@@ -170,89 +170,76 @@ static void flood(struct __test_metadata *_metadata, int port, int first, int n,
 		TH_LOG("the SYNs did not all show up as queued, cookie or drop");
 }
 
+/*
+ * A burst of SYNs into an empty listener: each reason's counter against
+ * the namespace's TcpExt deltas, and every other counter stays 0.
+ */
+FIXTURE(syn_burst) {
+	int lfd;
+	struct lq_mib d;
+};
+
+FIXTURE_VARIANT(syn_burst) {
+	int syncookies, max_syn_backlog, backlog, nsyn;
+	int drop_synq, cookie_synq, drop_quarter;
+};
+
 /* tcp_syncookies=0, backlog 4: 5 queued, 7 dropped with TCPReqQFullDrop. */
-TEST(drop_synq)
-{
-	struct lq_mib before, d;
-	int lfd, port;
+FIXTURE_VARIANT_ADD(syn_burst, drop_synq) {
+	.syncookies = 0, .max_syn_backlog = 128, .backlog = 4, .nsyn = 12, .drop_synq = 7,
+};
 
-	setup(_metadata, 0, 128);
-	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
-	port = lq_port(_metadata, lfd);
-	lq_mib(_metadata, &before);
-	flood(_metadata, port, 0, 12, &before, 12);
-	d = mib_delta(_metadata, &before);
-
-	EXPECT_EQ(7, d.reqq_full_drop);
-	EXPECT_EQ(7, col(lfd, "drop_synq"));
-	EXPECT_EQ(d.listen_drops, col(lfd, "drops"));
-	EXPECT_EQ(0, col(lfd, "cookie_synq"));
-	EXPECT_EQ(0, col(lfd, "drop_quarter"));
-	EXPECT_EQ(0, col(lfd, "drop_accq_syn"));
-	close(lfd);
-}
-
-/* tcp_syncookies=1, backlog 4: 5 queued, 7 answered with cookies. */
-TEST(cookie_synq)
-{
-	struct lq_mib before, d;
-	int lfd, port;
-
-	setup(_metadata, 1, 0);
-	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
-	port = lq_port(_metadata, lfd);
-	lq_mib(_metadata, &before);
-	flood(_metadata, port, 0, 12, &before, 12);
-	d = mib_delta(_metadata, &before);
-
-	EXPECT_EQ(7, d.reqq_full_do_cookies);
-	EXPECT_EQ(7, col(lfd, "cookie_synq"));
-	EXPECT_EQ(0, col(lfd, "drop_synq"));
-	EXPECT_EQ(0, col(lfd, "drops"));
-	close(lfd);
-}
+/* tcp_syncookies=1: the same 7 are answered with cookies instead. */
+FIXTURE_VARIANT_ADD(syn_burst, cookie_synq) {
+	.syncookies = 1, .max_syn_backlog = 128, .backlog = 4, .nsyn = 12, .cookie_synq = 7,
+};
 
 /* tcp_syncookies=2: every SYN gets a cookie, counted as TCPReqQFullDoCookies. */
-TEST(cookie_all)
-{
-	struct lq_mib before, d;
-	int lfd, port;
-
-	setup(_metadata, 2, 0);
-	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
-	port = lq_port(_metadata, lfd);
-	lq_mib(_metadata, &before);
-	flood(_metadata, port, 0, 6, &before, 6);
-	d = mib_delta(_metadata, &before);
-
-	EXPECT_EQ(6, d.reqq_full_do_cookies);
-	EXPECT_EQ(6, col(lfd, "cookie_synq"));
-	EXPECT_EQ(0, col(lfd, "syn_q"));
-	close(lfd);
-}
+FIXTURE_VARIANT_ADD(syn_burst, cookie_all) {
+	.syncookies = 2, .max_syn_backlog = 128, .backlog = 4, .nsyn = 6, .cookie_synq = 6,
+};
 
 /*
- * The quarter rule: M = 16 keeps 13 requests from unproven peers, drops
+ * The quarter rule: M = 16 keeps 13 requests from unproven peers and drops
  * the rest with ListenDrops only (tcp_input.c:7135 / :7328).
  */
-TEST(drop_quarter)
+FIXTURE_VARIANT_ADD(syn_burst, drop_quarter) {
+	.syncookies = 0, .max_syn_backlog = 16, .backlog = 100, .nsyn = 20, .drop_quarter = 7,
+};
+
+FIXTURE_SETUP(syn_burst)
 {
-	struct lq_mib before, d;
-	int lfd, port;
+	struct lq_mib before;
+	int port;
 
-	setup(_metadata, 0, 16);
-	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 100, 0);
-	port = lq_port(_metadata, lfd);
+	setup(_metadata, variant->syncookies, variant->max_syn_backlog);
+	self->lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", variant->backlog, 0);
+	port = lq_port(_metadata, self->lfd);
 	lq_mib(_metadata, &before);
-	flood(_metadata, port, 0, 20, &before, 20);
-	d = mib_delta(_metadata, &before);
+	flood(_metadata, port, 0, variant->nsyn, &before, variant->nsyn);
+	self->d = mib_delta(_metadata, &before);
+}
 
-	EXPECT_EQ(0, d.reqq_full_drop);
-	EXPECT_EQ(7, d.listen_drops);
-	EXPECT_EQ(7, col(lfd, "drop_quarter"));
-	EXPECT_EQ(0, col(lfd, "drop_synq"));
-	EXPECT_EQ(7, col(lfd, "drops"));
-	close(lfd);
+FIXTURE_TEARDOWN(syn_burst)
+{
+	close(self->lfd);
+}
+
+TEST_F(syn_burst, counters)
+{
+	int drops = variant->drop_synq + variant->drop_quarter;
+
+	/* the kernel's own accounting first, then the module's split of it */
+	EXPECT_EQ(variant->drop_synq, self->d.reqq_full_drop);
+	EXPECT_EQ(variant->cookie_synq, self->d.reqq_full_do_cookies);
+	EXPECT_EQ(drops, self->d.listen_drops);
+	EXPECT_EQ(variant->drop_synq, col(self->lfd, "drop_synq"));
+	EXPECT_EQ(variant->cookie_synq, col(self->lfd, "cookie_synq"));
+	EXPECT_EQ(variant->drop_quarter, col(self->lfd, "drop_quarter"));
+	EXPECT_EQ(drops, col(self->lfd, "drops"));
+	EXPECT_EQ(0, col(self->lfd, "drop_accq_syn"));
+	EXPECT_EQ(0, col(self->lfd, "drop_accq_ack"));
+	EXPECT_EQ(0, col(self->lfd, "expired"));
 }
 
 struct acc_wait {
