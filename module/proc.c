@@ -198,15 +198,19 @@ static const struct seq_operations lq_seq_ops = {
 static int lq_sysctl_show(struct seq_file *seq, void *v)
 {
 	struct net *net = seq_file_single_net(seq);
+	long long val[LQ_SC_NR];
 	struct lq_conf conf;
+	unsigned int i;
 
 	lq_read_conf(net, &conf);
-	seq_printf(seq, "ns %u\n", net->ns.inum);
-	seq_printf(seq, "somaxconn %d\n", conf.somaxconn);
-	seq_printf(seq, "tcp_max_syn_backlog %d\n", conf.max_syn_backlog);
-	seq_printf(seq, "tcp_syncookies %u\n", conf.syncookies);
-	seq_printf(seq, "tcp_abort_on_overflow %u\n", conf.abort_on_overflow);
-	seq_printf(seq, "tcp_synack_retries %u\n", conf.synack_retries);
+	val[LQ_SC_NS] = net->ns.inum;
+	val[LQ_SC_SOMAXCONN] = conf.somaxconn;
+	val[LQ_SC_MAX_SYN_BACKLOG] = conf.max_syn_backlog;
+	val[LQ_SC_SYNCOOKIES] = conf.syncookies;
+	val[LQ_SC_ABORT_ON_OVERFLOW] = conf.abort_on_overflow;
+	val[LQ_SC_SYNACK_RETRIES] = conf.synack_retries;
+	for (i = 0; i < LQ_SC_NR; i++)
+		seq_printf(seq, "%s %lld\n", lq_sysctl_name(i), val[i]);
 	return 0;
 }
 

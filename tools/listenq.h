@@ -42,17 +42,6 @@ struct lq_table {
 	unsigned int nbad;		/* malformed rows, reported and skipped */
 };
 
-/* The sysctls of the reader's namespace, as the module prints them. */
-enum lq_sc {
-	LQ_SC_NS,
-	LQ_SC_SOMAXCONN,
-	LQ_SC_MAX_SYN_BACKLOG,
-	LQ_SC_SYNCOOKIES,
-	LQ_SC_ABORT_ON_OVERFLOW,
-	LQ_SC_SYNACK_RETRIES,
-	LQ_SC_NR
-};
-
 struct lq_sysctl {
 	bool valid;			/* the file was read */
 	bool have[LQ_SC_NR];

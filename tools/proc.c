@@ -271,14 +271,6 @@ bool lq_cell_num(const struct lq_table *t, unsigned int row, int col, long long 
 
 void lq_sysctl_load(struct lq_sysctl *sc, const char *path)
 {
-	static const char * const names[LQ_SC_NR] = {
-		[LQ_SC_NS] = "ns",
-		[LQ_SC_SOMAXCONN] = "somaxconn",
-		[LQ_SC_MAX_SYN_BACKLOG] = "tcp_max_syn_backlog",
-		[LQ_SC_SYNCOOKIES] = "tcp_syncookies",
-		[LQ_SC_ABORT_ON_OVERFLOW] = "tcp_abort_on_overflow",
-		[LQ_SC_SYNACK_RETRIES] = "tcp_synack_retries",
-	};
 	char *text, *line, *save;
 	int err;
 
@@ -298,7 +290,7 @@ void lq_sysctl_load(struct lq_sysctl *sc, const char *path)
 		if (!sc->keys[sc->n] || !sc->vals[sc->n])
 			break;
 		for (i = 0; i < LQ_SC_NR; i++)
-			if (!strcmp(f[0], names[i]))
+			if (!strcmp(f[0], lq_sysctl_name(i)))
 				sc->have[i] = lq_parse_ll(f[1], &sc->val[i]);
 		sc->n++;
 	}

@@ -79,4 +79,30 @@ static inline const char *lq_column_name(unsigned int col)
 	return col < LQ_NR_COLUMNS ? names[col] : NULL;
 }
 
+/* The lines of /proc/net/listenq_sysctl, in print order: "name value". */
+enum lq_sysctl_line {
+	LQ_SC_NS,
+	LQ_SC_SOMAXCONN,
+	LQ_SC_MAX_SYN_BACKLOG,
+	LQ_SC_SYNCOOKIES,
+	LQ_SC_ABORT_ON_OVERFLOW,
+	LQ_SC_SYNACK_RETRIES,
+	LQ_SC_NR
+};
+
+/* The name of a listenq_sysctl line; NULL past the last one. */
+static inline const char *lq_sysctl_name(unsigned int line)
+{
+	static const char * const names[LQ_SC_NR] = {
+		[LQ_SC_NS] = "ns",
+		[LQ_SC_SOMAXCONN] = "somaxconn",
+		[LQ_SC_MAX_SYN_BACKLOG] = "tcp_max_syn_backlog",
+		[LQ_SC_SYNCOOKIES] = "tcp_syncookies",
+		[LQ_SC_ABORT_ON_OVERFLOW] = "tcp_abort_on_overflow",
+		[LQ_SC_SYNACK_RETRIES] = "tcp_synack_retries",
+	};
+
+	return line < LQ_SC_NR ? names[line] : NULL;
+}
+
 #endif /* _LQ_ABI_H */
