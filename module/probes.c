@@ -715,7 +715,8 @@ static int lq_probes_enable(void)
 	}
 	lq_report_unavailable(have);
 	WRITE_ONCE(lq_available, have);
-	pr_info("probes on, counting up to %u listeners\n", t->size);
+	pr_info("probes on, counting up to %u listeners in %zu KiB (%zu bytes each)\n",
+		t->size, struct_size(t, pool, t->size) >> 10, sizeof(t->pool[0]));
 	return 0;
 }
 
