@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,6 +421,57 @@ TEST(two_listeners)
 	EXPECT_EQ(11, d.reqq_full_drop);
 	close(a);
 	close(b);
+}
+
+/* A child on CPU @cpu that sends @n SYNs to @port, sources from @first. */
+static pid_t pinned_sender(int cpu, int port, int first, int n)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		int raw = lq_raw_socket(AF_INET);
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (raw < 0 || sched_setaffinity(0, sizeof(set), &set))
+			_exit(1);
+		_exit(lq_send_syns(raw, AF_INET, "127.0.0.1", port, first, n) == n ? 0 : 1);
+	}
+	return pid;
+}
+
+/*
+ * SYNs from two CPUs at once into one full queue: the kernel decides on
+ * both CPUs concurrently, and every decision is counted exactly once.
+ */
+TEST(two_cpus)
+{
+	int lfd, port, status, i, n = 400;
+	struct lq_mib before, d;
+	struct settle s;
+	pid_t pid[2];
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	setup(_metadata, 0, 128);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
+	port = lq_port(_metadata, lfd);
+	lq_mib(_metadata, &before);
+	for (i = 0; i < 2; i++)
+		pid[i] = pinned_sender(i, port, i * n, n);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		ASSERT_EQ(0, status) TH_LOG("sender on CPU %d failed", i);
+	}
+	s = (struct settle){ &before, 2 * n, port };
+	ASSERT_TRUE(lq_wait_until(settled, &s, 10000));
+	d = mib_delta(_metadata, &before);
+
+	EXPECT_EQ(2 * n - 5, d.reqq_full_drop);
+	EXPECT_EQ(d.reqq_full_drop, col(lfd, "drop_synq"));
+	EXPECT_EQ(d.listen_drops, col(lfd, "drops"));
+	close(lfd);
 }
 
 /* A new listener on the port of a closed one starts from zero. */
