@@ -1,0 +1,358 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The packages' life on a real Debian system: build them (build-deb.sh),
+# install both on this machine, check that DKMS built and installed listenq
+# for each kernel of the test rig (Debian's current 6.1 and 6.12 cloud
+# kernels, whose headers kernels.sh installs), that a kernel's arrival
+# rebuilds it, boot each kernel under QEMU with the module DKMS built, then
+# purge both packages and check that nothing is left behind.
+#
+#   packaging/test-deb.sh [--no-build]
+#
+# --no-build tests the packages already in build/deb. Needs root and a
+# Debian bookworm machine; it changes the machine's package and DKMS state
+# (and leaves it as it found it). It refuses to touch listenq packages that
+# it did not install itself. dkms creates its module signing key
+# /var/lib/dkms/mok.{key,pub} on its first build; that key is dkms's, not
+# listenq's, and stays.
+#
+# One line per check ("NAME: ok|FAILED|skipped"), the guests' KTAP, and last
+# "N passed, N failed, N skipped", also written to build/deb-test/summary as
+# "P F S". The exit status is non-zero if anything failed.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+rig=$repo/selftests/qemu
+build=${LQ_BUILD:-$repo/build}
+cache=${LQ_CACHE:-$repo/.cache}
+debs=$build/deb
+out=$build/deb-test
+version=$(cat "$repo/VERSION")
+# The packages must be tested as a user gets them: dkms's own signing key,
+# not the one check.sh's dkms-check points dkms to.
+unset mok_signing_key mok_certificate MAKEFLAGS MFLAGS MAKELEVEL
+export DEBIAN_FRONTEND=noninteractive
+# This run installed the packages and has not removed them yet. The marker
+# file survives a killed run, so that the next one may clean up after it.
+owned=/var/tmp/listenq-test-deb.owned
+installed_by_us=0
+passed=0 failed=0 skipped=0
+
+build_debs=1
+case ${1:-} in
+--no-build) build_debs=0 ;;
+"") ;;
+*) sed -n '12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+esac
+
+tally() {
+	case $2 in
+	pass) passed=$((passed + 1)); echo "$1: ok${3:+ ($3)}" ;;
+	fail) failed=$((failed + 1)); echo "$1: FAILED${3:+ ($3)}" ;;
+	skip) skipped=$((skipped + 1)); echo "$1: skipped${3:+ ($3)}" ;;
+	esac
+}
+
+summary() {
+	echo "$passed $failed $skipped" >"$out/summary"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ $failed = 0 ]
+	exit
+}
+
+apt() {
+	apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "$@"
+}
+
+# pkg_state PKG: dpkg's two-letter state ("ii" installed, "rc" config
+# files only, ...), empty when dpkg does not know the package.
+pkg_state() {
+	dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | cut -c1-2 | grep -v '^un' || true
+}
+
+# Remove both packages and their configuration, as a user would (the prerm's
+# dkms snippet removes every build of this version).
+purge() {
+	local p pkgs=()
+	for p in listenq listenq-dkms; do
+		[ -n "$(pkg_state $p)" ] && pkgs+=("$p")
+	done
+	[ ${#pkgs[@]} = 0 ] || apt purge "${pkgs[@]}"
+}
+
+# Never leave the machine with the packages installed, whatever happened.
+fake_cur=
+cleanup() {
+	[ -z "$fake_cur" ] || rmdir "$fake_cur"
+	if [ "$installed_by_us" = 1 ]; then
+		echo "# test-deb: purging the packages after an early exit"
+		purge >>"$out/purge.log" 2>&1 && rm -f "$owned"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The .ko DKMS installed for kernel $1 (the kernel's compression, if any).
+installed_ko() {
+	ls "/lib/modules/$1/updates/dkms"/listenq.ko* 2>/dev/null | head -n 1
+}
+
+# An uncompressed copy of $1 in $2, for boot.sh (the guest's busybox insmod
+# takes raw ELF) and modinfo.
+plain_ko() {
+	case $1 in
+	*.ko) cp "$1" "$2" ;;
+	*.ko.xz) xz -dc "$1" >"$2" ;;
+	*.ko.zst) zstd -qdc "$1" >"$2" ;;
+	*.ko.gz) gzip -dc "$1" >"$2" ;;
+	*) return 1 ;;
+	esac
+}
+
+# Every place a listenq file could remain, one per line.
+leftovers() {
+	local p
+	for p in /var/lib/dkms/listenq /usr/src/listenq-* /usr/bin/listenq \
+		/usr/share/man/man8/listenq.8.gz /usr/share/doc/listenq /usr/share/doc/listenq-dkms; do
+		[ -e "$p" ] && echo "$p"
+	done
+	find /lib/modules -name 'listenq.ko*' 2>/dev/null
+	dkms status -m listenq 2>/dev/null | sed 's/^/dkms status: /'
+	for p in listenq listenq-dkms; do
+		[ -z "$(pkg_state $p)" ] || echo "dpkg: $p is in state $(pkg_state $p)"
+	done
+	true
+}
+
+# --- setup ---------------------------------------------------------------
+if [ "$(id -u)" != 0 ]; then
+	echo "test-deb: needs root (it installs packages)" >&2
+	exit 1
+fi
+mkdir -p "$out"
+rm -f "$out/summary"
+# The machine's package state is shared by every checkout and run.
+exec 7>/run/lock/listenq-test-deb.lock
+flock -n 7 || { echo "test-deb: waiting for another run on this machine"; flock 7; }
+
+"$rig/deps.sh" >"$out/deps.log" 2>&1 || { cat "$out/deps.log"; tally "deb deps" fail; summary; }
+"$rig/kernels.sh" --fetch >"$out/fetch.log" 2>&1 || { cat "$out/fetch.log"; tally "deb kernels" fail; summary; }
+mapfile -t kvers < <("$rig/kernels.sh" --list)
+[ ${#kvers[@]} -gt 0 ] || { tally "deb kernels" fail "none resolved"; summary; }
+
+# --- versions: VERSION is the one version --------------------------------
+dkms_v=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$repo/dkms.conf")
+chlog_v=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version 2>/dev/null)
+if [ -n "$version" ] && [ "$dkms_v" = "$version" ] && [ "$chlog_v" = "$version" ]; then
+	tally "deb versions" pass "VERSION, dkms.conf, debian/changelog: $version"
+else
+	tally "deb versions" fail "VERSION '$version', dkms.conf PACKAGE_VERSION '$dkms_v', debian/changelog '$chlog_v'"
+fi
+
+# --- build and lintian ---------------------------------------------------
+if [ $build_debs = 1 ]; then
+	if "$here/build-deb.sh" >"$out/build-deb.log" 2>&1; then
+		tally "deb build" pass
+	else
+		tail -n 30 "$out/build-deb.log" | sed 's/^/#   /'
+		tally "deb build" fail "log: $out/build-deb.log"
+		summary
+	fi
+fi
+deb_cli=$(ls "$debs"/listenq_"$version"_*.deb 2>/dev/null | head -n 1)
+deb_dkms=$(ls "$debs"/listenq-dkms_"$version"_all.deb 2>/dev/null | head -n 1)
+if [ -z "$deb_cli" ] || [ -z "$deb_dkms" ]; then
+	tally "deb packages" fail "no listenq and listenq-dkms $version in $debs"
+	summary
+fi
+bad=
+for d in "$deb_cli" "$deb_dkms"; do
+	v=$(dpkg-deb -f "$d" Version)
+	[ "$v" = "$version" ] || bad="$bad $(basename "$d") is $v;"
+done
+dpkg-deb -c "$deb_dkms" | grep -q "/usr/src/listenq-$version/dkms.conf$" || bad="$bad no /usr/src/listenq-$version/dkms.conf;"
+if [ -z "$bad" ]; then
+	tally "deb packages" pass "$(basename "$deb_cli") $(basename "$deb_dkms")"
+else
+	tally "deb packages" fail "$bad"
+fi
+lintian_rc=$(cat "$debs/lintian.rc" 2>/dev/null || echo missing)
+if [ "$lintian_rc" = 0 ]; then
+	tally "deb lintian" pass "no errors or warnings"
+else
+	sed 's/^/#   /' "$debs/lintian.log" 2>/dev/null
+	tally "deb lintian" fail "rc=$lintian_rc, log: $debs/lintian.log"
+fi
+
+# --- install -------------------------------------------------------------
+if [ -n "$(pkg_state listenq)$(pkg_state listenq-dkms)" ] || [ -e /var/lib/dkms/listenq ]; then
+	if [ -e "$owned" ]; then
+		echo "# test-deb: purging what an interrupted run installed"
+		purge >"$out/purge-stale.log" 2>&1 || cat "$out/purge-stale.log"
+	else
+		tally "deb install" skip "listenq packages or a dkms listenq tree already exist on this machine and were not installed by this test; purge them first"
+		summary
+	fi
+fi
+touch "$owned"
+installed_by_us=1
+if apt install "$deb_cli" "$deb_dkms" >"$out/install.log" 2>&1 &&
+	[ "$(pkg_state listenq)" = ii ] && [ "$(pkg_state listenq-dkms)" = ii ]; then
+	tally "deb install" pass
+else
+	tail -n 40 "$out/install.log" | sed 's/^/#   /'
+	tally "deb install" fail "log: $out/install.log"
+	summary
+fi
+grep -E '^(Building for|Building initial module|Module build|listenq-dkms:)' "$out/install.log" | sed 's/^/# postinst: /'
+
+# The CLI: the packaged binary runs and agrees on the version; the man page.
+cli_v=$(/usr/bin/listenq --version 2>&1)
+if [ "$cli_v" = "listenq $version" ] && [ -f /usr/share/man/man8/listenq.8.gz ]; then
+	tally "deb cli" pass "$cli_v"
+else
+	tally "deb cli" fail "'listenq --version' says '$cli_v'; man page: $(ls /usr/share/man/man8/listenq.8.gz 2>&1)"
+fi
+
+# check_built KVER NAME: dkms says installed, and the .ko under updates/dkms
+# is this version, built for this kernel. Leaves the plain .ko in $out/KVER.
+check_built() {
+	local k=$1 name=$2 ko st v vm
+	st=$(dkms status -m listenq -v "$version" -k "$k" 2>&1)
+	ko=$(installed_ko "$k")
+	mkdir -p "$out/$k"
+	rm -f "$out/$k/listenq.ko"
+	if [ -z "$ko" ] || ! plain_ko "$ko" "$out/$k/listenq.ko"; then
+		tally "$name" fail "no listenq.ko in /lib/modules/$k/updates/dkms; dkms status: $st"
+		return 1
+	fi
+	v=$(modinfo -F version "$out/$k/listenq.ko")
+	vm=$(modinfo -F vermagic "$out/$k/listenq.ko")
+	if ! echo "$st" | grep -q ': installed'; then
+		tally "$name" fail "dkms status: $st"
+	elif [ "$v" != "$version" ] || [ "${vm%% *}" != "$k" ]; then
+		tally "$name" fail "$ko: version '$v', vermagic '$vm'"
+	else
+		tally "$name" pass "$ko${3:+, $3}"
+	fi
+}
+
+for k in "${kvers[@]}"; do
+	check_built "$k" "deb dkms $k"
+done
+
+# An upgrade, as dpkg runs it: the old prerm ("upgrade") removes the old
+# version from every kernel, the new postinst ("configure OLD") builds again.
+# A reinstall runs exactly that sequence. When the running kernel is
+# installed, dkms's common.postinst builds for it and the newest kernel in
+# /boot only; the package's own loop must bring back every other kernel.
+# This machine's kernel (no modules, no headers) is not in /lib/modules, so
+# an empty /lib/modules/$(uname -r) stands in for it during the upgrade:
+# common.postinst then builds nothing, and every module comes from the loop.
+cur=/lib/modules/$(uname -r)
+if [ ! -e "$cur" ] && mkdir "$cur"; then
+	fake_cur=$cur
+	echo "# test-deb: $cur stands in for an installed running kernel without headers"
+fi
+if apt install --reinstall "$deb_dkms" >"$out/reinstall.log" 2>&1; then
+	grep -E '^(Building for|Building initial module|Module build|listenq-dkms:)' "$out/reinstall.log" |
+		sed 's/^/# postinst: /'
+	for k in "${kvers[@]}"; do
+		check_built "$k" "deb upgrade $k" "after reinstall"
+	done
+else
+	tail -n 30 "$out/reinstall.log" | sed 's/^/#   /'
+	tally "deb upgrade" fail "log: $out/reinstall.log"
+fi
+if [ -n "$fake_cur" ]; then
+	rmdir "$fake_cur" || tally "deb upgrade" fail "dkms left files in $fake_cur: $(ls -A "$fake_cur")"
+	fake_cur=
+fi
+
+# A new kernel: what linux-image-<kver>'s postinst and linux-headers-<kver>'s
+# run (/etc/kernel/{postinst,header_postinst}.d/dkms). Taken away for the
+# newest kernel, listenq must come back.
+k=${kvers[-1]}
+if [ -z "$(installed_ko "$k")" ]; then
+	tally "deb kernel-hook $k" skip "nothing was installed for $k"
+else
+	dkms remove -m listenq -v "$version" -k "$k" >"$out/hook.log" 2>&1
+	if [ -n "$(installed_ko "$k")" ]; then
+		tally "deb kernel-hook $k" fail "dkms remove -k $k left $(installed_ko "$k")"
+	elif /etc/kernel/header_postinst.d/dkms "$k" >>"$out/hook.log" 2>&1; then
+		check_built "$k" "deb kernel-hook $k" "rebuilt by /etc/kernel/header_postinst.d/dkms"
+	else
+		tail -n 20 "$out/hook.log" | sed 's/^/#   /'
+		tally "deb kernel-hook $k" fail "log: $out/hook.log"
+	fi
+fi
+
+# --- boot each kernel with the module DKMS built -------------------------
+# The rig's standard guest run (load, /proc, parameters, unload cycles,
+# dmesg) plus proc_test and a smoke test of this install: the loaded module
+# is this version, and a listener shows up in /proc/listenq.
+tests=$out/guest-tests
+rm -rf "$tests" && mkdir -p "$tests"
+if ! make -s -C "$repo/selftests" O="$tests" "$tests/proc_test" >"$out/selftests.log" 2>&1; then
+	tail -n 20 "$out/selftests.log" | sed 's/^/#   /'
+	tally "deb guest tests" fail "log: $out/selftests.log"
+fi
+rm -rf "${tests:?}/lib"
+for k in "${kvers[@]}"; do
+	ko=$out/$k/listenq.ko
+	if [ ! -s "$ko" ]; then
+		tally "deb qemu $k" skip "DKMS built no listenq.ko for $k"
+		continue
+	fi
+	cat >"$tests/deb_smoke_test" <<-EOF
+	#!/bin/sh
+	# Generated by packaging/test-deb.sh: the listenq-dkms module for $k.
+	echo "TAP version 13"
+	echo "1..3"
+	v=\$(cat /sys/module/listenq/version 2>&1)
+	[ "\$v" = "$version" ] && echo "ok 1 deb.module_version" ||
+		echo "not ok 1 deb.module_version # '\$v', want '$version'"
+	s=\$(cat /sys/module/listenq/srcversion 2>&1)
+	[ "\$s" = "$(modinfo -F srcversion "$ko")" ] && echo "ok 2 deb.srcversion" ||
+		echo "not ok 2 deb.srcversion # '\$s' is not the DKMS build's"
+	# busybox nc listens on [::] where IPv6 is up, else on 0.0.0.0
+	nc -l -p 47123 </dev/null >/dev/null 2>&1 &
+	pid=\$!
+	row='^(0\.0\.0\.0|\[::\]):47123 '
+	i=0
+	until grep -Eq "\$row" /proc/listenq || [ \$i -ge 20 ]; do
+		sleep 0.1
+		i=\$((i + 1))
+	done
+	grep -Eq "\$row" /proc/listenq && echo "ok 3 deb.listener_row" ||
+		{ echo "not ok 3 deb.listener_row"; sed 's/^/# /' /proc/listenq; }
+	kill \$pid 2>/dev/null
+	wait \$pid 2>/dev/null
+	exit 0
+	EOF
+	chmod 755 "$tests/deb_smoke_test"
+	"$rig/boot.sh" --kver "$k" --kernel "$cache/kernels/$k/vmlinuz" --module "$ko" \
+		--tests "$tests" --out "$out/$k/qemu"
+	read -r p f s <"$out/$k/qemu/summary" || { p=0 f=1 s=0; }
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+
+# --- purge, and nothing left ---------------------------------------------
+if purge >"$out/purge.log" 2>&1; then
+	installed_by_us=0
+	rm -f "$owned"
+	tally "deb purge" pass
+else
+	tail -n 30 "$out/purge.log" | sed 's/^/#   /'
+	tally "deb purge" fail "log: $out/purge.log"
+fi
+left=$(leftovers)
+if [ -z "$left" ]; then
+	tally "deb leftovers" pass "no /var/lib/dkms/listenq, /usr/src/listenq-*, listenq.ko, /usr/bin/listenq"
+else
+	echo "$left" | sed 's/^/#   /'
+	tally "deb leftovers" fail "$(echo "$left" | wc -l) left behind"
+fi
+summary
