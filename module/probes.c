@@ -66,6 +66,12 @@ static unsigned int lq_max_listeners = 16384;
 static struct ratelimit_state lq_log_rs;
 static atomic_t lq_log_suppressed = ATOMIC_INIT(0);
 
+/* A refused value as the log shows it: sysfs writes end in a newline. */
+static int lq_val_len(const char *val)
+{
+	return min_t(size_t, strcspn(val, "\n"), 64);
+}
+
 static int lq_set_probes(const char *val, const struct kernel_param *kp)
 {
 	bool on;
@@ -73,7 +79,7 @@ static int lq_set_probes(const char *val, const struct kernel_param *kp)
 
 	err = kstrtobool(val, &on);
 	if (err) {
-		pr_err("probes=%s: expected 0 or 1\n", val);
+		pr_err("probes=%.*s: expected 0 or 1\n", lq_val_len(val), val);
 		return err;
 	}
 	if (lq_ready && on && !lq_probes) {
@@ -101,8 +107,8 @@ static int lq_set_drop_log(const char *val, const struct kernel_param *kp)
 	unsigned int n;
 
 	if (kstrtouint(val, 0, &n) || n > LQ_DROP_LOG_MAX) {
-		pr_err("drop_log=%s: expected 0 (off) to %u lines per second\n",
-		       val, LQ_DROP_LOG_MAX);
+		pr_err("drop_log=%.*s: expected 0 (off) to %u lines per second\n",
+		       lq_val_len(val), val, LQ_DROP_LOG_MAX);
 		return -EINVAL;
 	}
 	WRITE_ONCE(lq_log_rs.burst, n);
@@ -124,7 +130,8 @@ static int lq_set_max_listeners(const char *val, const struct kernel_param *kp)
 	unsigned int n;
 
 	if (kstrtouint(val, 0, &n) || !n || n > LQ_MAX_LISTENERS_MAX) {
-		pr_err("max_listeners=%s: expected 1 to %u\n", val, LQ_MAX_LISTENERS_MAX);
+		pr_err("max_listeners=%.*s: expected 1 to %u\n", lq_val_len(val), val,
+		       LQ_MAX_LISTENERS_MAX);
 		return -EINVAL;
 	}
 	lq_max_listeners = n;
