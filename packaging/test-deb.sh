@@ -87,10 +87,13 @@ fake_cur=
 cleanup() {
 	[ -z "$fake_cur" ] || rmdir "$fake_cur"
 	if [ "$installed_by_us" = 1 ]; then
-		echo "# test-deb: purging the packages after an early exit"
+		echo "# test-deb: purging the packages after an early exit" >&6
 		purge >>"$out/purge.log" 2>&1 && rm -f "$owned"
 	fi
 }
+# A signal's trap may run inside a redirected function (apt >log): cleanup
+# speaks to the original stdout.
+exec 6>&1
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
