@@ -137,6 +137,7 @@ fi
 mkdir -p "$out"
 rm -f "$out/summary"
 # The machine's package state is shared by every checkout and run.
+mkdir -p /run/lock
 exec 7>/run/lock/listenq-test-deb.lock
 flock -n 7 || { echo "test-deb: waiting for another run on this machine"; flock 7; }
 
