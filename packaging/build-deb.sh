@@ -32,7 +32,7 @@ die() { echo "build-deb: $*" >&2; exit 1; }
 deps() {
 	local p missing=()
 	for p in dpkg-dev debhelper dh-dkms build-essential lintian; do
-		dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
+		[[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) == ii* ]] || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	[ "$(id -u)" = 0 ] || die "missing ${missing[*]}; install them or run this as root"

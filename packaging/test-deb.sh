@@ -176,7 +176,9 @@ for d in "$deb_cli" "$deb_dkms"; do
 	v=$(dpkg-deb -f "$d" Version)
 	[ "$v" = "$version" ] || bad="$bad $(basename "$d") is $v;"
 done
-dpkg-deb -c "$deb_dkms" | grep -q "/usr/src/listenq-$version/dkms.conf$" || bad="$bad no /usr/src/listenq-$version/dkms.conf;"
+# Not "dpkg-deb -c | grep -q": with pipefail, grep's early exit fails dpkg-deb.
+contents=$(dpkg-deb -c "$deb_dkms")
+grep -q "/usr/src/listenq-$version/dkms.conf$" <<<"$contents" || bad="$bad no /usr/src/listenq-$version/dkms.conf;"
 if [ -z "$bad" ]; then
 	tally "deb packages" pass "$(basename "$deb_cli") $(basename "$deb_dkms")"
 else
@@ -234,7 +236,7 @@ check_built() {
 	fi
 	v=$(modinfo -F version "$out/$k/listenq.ko")
 	vm=$(modinfo -F vermagic "$out/$k/listenq.ko")
-	if ! echo "$st" | grep -q ': installed'; then
+	if ! grep -q ': installed' <<<"$st"; then
 		tally "$name" fail "dkms status: $st"
 	elif [ "$v" != "$version" ] || [ "${vm%% *}" != "$k" ]; then
 		tally "$name" fail "$ko: version '$v', vermagic '$vm'"
