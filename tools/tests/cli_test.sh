@@ -18,6 +18,7 @@ TMP=$(mktemp -d) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 pass=0
 fail=0
+VERSION_RE=$(sed 's/[.]/\\./g' "$TOP/VERSION")
 
 # Never let the host's environment or a real module leak into a case.
 unset NO_COLOR LISTENQ_PROC LISTENQ_SYSCTL
@@ -30,8 +31,11 @@ ko() { fail=$((fail + 1)); echo "not ok - $1"; }
 t() {
 	name=$1 want=$2
 	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+	"$@" >"$TMP/raw.out" 2>"$TMP/raw.err" </dev/null
 	rc=$?
+	# The version is VERSION's, whatever it is: expected/ says @VERSION@.
+	sed "s/$VERSION_RE/@VERSION@/g" "$TMP/raw.out" >"$TMP/out"
+	sed "s/$VERSION_RE/@VERSION@/g" "$TMP/raw.err" >"$TMP/err"
 	if [ -n "$UPDATE" ]; then
 		cp "$TMP/out" "expected/$name.out"
 		cp "$TMP/err" "expected/$name.err"
