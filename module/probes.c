@@ -556,15 +556,28 @@ static int lq_listen_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/* inet_csk_listen_stop(sk): the listener is closing; free its record. */
-static int lq_listen_stop_pre(struct kprobe *p, struct pt_regs *regs)
+/*
+ * inet_csk_listen_stop(sk): the listener is closing; free its record once
+ * the function returns. Not before, in a kprobe pre-handler: those run from
+ * int3, which the kernel enters as an NMI, where taking t->lock and calling
+ * call_rcu() are not allowed (lockdep reports the lock as {IN-NMI}). The
+ * socket has left TCP_LISTEN by then, so lq_get() gives it no new record.
+ */
+static int lq_listen_stop_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	*(const struct sock **)ri->data = lq_arg(regs, 0);
+	return 0;
+}
+
+static int lq_listen_stop_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct sock *sk = *(const struct sock **)ri->data;
 	struct lq_table *t;
 
 	rcu_read_lock();
 	t = rcu_dereference(lq_table);
 	if (t)
-		lq_put(t, lq_arg(regs, 0));
+		lq_put(t, sk);
 	rcu_read_unlock();
 	return 0;
 }
@@ -576,6 +589,8 @@ static int lq_listen_stop_pre(struct kprobe *p, struct pt_regs *regs)
 static struct kretprobe lq_kretprobes[] = {
 	LQ_KRETPROBE("inet_listen", lq_listen_entry, lq_listen_return,
 		     struct lq_listen_data),
+	LQ_KRETPROBE("inet_csk_listen_stop", lq_listen_stop_entry, lq_listen_stop_return,
+		     const struct sock *),
 	LQ_KRETPROBE("tcp_conn_request", lq_syn_entry, lq_syn_return,
 		     struct lq_syn_data),
 	LQ_KRETPROBE("tcp_peer_is_proven", lq_proven_entry, lq_proven_return,
@@ -591,6 +606,7 @@ static struct kretprobe lq_kretprobes[] = {
 /* What each kretprobe above provides; 0: needed by every counter. */
 static const unsigned long lq_kretprobe_gives[ARRAY_SIZE(lq_kretprobes)] = {
 	0,
+	0,
 	BIT(LQ_DROP_SYNQ) | BIT(LQ_COOKIE_SYNQ) | BIT(LQ_DROP_ACCQ_SYN),
 	BIT(LQ_DROP_QUARTER),
 	BIT(LQ_DROP_ACCQ_ACK),
@@ -598,13 +614,12 @@ static const unsigned long lq_kretprobe_gives[ARRAY_SIZE(lq_kretprobes)] = {
 	BIT(LQ_EXPIRED),
 };
 
+/* Pre-handlers run in NMI context: they take no lock and call no RCU. */
 static struct kprobe lq_kprobes[] = {
-	{ .symbol_name = "inet_csk_listen_stop", .pre_handler = lq_listen_stop_pre },
 	{ .symbol_name = "__sys_listen", .pre_handler = lq_sys_listen_pre },
 };
 
 static const unsigned long lq_kprobe_gives[ARRAY_SIZE(lq_kprobes)] = {
-	0,
 	LQ_HAVE_BACKLOG,
 };
 
