@@ -148,8 +148,9 @@ boot() {
 		tally "qemu $k" skip "no listenq.ko"
 		return
 	fi
+	# about 2.5 min per kernel, most of it stress_test's 200 unload cycles
 	"$here/boot.sh" --kver "$k" --kernel "${vmlinuz[$k]}" --module "$ko" \
-		--tests "$build/selftests" --out "$build/$k/qemu"
+		--tests "$build/selftests" --out "$build/$k/qemu" --timeout 600
 	read -r p f s <"$build/$k/qemu/summary" || { p=0 f=1 s=0; }
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
@@ -184,10 +185,13 @@ dkms_check() {
 	done
 }
 
-# make demo: the newest kernel, a normal (not -Werror) build, demo.c as the
-# only guest program, console on the terminal.
+# make demo: the newest non-RT kernel, a normal (not -Werror) build, demo.c
+# as the only guest program, console on the terminal.
 demo() {
-	local k=${kvers[-1]} dir=$build/demo
+	local k=${kvers[-1]} dir=$build/demo i
+	for i in "${kvers[@]}"; do
+		case $i in *-rt-*) ;; *) k=$i ;; esac
+	done
 	copy_sources "$dir/src" &&
 		make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" LISTENQ_VERSION="$version" modules &&
 		mkdir -p "$dir/bin" &&

@@ -4,7 +4,8 @@
 # The Debian kernels listenq is tested on, resolved at run time through the
 # meta-packages so CI follows ABI bumps (6.1.0-56 -> -57) without edits.
 #
-#   kernels.sh --list    print the kernel releases, one per line, 6.1 first
+#   kernels.sh --list    print the kernel releases, one per line: 6.1 and
+#                        6.12 cloud, then 6.12 PREEMPT_RT
 #   kernels.sh --fetch   install linux-headers-<kver> and extract vmlinuz,
 #                        config and System.map into .cache/kernels/<kver>/
 #   kernels.sh --deps    install the rig's other Debian packages (deps.sh)
@@ -16,8 +17,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${LQ_CACHE:-$(cd "$here/../.." && pwd)/.cache}/kernels
 
-# Oldest first; each meta-package depends on exactly one linux-image-<kver>.
-metas=(linux-image-cloud-amd64 linux-image-6.12-cloud-amd64)
+# Each meta-package depends on exactly one linux-image-<kver>. The cloud
+# flavours first, oldest first; then 6.12 with PREEMPT_RT (bookworm-security
+# has it as linux-image-6.12-rt-amd64; linux-image-rt-amd64 is the 6.1 one),
+# where spinlock_t sleeps and only raw spinlocks may be taken in probes.
+metas=(linux-image-cloud-amd64 linux-image-6.12-cloud-amd64 linux-image-6.12-rt-amd64)
 
 # Print the kver the candidate version of meta-package $1 depends on.
 resolve() {
