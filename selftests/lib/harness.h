@@ -21,7 +21,8 @@
  * (through __int128); use ASSERT_TRUE() for pointers.
  *
  * Options: -l lists the tests, -r fixture.variant.test runs only the named
- * test (repeatable).
+ * test (repeatable). LQ_TIMEOUT_SCALE=<n> in the environment multiplies
+ * every test's timeout (slow debug kernels).
  */
 #ifndef LQ_HARNESS_H
 #define LQ_HARNESS_H
@@ -411,11 +412,20 @@ static inline bool __lq_wait(pid_t pid, int timeout_s, int *status)
 	return done;
 }
 
+/* LQ_TIMEOUT_SCALE: a positive integer, else 1. */
+static inline int __lq_timeout_scale(void)
+{
+	const char *env = getenv("LQ_TIMEOUT_SCALE");
+	int scale = env ? atoi(env) : 1;
+
+	return scale > 0 ? scale : 1;
+}
+
 static inline int __lq_run_one(struct __test_metadata *t, struct __fixture_variant_metadata *v,
 			       int num, struct __lq_totals *tot)
 {
+	int status = 0, code, timeout = t->timeout * __lq_timeout_scale();
 	struct __test_results *res;
-	int status = 0, code;
 	const char *why = NULL;
 	char diag[64] = "";
 	pid_t pid;
@@ -444,8 +454,8 @@ static inline int __lq_run_one(struct __test_metadata *t, struct __fixture_varia
 		_exit(res->exit_code);
 	}
 
-	if (!__lq_wait(pid, t->timeout, &status)) {
-		snprintf(diag, sizeof(diag), "timed out after %ds", t->timeout);
+	if (!__lq_wait(pid, timeout, &status)) {
+		snprintf(diag, sizeof(diag), "timed out after %ds", timeout);
 		why = diag;
 		code = KSFT_FAIL;
 	} else if (WIFSIGNALED(status)) {

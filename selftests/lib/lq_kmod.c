@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The listenq module from the tests' side. See lq_kmod.h.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lq_kmod.h"
+
+int lq_param_write(const char *name, const char *val, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), LQ_PARAM_DIR "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+int lq_param_get(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), LQ_PARAM_DIR "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+const char *lq_module_path(void)
+{
+	static char path[320];
+	const char *env = getenv("LQ_KO");
+	struct utsname u;
+
+	if (env && *env)
+		return env;
+	if (uname(&u))
+		return "listenq.ko";
+	snprintf(path, sizeof(path), "/lib/modules/%s/extra/listenq.ko", u.release);
+	return path;
+}
+
+bool lq_module_loaded(void)
+{
+	return access("/sys/module/listenq/initstate", F_OK) == 0;
+}
+
+int lq_module_load(const char *params)
+{
+	int fd = open(lq_module_path(), O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params ? params : "", 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int lq_module_unload(int timeout_ms)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int waited = 0;
+
+	for (;;) {
+		if (!syscall(SYS_delete_module, "listenq", O_NONBLOCK))
+			return 0;
+		if ((errno != EAGAIN && errno != EBUSY) || waited >= timeout_ms)
+			return -errno;
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+}
+
+int lq_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+char *lq_kmsg_read(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *out = malloc(cap), rec[8192];
+
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		char *text, *end;
+		size_t tl;
+
+		if (n < 0 && errno == EPIPE)	/* records overwritten: go on */
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		/* "prio,seq,usec,flags;text\n" then " KEY=value" lines */
+		text = strchr(rec, ';');
+		if (!text)
+			continue;
+		text++;
+		end = strchr(text, '\n');
+		tl = end ? (size_t)(end - text) : strlen(text);
+		if (len + tl + 2 > cap) {
+			char *nb;
+
+			cap = 2 * cap + tl;
+			nb = realloc(out, cap);
+			if (!nb) {
+				free(out);
+				return NULL;
+			}
+			out = nb;
+		}
+		memcpy(out + len, text, tl);
+		len += tl;
+		out[len++] = '\n';
+		out[len] = '\0';
+	}
+	return out;
+}
+
+static bool lq_hex_at(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+const char *lq_find_kernel_pointer(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		bool start = p == text || !isxdigit((unsigned char)p[-1]);
+
+		if (!start)
+			continue;
+		if (!strncasecmp(p, "ffff", 4) && lq_hex_at(p, 16))
+			return p;
+		if (!strncmp(p, "0000", 4) && lq_hex_at(p, 16) && !isxdigit((unsigned char)p[16]))
+			return p;
+	}
+	return NULL;
+}
