@@ -5,9 +5,14 @@
 # binaries in an initramfs, and judge the run from the host side.
 #
 #   boot.sh --kver K --kernel VMLINUZ --module KO --tests DIR --out OUTDIR
-#           [--timeout S] [--append EXTRA] [--params 'P=V ...'] [--demo]
+#           [--timeout S] [--append EXTRA] [--params 'P=V ...'] [--mem SIZE]
+#           [--demo]
 #
-# LQ_QEMU_ACCEL overrides the accelerator (default tcg,thread=single).
+# LQ_QEMU_ACCEL overrides the accelerator (default tcg,thread=single),
+# LQ_TEST_TIMEOUT the per-binary limit of selftests/settings, and
+# LQ_TIMEOUT_SCALE (integer) multiplies both that and each test's own limit
+# in the harness (for slow debug kernels), LQ_STRESS_CYCLES overrides
+# stress_test's 200 load/unload cycles.
 #
 # The guest writes KTAP to ttyS1 (OUTDIR/results.ktap); ttyS0 is the console
 # (OUTDIR/console.log, streamed to the terminal with --demo). Prints
@@ -17,7 +22,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-timeout=300 append= params= mode=test kver= kernel= module= tests= out=
+timeout=300 append= params= mode=test kver= kernel= module= tests= out= mem=1G
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=$2 ;;
@@ -28,8 +33,9 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 ;;
 	--append) append=$2 ;;
 	--params) params=$2 ;;
+	--mem) mem=$2 ;;
 	--demo) mode=demo; shift; continue ;;
-	*) sed -n '7,8s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '7,9s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 	shift 2
 done
@@ -40,9 +46,21 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 exec 9>"$out/.lock"
 flock -n 9 || { echo "boot.sh: $out is in use by another run" >&2; exit 1; }
-# Per-binary limit from the kselftest-style settings file.
-per_test=${LQ_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$repo/selftests/settings" 2>/dev/null)}
+# Per-binary limit from the kselftest-style settings file; a binary may
+# have its own ("timeout.stress_test=150").
+settings=$repo/selftests/settings
+per_test=${LQ_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$settings" 2>/dev/null)}
 per_test=${per_test:-60}
+scale=${LQ_TIMEOUT_SCALE:-1}
+per_test=$((per_test * scale))
+# "LQ_TIMEOUT_<binary>=<seconds>" lines for the guest's environment file.
+own_timeouts() {
+	local name secs
+	sed -n 's/^timeout\.\([A-Za-z0-9_]*\)=\([0-9]*\)$/\1 \2/p' "$settings" 2>/dev/null |
+		while read -r name secs; do
+			echo "LQ_TIMEOUT_$name='$((secs * scale))'"
+		done
+}
 
 # newc archive of directory $1 on stdout, byte-identical for identical
 # contents: sorted names, fixed owner, inode numbers and mtimes.
@@ -73,13 +91,18 @@ base_archive() {
 	echo "$base"
 }
 
-# Every parameter that is not a string, with a value that no integer or
-# bool parser accepts (kstrtobool takes anything starting with y, n, 1, 0
-# or o): the guest checks that each one refuses the load.
+# Every parameter that is not a string, each with values that no integer
+# or bool parser accepts (kstrtobool takes anything starting with y, n, 1, 0
+# or o): negative, huge, non-numeric and empty. The guest checks that each
+# one refuses the load and that the kernel log names the parameter.
 bad_params() {
-	local strings
+	local strings p v
 	strings=$(modinfo -F parmtype "$module" | sed -n 's/^\([^:]*\):\(charp\|string\)$/\1/p')
-	modinfo -F parm "$module" | sed 's/:.*//' | grep -vxF "$strings" | sed 's/$/=bogus/' | xargs
+	for p in $(modinfo -F parm "$module" | sed 's/:.*//' | grep -vxF "$strings"); do
+		for v in -1 99999999999999999999 bogus ''; do
+			echo "$p=$v"
+		done
+	done | xargs
 }
 
 # The kernel-specific part: module, tests, runner and their settings.
@@ -102,6 +125,9 @@ payload_archive() {
 	LQ_PARAMS='$params'
 	LQ_BAD_PARAMS='$(bad_params)'
 	LQ_TIMEOUT='$per_test'
+	LQ_TIMEOUT_SCALE='$scale'
+	LQ_STRESS_CYCLES='${LQ_STRESS_CYCLES:-}'
+	$(own_timeouts)
 	LQ_GUEST_TIMEOUT='$((timeout * 9 / 10))'
 	EOF
 	mkcpio "$root" >"$out/payload.cpio.gz"
@@ -132,7 +158,7 @@ qrc=0
 # Both vCPUs still interleave, and runs take just as long.
 accel=${LQ_QEMU_ACCEL:-tcg,thread=single}
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel "$accel" -machine q35 -cpu max -smp 2 -m 1G \
+	qemu-system-x86_64 -accel "$accel" -machine q35 -cpu max -smp 2 -m "$mem" \
 	-nodefaults -no-user-config -display none -no-reboot -monitor none -nic none \
 	"${console[@]}" -serial chardev:con -serial "file:$out/results.ktap" \
 	-kernel "$kernel" -initrd "$out/initrd.img" -append "$cmdline" \

@@ -6,7 +6,9 @@
 #
 # Order: parameter checks while the module is not loaded, insmod, /proc
 # checks, every /selftests/*_test binary (module loaded), module life-cycle
-# tests, and dmesg-clean last so that it sees everything before it.
+# tests, on a kernel with kmemleak a leak scan once the module is gone, on
+# one with lockdep a check that it stayed on, and dmesg-clean last so that it
+# sees everything before it.
 
 set -a			# the env file is also the test binaries' environment
 . /etc/listenq-test.env
@@ -16,7 +18,10 @@ LQ_KO=$KO
 export LQ_KO
 T=${LQ_TIMEOUT:-60}
 # Lines that mean the kernel is unhappy, whatever the tests said.
-DMESG_BAD='WARNING:|BUG[: ]|Call Trace|Oops|general protection|kmemleak|KASAN|UBSAN|KFENCE'
+DMESG_BAD='WARNING:|BUG[: ]|Call Trace|Oops|general protection|KASAN|UBSAN|KFENCE'
+DMESG_BAD="$DMESG_BAD|kmemleak: [0-9]+ new suspected|unreferenced object|suspicious RCU"
+DMESG_BAD="$DMESG_BAD|possible (recursive|circular) locking|inconsistent lock state"
+DMESG_BAD="$DMESG_BAD|sleeping function called from invalid context|DEBUG_LOCKS_WARN_ON"
 DMESG_BAD="$DMESG_BAD|list_(add|del) corruption|[Rr][Cc][Uu].*stall|soft lockup|hard LOCKUP"
 DMESG_BAD="$DMESG_BAD|blocked for more than|refcount_t:|stack-protector|Unable to handle"
 cd /tmp || exit 1
@@ -55,8 +60,10 @@ t_insmod_unknown_param() {
 	fi
 }
 
-# A bad value for any of its parameters must refuse the load and leave
-# nothing behind. boot.sh lists them as LQ_BAD_PARAMS, one name=value each.
+# A bad value for any of its parameters must refuse the load, leave nothing
+# behind and say why in the kernel log, naming the parameter. boot.sh lists
+# them as LQ_BAD_PARAMS, one name=value each: negative, huge, non-numeric
+# and empty values of every parameter.
 t_insmod_bad_value() {
 	if [ -z "$LQ_BAD_PARAMS" ]; then
 		why="no module parameter that rejects a value"
@@ -64,11 +71,21 @@ t_insmod_bad_value() {
 	fi
 	bad=0
 	for p in $LQ_BAD_PARAMS; do
-		insmod "$KO" "$p" 2>&1 | sed "s/^/# $p: /"
+		before=$(dmesg | wc -l)
+		out=$(insmod "$KO" "$p" 2>&1)
 		if loaded || [ -e /proc/net/listenq ]; then
 			echo "# insmod listenq.ko $p succeeded"
 			rmmod listenq
 			bad=1
+			continue
+		fi
+		said=$(dmesg | tail -n +$((before + 1)) | grep "listenq: ${p%%=*}=" | head -n 1)
+		if [ -z "$said" ]; then
+			echo "# insmod listenq.ko '$p': refused without a 'listenq: ${p%%=*}=' log line"
+			echo "$out" | diag
+			bad=1
+		else
+			echo "# '$p': ${said#*] }"
 		fi
 	done
 	return $bad
@@ -123,16 +140,19 @@ run_binary() {
 		echo "ok $n $name # SKIP listenq is not loaded"
 		return
 	fi
+	# selftests/settings may give a binary its own limit
+	eval "bt=\${LQ_TIMEOUT_$name:-\$T}"
 	start=$(date +%s)
-	{ timeout "$T" "$1" 2>&1; echo $? >/tmp/.rc; } | sed 's/^/    /'
+	{ timeout "$bt" "$1" 2>&1; echo $? >/tmp/.rc; } | sed 's/^/    /'
 	rc=$(cat /tmp/.rc)
 	elapsed=$(($(date +%s) - start))
+	echo "# $name: ${elapsed}s" >&2
 	case $rc in
 	0) echo "ok $n $name" ;;
 	4) echo "ok $n $name # SKIP" ;;
-	124) echo "not ok $n $name # TIMEOUT ${T}s" ;;
-	143) if [ $elapsed -ge "$T" ]; then
-		echo "not ok $n $name # TIMEOUT ${T}s"
+	124) echo "not ok $n $name # TIMEOUT ${bt}s" ;;
+	143) if [ $elapsed -ge "$bt" ]; then
+		echo "not ok $n $name # TIMEOUT ${bt}s"
 	     else
 		echo "not ok $n $name # exit=$rc"
 	     fi ;;
@@ -195,6 +215,29 @@ t_rmmod_removes_proc() {
 	! loaded && [ $bad = 0 ]
 }
 
+# Debug kernels only. kmemleak reports objects that are unreferenced and
+# older than 5 s, and needs two scans to be sure: wait out the age, scan
+# twice, and any report fails. Everything before the runner started was
+# cleared at the start.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+t_kmemleak() {
+	sleep 6
+	echo scan >$KMEMLEAK && echo scan >$KMEMLEAK || return 1
+	leaks=$(cat $KMEMLEAK)
+	[ -z "$leaks" ] && return 0
+	echo "$leaks" | head -n 60 | diag
+	echo "# $(echo "$leaks" | grep -c 'unreferenced object') unreferenced objects"
+	return 1
+}
+
+# Debug kernels only: lockdep turns itself off at its first report (or any
+# taint that makes it unreliable); it must still be on after everything.
+t_lockdep_on() {
+	on=$(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats)
+	echo "# debug_locks: $on; $(grep 'lock-classes:' /proc/lockdep_stats | tr -s ' ')"
+	[ "$on" = 1 ]
+}
+
 t_dmesg_clean() {
 	bad=$(dmesg | grep -E "$DMESG_BAD")
 	[ -z "$bad" ] && return 0
@@ -215,8 +258,14 @@ if [ "$LQ_MODE" = demo ]; then
 fi
 
 bins=$(ls /selftests/*_test 2>/dev/null)
+debug_tests=0
+if [ -w $KMEMLEAK ]; then
+	echo clear >$KMEMLEAK
+	debug_tests=$((debug_tests + 1))
+fi
+[ -r /proc/lockdep_stats ] && debug_tests=$((debug_tests + 1))
 echo "KTAP version 1"
-echo "1..$((10 + $(echo $bins | wc -w)))"
+echo "1..$((10 + debug_tests + $(echo $bins | wc -w)))"
 echo "# listenq-qemu: kernel $(uname -r), params '$LQ_PARAMS', timeout ${T}s"
 run_test insmod-unknown-param t_insmod_unknown_param
 run_test insmod-bad-value t_insmod_bad_value
@@ -230,5 +279,7 @@ done
 run_test rmmod-open-reader t_rmmod_open_reader
 run_test load-unload-cycles t_load_unload_cycles
 run_test rmmod-removes-proc t_rmmod_removes_proc
+[ -w $KMEMLEAK ] && run_test kmemleak t_kmemleak
+[ -r /proc/lockdep_stats ] && run_test lockdep-on t_lockdep_on
 run_test dmesg-clean t_dmesg_clean
 exit 0
