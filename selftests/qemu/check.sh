@@ -185,6 +185,27 @@ dkms_check() {
 	done
 }
 
+# The Debian packages (packaging/test-deb.sh): make deb, lintian, install on
+# this machine, DKMS builds for every kernel, an upgrade, a new kernel's
+# hook, a boot of each kernel with the module DKMS built, purge, nothing
+# left. It needs Debian's kernels and their headers, so not with KERNEL=.
+deb_check() {
+	local p f s
+	if [ -n "${KERNEL:-}" ]; then
+		tally "deb" skip "the packages are tested on Debian's kernels, not KERNEL="
+		return
+	fi
+	LQ_BUILD=$build LQ_CACHE=$cache "$repo/packaging/test-deb.sh" |
+		grep -Ev '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'
+	if read -r p f s <"$build/deb-test/summary" 2>/dev/null; then
+		echo "deb: $p passed, $f failed, $s skipped"
+	else
+		p=0 f=1 s=0
+		echo "deb: FAILED (packaging/test-deb.sh ended without a summary)"
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
 # make demo: the newest non-RT kernel, a normal (not -Werror) build, demo.c
 # as the only guest program, console on the terminal.
 demo() {
@@ -209,6 +230,7 @@ all)
 	tools
 	for k in "${kvers[@]}"; do boot "$k"; done
 	dkms_check
+	deb_check
 	summary
 	;;
 build)
@@ -219,6 +241,11 @@ build)
 dkms)
 	setup
 	dkms_check
+	summary
+	;;
+deb)
+	setup
+	deb_check
 	summary
 	;;
 demo)
