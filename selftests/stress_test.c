@@ -200,7 +200,7 @@ static void stale_reader_loop(int id, const char *path)
  * At most TOGGLES_PER_CYCLE switches per load: on a debug kernel a switch
  * costs as much as a load, and an unbounded toggler would own the locks.
  */
-#define TOGGLES_PER_CYCLE	4
+#define TOGGLES_PER_CYCLE	2
 
 static void toggler_loop(void)
 {
