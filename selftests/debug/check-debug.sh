@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-debug: the whole selftest suite on a debug kernel that reports
+# what stock kernels let pass: KASAN (out-of-bounds, use-after-free, also in
+# vmalloc memory), lockdep (PROVE_LOCKING, PROVE_RCU), DEBUG_ATOMIC_SLEEP,
+# DEBUG_LIST, DEBUG_OBJECTS and kmemleak.
+#
+#   1. build-kernel.sh: the kernel from Debian's linux-source-6.12 and
+#      debug.config, cached in $LQ_DEBUG_CACHE (default /var/cache/listenq);
+#      only the first run builds it (about 7-16 min on 2 cores)
+#   2. listenq.ko against that tree, W=1 + sparse, warnings fatal
+#   3. the selftests and the listenq tool, as make check builds them
+#   4. boot it under QEMU with selftests/qemu/boot.sh and run.sh: run.sh
+#      clears kmemleak first, scans twice at the end, and checks that
+#      lockdep is still on
+#   5. the console must show each checker initialised and no report of any
+#
+# The last line is "N passed, N failed, N skipped"; the exit status is
+# non-zero if anything failed.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+rig=$repo/selftests/qemu
+build=${LQ_BUILD:-$repo/build}/debug
+version=$(cat "$repo/VERSION")
+jobs=$(nproc)
+# Time limits, scaled for a KASAN + lockdep kernel under TCG: each test
+# binary's and each test's own limit times LQ_TIMEOUT_SCALE, the whole
+# guest LQ_DEBUG_TIMEOUT seconds.
+export LQ_TIMEOUT_SCALE=${LQ_TIMEOUT_SCALE:-5}
+guest_timeout=${LQ_DEBUG_TIMEOUT:-3000}
+unset MAKEFLAGS MFLAGS MAKELEVEL
+passed=0 failed=0 skipped=0
+
+tally() {
+	case $2 in
+	pass) passed=$((passed + 1)); echo "$1: ok${3:+ ($3)}" ;;
+	fail) failed=$((failed + 1)); echo "$1: FAILED${3:+ ($3)}" ;;
+	skip) skipped=$((skipped + 1)); echo "$1: skipped${3:+ ($3)}" ;;
+	esac
+}
+
+summary() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ $failed = 0 ]
+	exit
+}
+
+mkdir -p "$build"
+exec 8>"$build/.lock"
+flock -n 8 || { echo "check-debug: waiting for another run using $build"; flock 8; }
+"$rig/deps.sh" || { tally deps fail; summary; }
+
+# 1. the kernel
+t=$SECONDS
+if ! tree=$("$here/build-kernel.sh" 2> >(tee "$build/kernel.log" >&2)); then
+	tally "debug kernel" fail "log: $build/kernel.log"
+	summary
+fi
+kver=$(cat "$tree/include/config/kernel.release")
+bzimage=$tree/arch/x86/boot/bzImage
+tally "debug kernel $kver" pass "$((SECONDS - t))s, $(sed -n 's/^built //p' "$tree/../stamp"); $tree"
+
+# 2. the module: W=1, sparse, -Werror, as check.sh builds it
+t=$SECONDS
+src=$build/src log=$build/build.log
+rm -rf "$src" && mkdir -p "$src" && cp -r "$repo"/{Kbuild,VERSION,module,include} "$src"/
+make -C "$tree" M="$src" -j"$jobs" W=1 C=1 LISTENQ_WERROR=1 LISTENQ_VERSION="$version" \
+	modules >"$log" 2>&1
+rc=$?
+if [ $rc != 0 ] || grep -Eqi 'warning:|error:' "$log"; then
+	grep -Ei 'warning:|error:' "$log" | head -n 40 | sed 's/^/#   /'
+	[ $rc != 0 ] && tail -n 20 "$log" | sed 's/^/#   /'
+	tally "build $kver" fail "log: $log"
+	summary
+fi
+tally "build $kver" pass "$((SECONDS - t))s"
+
+# 3. the guest's programs
+bins=$build/selftests
+rm -rf "$bins"
+if make -C "$repo/selftests" -j"$jobs" O="$bins" >"$build/selftests.log" 2>&1 &&
+	make -s -C "$repo/tools" -j"$jobs" static O="$build/tools-static" >>"$build/selftests.log" 2>&1 &&
+	cp "$build/tools-static"/{listenq,listenq_cli_test} "$bins/"; then
+	tally selftests pass
+else
+	tail -n 30 "$build/selftests.log" | sed 's/^/#   /'
+	tally selftests fail "log: $build/selftests.log"
+	summary
+fi
+
+# 4. the guest. 2 GB: KASAN's shadow is an eighth of memory, kmemleak keeps
+# a record per object, and input_test loads max_listeners=1048576 (100 MB).
+out=$build/qemu
+"$rig/boot.sh" --kver "$kver" --kernel "$bzimage" --module "$src/listenq.ko" \
+	--tests "$bins" --out "$out" --timeout "$guest_timeout" --mem 2G
+read -r p f s <"$out/summary" || { p=0 f=1 s=0; }
+passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+
+# 5. The checkers were on, and none of them said anything. boot.sh already
+# fails on WARNING, BUG, Call Trace and panics; these are the reports that
+# look otherwise, and lines that only debug kernels print.
+console=$out/console.log
+missing=
+for on in 'KernelAddressSanitizer initialized' 'Lock dependency validator' \
+	'kmemleak: Kernel memory leak detector initialized'; do
+	grep -qF "$on" "$console" || missing="$missing '$on'"
+done
+if [ -n "$missing" ]; then
+	tally "debug checkers on" fail "not in the console:$missing"
+else
+	tally "debug checkers on" pass "KASAN, lockdep, kmemleak"
+fi
+reports='BUG: KASAN|KASAN:|kmemleak: [0-9]+ new suspected|unreferenced object'
+reports="$reports|possible (recursive|circular) locking|inconsistent lock state"
+reports="$reports|suspicious RCU usage|sleeping function called from invalid context"
+reports="$reports|DEBUG_LOCKS_WARN_ON|turning off the locking correctness validator"
+reports="$reports|list_(add|del) corruption|ODEBUG:|INFO: task .* blocked|rcu: INFO:"
+reports="$reports|Disabling lock debugging|WARNING:|BUG:|Oops|Call Trace|Kernel panic"
+if grep -E "$reports" "$console" >"$out/reports"; then
+	echo "# reports on the console:"
+	head -n 60 "$out/reports" | sed 's/^/#   /'
+	tally "debug reports" fail "$(wc -l <"$out/reports") lines, see $console"
+else
+	tally "debug reports" pass "none"
+fi
+summary
