@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make lint: the module's sources as the kernel's own tools see them.
+#
+#   1. scripts/checkpatch.pl --strict --no-tree -f on module/*.[ch] and
+#      include/listenq/*.h, one result per file. checkpatch.pl and the two
+#      files it reads (spelling.txt, const_structs.checkpatch) are extracted
+#      from Debian's linux-source-6.12 tarball into $LQ_CACHE/checkpatch-<version>
+#      (default .cache/, never committed) on the first run.
+#   2. The W=1 + sparse (C=1) builds with -Werror on every kernel of
+#      make check (check.sh build), and against the debug kernel tree of
+#      make check-debug when that is already built (never built here).
+#
+# Any finding fails. The last line is "N passed, N failed, N skipped".
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+src=${LQ_SRC:-$repo}
+cache=${LQ_CACHE:-$repo/.cache}
+build=${LQ_BUILD:-$repo/build}
+tarball=${LQ_CHECKPATCH_SRC:-/usr/src/linux-source-6.12.tar.xz}
+srcpkg=linux-source-6.12
+unset MAKEFLAGS MFLAGS MAKELEVEL
+passed=0 failed=0 skipped=0
+
+tally() {
+	case $2 in
+	pass) passed=$((passed + 1)); echo "$1: ok${3:+ ($3)}" ;;
+	fail) failed=$((failed + 1)); echo "$1: FAILED${3:+ ($3)}" ;;
+	skip) skipped=$((skipped + 1)); echo "$1: skipped${3:+ ($3)}" ;;
+	esac
+}
+
+summary() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ $failed = 0 ]
+	exit
+}
+
+# Print the directory holding scripts/checkpatch.pl, extracting it first if
+# needed: only the three files checkpatch reads, through a temporary
+# directory so an interrupted run leaves no half-filled cache.
+checkpatch_dir() {
+	local v dir tmp
+	if [ ! -f "$tarball" ]; then
+		[ "$(id -u)" = 0 ] || { echo "lint: $tarball is missing" >&2; return 1; }
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			"$srcpkg" >&2 || return 1
+	fi
+	v=$(dpkg-query -W -f='${Version}' "$srcpkg" 2>/dev/null) || v=$(stat -c %Y "$tarball")
+	dir=$cache/checkpatch-$v
+	if [ ! -f "$dir/scripts/checkpatch.pl" ]; then
+		mkdir -p "$cache"
+		tmp=$(mktemp -d "$cache/.checkpatch.XXXXXX")
+		tar -xJf "$tarball" -C "$tmp" --wildcards --strip-components=1 \
+			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch' || { rm -rf "$tmp"; return 1; }
+		rm -rf "$dir" && mv "$tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+checkpatch() {
+	local dir f out rc
+	if ! dir=$(checkpatch_dir); then
+		tally checkpatch fail "cannot extract scripts/checkpatch.pl from $tarball"
+		return
+	fi
+	command -v perl >/dev/null || { tally checkpatch fail "perl is missing"; return; }
+	for f in "$src"/module/*.[ch] "$src"/include/listenq/*.h; do
+		out=$(cd "$src" && perl "$dir/scripts/checkpatch.pl" --strict --no-tree -f \
+			--color=never --show-types --no-summary --terse "${f#"$src"/}" 2>&1)
+		rc=$?
+		if [ $rc != 0 ] || [ -n "$out" ]; then
+			echo "$out" | sed 's/^/#   /'
+			tally "checkpatch ${f#"$src"/}" fail "$(echo "$out" | grep -c .) findings"
+		else
+			tally "checkpatch ${f#"$src"/}" pass
+		fi
+	done
+}
+
+# W=1 + sparse on each kernel: check.sh's own build step.
+builds() {
+	local out p f s
+	out=$(KERNEL= KDIR= "$here/check.sh" build 2>&1)
+	echo "$out" | sed '$d'
+	read -r p f s < <(echo "$out" | tail -n 1 |
+		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
+	if [ -z "${p:-}" ]; then
+		tally "check.sh build" fail "no summary"
+		return
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# The same against the debug tree, if make check-debug built one already.
+debug_build() {
+	local tree d=$build/lint-debug log rc k
+	tree=$("$repo/selftests/debug/build-kernel.sh" --dir 2>/dev/null)
+	if [ -z "$tree" ] || [ ! -f "$tree/../stamp" ]; then
+		tally "build debug kernel" skip "not built; make check-debug builds it"
+		return
+	fi
+	k=$(cat "$tree/include/config/kernel.release")
+	log=$d/build.log
+	rm -rf "$d" && mkdir -p "$d/src" && cp -r "$src"/{Kbuild,VERSION,module,include} "$d/src/"
+	make -C "$tree" M="$d/src" -j"$(nproc)" W=1 C=1 LISTENQ_WERROR=1 \
+		LISTENQ_VERSION="$(cat "$src/VERSION")" modules >"$log" 2>&1
+	rc=$?
+	if [ $rc != 0 ] || grep -Eqi 'warning:|error:' "$log"; then
+		grep -Ei 'warning:|error:' "$log" | head -n 40 | sed 's/^/#   /'
+		tally "build $k" fail "log: $log"
+	else
+		tally "build $k" pass
+	fi
+}
+
+mkdir -p "$build"
+checkpatch
+builds
+debug_build
+summary
