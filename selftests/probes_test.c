@@ -468,7 +468,13 @@ TEST(two_cpus)
 	ASSERT_TRUE(lq_wait_until(settled, &s, 10000));
 	d = mib_delta(_metadata, &before);
 
-	EXPECT_EQ(2 * n - 5, d.reqq_full_drop);
+	/*
+	 * Both CPUs may pass the lockless qlen > backlog test at once and
+	 * queue one more than the cap (seen on PREEMPT_RT): the kernel's count
+	 * is not exact, the module's count of the kernel's decisions is.
+	 */
+	EXPECT_GE(2 * n - 5, d.reqq_full_drop);
+	EXPECT_LE(2 * n - 5 - 2, d.reqq_full_drop);
 	EXPECT_EQ(d.reqq_full_drop, col(lfd, "drop_synq"));
 	EXPECT_EQ(d.listen_drops, col(lfd, "drops"));
 	close(lfd);
