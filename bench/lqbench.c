@@ -1,0 +1,1447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lqbench: the listenq benchmarks, run inside the QEMU guest (static binary).
+ *
+ *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtlh] [--quick]
+ *           [--reps N] [--flat-reps N] [--rounds N] [--tput-count N]
+ *           [--listeners N] [--halfopen N] [--grow A,B,C] [--max-listeners A,B,C]
+ *           [--drop-log N] [--alt-ko NAME=PATH]...
+ *
+ * Everything is measured in this one run, so ratios compare like with like:
+ *
+ *  m  memory the module holds with probes on, at three max_listeners values
+ *  t  SYN throughput into listeners at their caps: probes off / on / drop
+ *     log on, rounds in rotating order, with syncookies 0 and 1; each
+ *     --alt-ko adds a mode with that build of the module (probes=1), to
+ *     weigh a design change against the current one in the same run
+ *  l  /proc/listenq read time at growing listener counts (0 half-open)
+ *  h  10k listeners with 100k half-open requests: per-listener queue
+ *     lengths from /proc/listenq, from ss, and from /proc/net/tcp; then
+ *     the /proc/listenq read at 0, 10k and 100k half-open requests, each
+ *     in its own namespace, read in turn so they share the same background
+ *
+ * Every phase runs in network namespaces of its own, with only lo, and
+ * 198.18.0.0/15 routed to lo for syngen's sources. Listening sockets are
+ * held by a child process per namespace, so the processes that read (this
+ * one, cat, ss) have no big file table to copy when they fork.
+ *
+ * stdout (the result port) gets "# raw" lines as measurements are taken and
+ * the result table at the end, between "=== table begin/end ===". stderr
+ * (the console) gets progress.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NPORTS		65536
+#define MAX_SAMPLES	64
+#define PARAMS		"/sys/module/listenq/parameters/"
+
+static struct {
+	const char *ko, *syngen, *ss, *phases;
+	unsigned int reps, flat_reps, rounds, tput_count, tput_listeners, tput_backlog;
+	unsigned int listeners, halfopen, grow[3], ml[3];
+	unsigned int drop_log;
+	unsigned int nalt;
+	const char *alt_name[4], *alt_ko[4];	/* --alt-ko NAME=PATH */
+} o = {
+	.phases = "mtlh",
+	.reps = 7, .flat_reps = 11, .rounds = 7, .tput_count = 100000,
+	.tput_listeners = 16, .tput_backlog = 8,
+	.listeners = 10000, .halfopen = 100000,
+	.grow = { 1000, 10000, 50000 },
+	.ml = { 16384, 65536, 262144 },
+	.drop_log = 10,
+};
+
+static uint64_t t_start;
+static unsigned long long next_k;	/* syngen source numbers already used */
+/* The result table, printed at the end in section order, whatever the phase order. */
+enum section { S_1, S_2A, S_2B, S_3, S_4, NR_SECTIONS };
+static FILE *sec[NR_SECTIONS], *table;
+static char *sec_buf[NR_SECTIONS];
+static size_t sec_len[NR_SECTIONS];
+static int goals_missed;
+
+/* ---- utilities ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void __attribute__((format(printf, 1, 2))) info(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lqbench [%6.1fs] ", (now_ns() - t_start) / 1e9);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# lqbench: fatal: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" (errno %d: %s)\n", errno, strerror(errno));
+	fflush(stdout);
+	fprintf(stderr, "lqbench: fatal, see the result port\n");
+	exit(1);
+}
+
+/* A raw measurement, on the result port at once. */
+static void __attribute__((format(printf, 1, 2))) raw(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# raw ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+#define T(...) fprintf(table, __VA_ARGS__)
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void must_write(const char *path, const char *fmt, ...)
+{
+	char val[64];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	err = write_str(path, val);
+	if (err) {
+		errno = -err;
+		die("write %s to %s", val, path);
+	}
+}
+
+static int run_wait(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct series {
+	unsigned int n;
+	double v[MAX_SAMPLES];
+};
+
+static void add(struct series *s, double v)
+{
+	if (s->n < MAX_SAMPLES)
+		s->v[s->n++] = v;
+}
+
+static double median(const struct series *s)
+{
+	double v[MAX_SAMPLES];
+
+	if (!s->n)
+		return 0;
+	memcpy(v, s->v, s->n * sizeof(v[0]));
+	qsort(v, s->n, sizeof(v[0]), cmp_double);
+	return s->n % 2 ? v[s->n / 2] : (v[s->n / 2 - 1] + v[s->n / 2]) / 2;
+}
+
+static double smin(const struct series *s)
+{
+	double m = s->n ? s->v[0] : 0;
+	unsigned int i;
+
+	for (i = 1; i < s->n; i++)
+		m = s->v[i] < m ? s->v[i] : m;
+	return m;
+}
+
+static double smax(const struct series *s)
+{
+	double m = s->n ? s->v[0] : 0;
+	unsigned int i;
+
+	for (i = 1; i < s->n; i++)
+		m = s->v[i] > m ? s->v[i] : m;
+	return m;
+}
+
+static const char *verdict(int met)
+{
+	if (!met)
+		goals_missed++;
+	return met ? "MET" : "MISSED";
+}
+
+/* ---- reading the routes' output ---- */
+
+/* Per-listener queue lengths, keyed by local port, as every route yields them. */
+struct agg {
+	int header_done;
+	int col_local, col_syn, col_acc, col_cap, need;
+	unsigned long rows, syn, acc, cap, synrecv_rows;
+	uint32_t syn_port[NPORTS], acc_port[NPORTS];
+};
+
+static struct agg A;
+
+static void agg_reset(struct agg *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->col_local = a->col_syn = a->col_acc = a->col_cap = -1;
+}
+
+typedef void (*line_fn)(struct agg *a, char *line);
+
+/* Split @s on blanks into at most @max fields. */
+static int split(char *s, char **f, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		f[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	return n;
+}
+
+static unsigned int port_of(const char *addr, int base)
+{
+	const char *c = strrchr(addr, ':');
+
+	return c ? strtoul(c + 1, NULL, base) & 0xffff : 0;
+}
+
+/* /proc/listenq: columns found by header name, as the ABI asks. */
+static void lq_line(struct agg *a, char *line)
+{
+	char *f[32];
+	unsigned long syn, acc;
+	unsigned int port;
+	int n, i;
+
+	if (!a->header_done) {
+		n = split(line, f, 32);
+		for (i = 0; i < n; i++) {
+			if (!strcmp(f[i], "local"))
+				a->col_local = i;
+			else if (!strcmp(f[i], "syn_q"))
+				a->col_syn = i;
+			else if (!strcmp(f[i], "acc_q"))
+				a->col_acc = i;
+			else if (!strcmp(f[i], "syn_cap"))
+				a->col_cap = i;
+		}
+		if (a->col_local < 0 || a->col_syn < 0 || a->col_acc < 0 || a->col_cap < 0)
+			die("/proc/listenq header lacks local, syn_q, acc_q or syn_cap");
+		a->need = a->col_local;
+		a->need = a->col_syn > a->need ? a->col_syn : a->need;
+		a->need = a->col_acc > a->need ? a->col_acc : a->need;
+		a->need = a->col_cap > a->need ? a->col_cap : a->need;
+		a->need++;
+		a->header_done = 1;
+		return;
+	}
+	if (split(line, f, a->need) < a->need)
+		return;
+	syn = strtoul(f[a->col_syn], NULL, 10);
+	acc = strtoul(f[a->col_acc], NULL, 10);
+	port = port_of(f[a->col_local], 10);
+	a->syn_port[port] += syn;
+	a->acc_port[port] += acc;
+	a->syn += syn;
+	a->acc += acc;
+	a->cap += strtoul(f[a->col_cap], NULL, 10);
+	a->rows++;
+}
+
+/* ss -ltn: "State Recv-Q Send-Q Local Peer", after a header line. */
+static void ss_listen_line(struct agg *a, char *line)
+{
+	char *f[5];
+
+	if (!a->header_done) {
+		a->header_done = 1;
+		return;
+	}
+	if (split(line, f, 5) < 4)
+		return;
+	a->acc_port[port_of(f[3], 10)] += strtoul(f[1], NULL, 10);
+	a->acc += strtoul(f[1], NULL, 10);
+	a->rows++;
+}
+
+/* ss -Htn state syn-recv: one state, so no State column. */
+static void ss_syn_line(struct agg *a, char *line)
+{
+	char *f[4];
+
+	if (split(line, f, 4) < 3)
+		return;
+	a->syn_port[port_of(f[2], 10)]++;
+	a->syn++;
+	a->synrecv_rows++;
+}
+
+/* ss -Htn state listening state syn-recv: two states, with State. */
+static void ss_both_line(struct agg *a, char *line)
+{
+	char *f[5];
+
+	if (split(line, f, 5) < 4)
+		return;
+	if (!strcmp(f[0], "LISTEN")) {
+		a->acc_port[port_of(f[3], 10)] += strtoul(f[1], NULL, 10);
+		a->acc += strtoul(f[1], NULL, 10);
+		a->rows++;
+	} else if (!strcmp(f[0], "SYN-RECV")) {
+		a->syn_port[port_of(f[3], 10)]++;
+		a->syn++;
+		a->synrecv_rows++;
+	}
+}
+
+/* /proc/net/tcp{,6}: "sl local rem st tx_queue:rx_queue ...", hex. */
+static void proc_tcp_line(struct agg *a, char *line)
+{
+	char *f[5], *rx;
+	unsigned long st, acc;
+	unsigned int port;
+
+	if (split(line, f, 5) < 5 || !strcmp(f[0], "sl"))
+		return;
+	st = strtoul(f[3], NULL, 16);
+	port = port_of(f[1], 16);
+	if (st == 0x0a) {
+		rx = strchr(f[4], ':');
+		acc = rx ? strtoul(rx + 1, NULL, 16) : 0;
+		a->acc_port[port] += acc;
+		a->acc += acc;
+		a->rows++;
+	} else if (st == 0x03) {
+		a->syn_port[port]++;
+		a->syn++;
+		a->synrecv_rows++;
+	}
+}
+
+#define BUFSZ (1 << 18)
+
+/* Feed every line read from @fd to @fn; reads as big as the pipe or file gives. */
+static void feed_fd(int fd, line_fn fn, struct agg *a)
+{
+	static char buf[BUFSZ + 1];
+	size_t have = 0;
+	char *p, *nl, *end;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf + have, BUFSZ - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		have += n;
+		end = buf + have;
+		for (p = buf; (nl = memchr(p, '\n', end - p)); p = nl + 1) {
+			*nl = '\0';
+			fn(a, p);
+		}
+		have = end - p;
+		memmove(buf, p, have);
+		if (have == BUFSZ)
+			die("line longer than %d bytes", BUFSZ);
+	}
+	if (have) {
+		buf[have] = '\0';
+		fn(a, buf);
+	}
+}
+
+static void feed_file(const char *path, line_fn fn, struct agg *a)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s", path);
+	feed_fd(fd, fn, a);
+	close(fd);
+}
+
+/* Run @argv with stdout into a pipe that @fn parses; fails on a non-zero exit. */
+static void feed_cmd(char *const argv[], line_fn fn, struct agg *a)
+{
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	feed_fd(p[0], fn, a);
+	close(p[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("%s %s exited with status 0x%x", argv[0], argv[1], status);
+}
+
+enum route {
+	R_LQ_CAT,	/* cat /proc/listenq */
+	R_LQ_READ,	/* read(2) /proc/listenq in-process */
+	R_SS_TWO,	/* ss -ltn; ss -Htn state syn-recv */
+	R_SS_ONE,	/* ss -Htn state listening state syn-recv */
+	R_PROC_TCP,	/* /proc/net/tcp + /proc/net/tcp6 */
+	R_SS_LTN,	/* ss -ltn alone: accept queues only */
+	NR_ROUTES
+};
+
+static const char *const route_name[NR_ROUTES] = {
+	[R_LQ_CAT] = "cat /proc/listenq",
+	[R_LQ_READ] = "read /proc/listenq in-process",
+	[R_SS_TWO] = "ss -ltn + ss -Htn state syn-recv",
+	[R_SS_ONE] = "ss -Htn state listening state syn-recv",
+	[R_PROC_TCP] = "read /proc/net/tcp + tcp6",
+	[R_SS_LTN] = "ss -ltn (accept queues only)",
+};
+
+static const char *const route_key[NR_ROUTES] = {
+	"lq_cat", "lq_read", "ss_two", "ss_one", "proc_tcp", "ss_ltn",
+};
+
+/* Obtain every listener's SYN and accept queue lengths by route @r; in ms. */
+static double route_run(enum route r, struct agg *a)
+{
+	char *cat[] = { "/bin/cat", "/proc/listenq", NULL };
+	char *ss_l[] = { (char *)o.ss, "-ltn", NULL };
+	char *ss_s[] = { (char *)o.ss, "-Htn", "state", "syn-recv", NULL };
+	char *ss_b[] = { (char *)o.ss, "-Htn", "state", "listening", "state", "syn-recv", NULL };
+	uint64_t t0;
+
+	agg_reset(a);
+	t0 = now_ns();
+	switch (r) {
+	case R_LQ_CAT:
+		feed_cmd(cat, lq_line, a);
+		break;
+	case R_LQ_READ:
+		feed_file("/proc/listenq", lq_line, a);
+		break;
+	case R_SS_TWO:
+		feed_cmd(ss_l, ss_listen_line, a);
+		feed_cmd(ss_s, ss_syn_line, a);
+		break;
+	case R_SS_ONE:
+		feed_cmd(ss_b, ss_both_line, a);
+		break;
+	case R_PROC_TCP:
+		feed_file("/proc/net/tcp", proc_tcp_line, a);
+		feed_file("/proc/net/tcp6", proc_tcp_line, a);
+		break;
+	case R_SS_LTN:
+		feed_cmd(ss_l, ss_listen_line, a);
+		break;
+	default:
+		break;
+	}
+	return (now_ns() - t0) / 1e6;
+}
+
+/* ---- namespaces and the processes that hold listeners ---- */
+
+struct nsconf {
+	int syncookies, synack_retries, max_syn_backlog, somaxconn;
+};
+
+/* A fresh namespace for this process: lo up, 198.18.0.0/15 to lo, sysctls. */
+static int ns_create(const struct nsconf *c)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	struct rtentry rt = { 0 };
+	struct sockaddr_in *sin;
+	int s, fd;
+
+	if (unshare(CLONE_NEWNET))
+		die("unshare(CLONE_NEWNET)");
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr))
+		die("lo flags");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr))
+		die("lo up");
+	sin = (struct sockaddr_in *)&rt.rt_dst;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0xc6120000);
+	sin = (struct sockaddr_in *)&rt.rt_genmask;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0xfffe0000);
+	rt.rt_flags = RTF_UP;
+	rt.rt_dev = "lo";
+	if (ioctl(s, SIOCADDRT, &rt))
+		die("route 198.18.0.0/15 dev lo");
+	close(s);
+
+	must_write("/proc/sys/net/ipv4/tcp_syncookies", "%d", c->syncookies);
+	must_write("/proc/sys/net/ipv4/tcp_synack_retries", "%d", c->synack_retries);
+	must_write("/proc/sys/net/ipv4/tcp_max_syn_backlog", "%d", c->max_syn_backlog);
+	must_write("/proc/sys/net/core/somaxconn", "%d", c->somaxconn);
+	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open /proc/self/ns/net");
+	return fd;
+}
+
+static void ns_enter(int fd)
+{
+	if (setns(fd, CLONE_NEWNET))
+		die("setns");
+}
+
+struct holder {
+	pid_t pid;
+	int cmd, ack, nsfd;
+	unsigned int n;
+	unsigned long queued;		/* half-open requests sent to it and queued */
+};
+
+static void holder_main(int cmd, int ack, unsigned int port0, int backlog)
+{
+	struct rlimit rl = { 1 << 18, 1 << 18 };
+	uint32_t target, n = 0;
+	int *fds, one = 1;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("RLIMIT_NOFILE");
+	fds = calloc(NPORTS, sizeof(*fds));
+	while (read(cmd, &target, sizeof(target)) == sizeof(target) && target != UINT32_MAX) {
+		for (; n < target; n++) {
+			struct sockaddr_in sin = {
+				.sin_family = AF_INET,
+				.sin_port = htons(port0 + n),
+			};
+			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+			    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, backlog))
+				die("listener %u on port %u", n, port0 + n);
+			fds[n] = fd;
+		}
+		for (; n > target; n--)
+			close(fds[n - 1]);
+		if (write(ack, &n, sizeof(n)) != sizeof(n))
+			break;
+	}
+	_exit(0);
+}
+
+/* A namespace with a process holding listeners on ports port0, port0 + 1, ... */
+static void holder_start(struct holder *h, const struct nsconf *c, unsigned int port0, int backlog)
+{
+	int cmd[2], ack[2];
+
+	h->nsfd = ns_create(c);
+	if (pipe2(cmd, O_CLOEXEC) || pipe2(ack, O_CLOEXEC))
+		die("pipe");
+	h->pid = fork();
+	if (h->pid < 0)
+		die("fork");
+	if (h->pid == 0) {
+		/* Not the pipes of other holders: fds 3 and 4 are ours, no others. */
+		if (dup2(cmd[0], 3) < 0 || dup2(ack[1], 4) < 0 || close_range(5, ~0u, 0))
+			die("holder fds");
+		holder_main(3, 4, port0, backlog);
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	h->cmd = cmd[1];
+	h->ack = ack[0];
+	h->n = 0;
+}
+
+static void holder_resize(struct holder *h, unsigned int n)
+{
+	uint32_t target = n, got;
+
+	if (write(h->cmd, &target, sizeof(target)) != sizeof(target) ||
+	    read(h->ack, &got, sizeof(got)) != sizeof(got) || got != n)
+		die("listener holder could not reach %u listeners", n);
+	h->n = n;
+}
+
+/* Close its listeners, wait for it to exit, and forget the namespace. */
+static void holder_stop(struct holder *h)
+{
+	uint32_t quit = UINT32_MAX;
+
+	if (write(h->cmd, &quit, sizeof(quit)) != sizeof(quit))
+		die("listener holder gone");
+	close(h->cmd);
+	close(h->ack);
+	waitpid(h->pid, NULL, 0);
+	close(h->nsfd);
+}
+
+/* ---- SYNs, counters, the module ---- */
+
+/* syngen to ports [lo, hi] from fresh sources; returns ns taken, sets *sent. */
+static uint64_t syngen(unsigned int lo, unsigned int hi, unsigned long long count,
+		       double seconds, unsigned long long *sent)
+{
+	char ports[32], n[32], t[32], k[32], line[256];
+	char *argv[] = { (char *)o.syngen, "-p", ports, "-n", n, "-t", t, "-k", k, NULL };
+	unsigned long long s = 0, ns = 0;
+	int p[2], status;
+	FILE *f;
+	pid_t pid;
+
+	snprintf(ports, sizeof(ports), "%u-%u", lo, hi);
+	snprintf(n, sizeof(n), "%llu", count);
+	snprintf(t, sizeof(t), "%.1f", seconds);
+	snprintf(k, sizeof(k), "%llu", next_k);
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe");
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "syngen: sent=%llu ns=%llu", &s, &ns);
+	fclose(f);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || !ns)
+		die("syngen failed (status 0x%x)", status);
+	next_k += s;
+	*sent = s;
+	return ns;
+}
+
+/* A TcpExt counter of the current namespace. */
+static long long tcpext(const char *name)
+{
+	char names[8192], vals[8192], *ns, *vs, *a, *b;
+	FILE *f = fopen("/proc/net/netstat", "re");
+
+	if (!f)
+		die("open /proc/net/netstat");
+	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+		if (strncmp(names, "TcpExt:", 7))
+			continue;
+		for (a = strtok_r(names + 7, " \n", &ns), b = strtok_r(vals + 7, " \n", &vs);
+		     a && b; a = strtok_r(NULL, " \n", &ns), b = strtok_r(NULL, " \n", &vs)) {
+			if (!strcmp(a, name)) {
+				fclose(f);
+				return strtoll(b, NULL, 10);
+			}
+		}
+	}
+	fclose(f);
+	die("no TcpExt %s", name);
+}
+
+static const char *loaded_ko;
+
+static void module_load_ko(const char *ko, const char *args)
+{
+	char *argv[4] = { "/sbin/insmod", (char *)ko, (char *)args, NULL };
+
+	if (!args || !*args)
+		argv[2] = NULL;
+	if (run_wait(argv))
+		die("insmod %s %s", ko, args ? args : "");
+	loaded_ko = ko;
+}
+
+static void module_load(const char *args)
+{
+	module_load_ko(o.ko, args);
+}
+
+static void module_unload(void)
+{
+	char *argv[] = { "/sbin/rmmod", "listenq", NULL };
+
+	if (run_wait(argv))
+		die("rmmod listenq");
+}
+
+static int probes_on = -1;
+
+static void set_probes(int on)
+{
+	if (on == probes_on)
+		return;
+	must_write(PARAMS "probes", "%d", on);
+	probes_on = on;
+}
+
+static void set_drop_log(unsigned int n)
+{
+	must_write(PARAMS "drop_log", "%u", n);
+}
+
+/* Have module @ko loaded, with probes off, unless it already is. */
+static void module_use(const char *ko)
+{
+	if (loaded_ko == ko)
+		return;
+	module_unload();
+	module_load_ko(ko, NULL);
+	probes_on = 0;
+}
+
+/*
+ * Let the work that creating sockets and requests leaves behind (RCU
+ * callbacks, timers, the other vCPU) drain before a series is timed.
+ */
+static void settle(void)
+{
+	sleep(2);
+}
+
+/* Share of the guest's CPUs busy over @ms milliseconds, from /proc/stat. */
+static double cpu_busy(unsigned int ms)
+{
+	unsigned long long v[2][10];
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	int i, j;
+
+	for (i = 0; i < 2; i++) {
+		FILE *f = fopen("/proc/stat", "re");
+
+		memset(v[i], 0, sizeof(v[i]));
+		if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[i][0],
+				 &v[i][1], &v[i][2], &v[i][3], &v[i][4], &v[i][5], &v[i][6],
+				 &v[i][7]) != 8)
+			die("/proc/stat");
+		fclose(f);
+		if (!i)
+			nanosleep(&ts, NULL);
+	}
+	{
+		unsigned long long tot = 0, idle = (v[1][3] - v[0][3]) + (v[1][4] - v[0][4]);
+
+		for (j = 0; j < 8; j++)
+			tot += v[1][j] - v[0][j];
+		return tot ? 100.0 * (tot - idle) / tot : 0;
+	}
+}
+
+/* Packets dropped at this machine's per-CPU input backlogs, all CPUs. */
+static unsigned long long softnet_drops(void)
+{
+	unsigned long long sum = 0;
+	unsigned int processed, dropped;
+	char line[512];
+	FILE *f = fopen("/proc/net/softnet_stat", "re");
+
+	if (!f)
+		die("/proc/net/softnet_stat");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%x %x", &processed, &dropped) == 2)
+			sum += dropped;
+	fclose(f);
+	return sum;
+}
+
+/* ---- m: memory ---- */
+
+struct memsnap {
+	long long memfree_kb, sunreclaim_kb, vmalloc_kb;
+	long long lq_vmalloc_bytes;	/* pages of [listenq] areas in vmallocinfo */
+};
+
+static void mem_snap(struct memsnap *m, int show)
+{
+	char line[512];
+	FILE *f;
+
+	memset(m, 0, sizeof(*m));
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		die("/proc/meminfo");
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "MemFree: %lld", &m->memfree_kb);
+		sscanf(line, "SUnreclaim: %lld", &m->sunreclaim_kb);
+		sscanf(line, "VmallocUsed: %lld", &m->vmalloc_kb);
+	}
+	fclose(f);
+	f = fopen("/proc/vmallocinfo", "re");
+	if (!f)
+		die("/proc/vmallocinfo");
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "pages=");
+
+		if (strstr(line, "[listenq]") && p && strstr(line, "vmalloc") &&
+		    !strstr(line, "load_module")) {
+			m->lq_vmalloc_bytes += strtoll(p + 6, NULL, 10) * 4096;
+			if (show)
+				raw("vmallocinfo %.*s", (int)strcspn(line, "\n"), line);
+		}
+	}
+	fclose(f);
+}
+
+/* The table layout of module/probes.c on x86_64 (see the README). */
+#define LQ_STAT_SIZE	104	/* struct lq_stat */
+#define LQ_TABLE_HDR	32800	/* struct lq_table without its pool */
+
+static void phase_memory(void)
+{
+	struct series d_vm[3], d_slab[3], d_free[3];
+	struct memsnap a, b;
+	unsigned int i, r;
+	double slope;
+
+	table = sec[S_4];
+	info("memory: probes=1 at max_listeners %u, %u, %u", o.ml[0], o.ml[1], o.ml[2]);
+	memset(d_vm, 0, sizeof(d_vm));
+	memset(d_slab, 0, sizeof(d_slab));
+	memset(d_free, 0, sizeof(d_free));
+	for (i = 0; i < 3; i++) {
+		char arg[64];
+
+		snprintf(arg, sizeof(arg), "max_listeners=%u", o.ml[i]);
+		module_unload();
+		module_load(arg);
+		probes_on = 0;
+		for (r = 0; r < 3; r++) {
+			sleep(1);
+			mem_snap(&a, 0);
+			set_probes(1);
+			sleep(1);
+			mem_snap(&b, !r);
+			set_probes(0);
+			add(&d_vm[i], b.lq_vmalloc_bytes - a.lq_vmalloc_bytes);
+			add(&d_slab[i], (b.sunreclaim_kb - a.sunreclaim_kb) * 1024.0);
+			add(&d_free[i], (a.memfree_kb - b.memfree_kb) * 1024.0);
+			raw("mem max_listeners=%u vmalloc_bytes=%lld sunreclaim_kb=%lld memfree_kb=%lld",
+			    o.ml[i], b.lq_vmalloc_bytes - a.lq_vmalloc_bytes,
+			    b.sunreclaim_kb - a.sunreclaim_kb, a.memfree_kb - b.memfree_kb);
+		}
+	}
+	module_unload();
+	module_load(NULL);
+	probes_on = 0;
+
+	T("\n4. Memory held with probes=1, by max_listeners (the table is allocated when probes go\n");
+	T("   on, whatever the number of listeners; median of 3 toggles)\n");
+	T("   %-14s %14s %14s %9s %12s %16s\n", "max_listeners", "layout B", "held B", "from",
+	  "B/listener", "MemFree drop B");
+	for (i = 0; i < 3; i++) {
+		double held = median(&d_vm[i]) + median(&d_slab[i]);
+
+		T("   %-14u %14u %14.0f %9s %12.1f %16.0f\n", o.ml[i],
+		  LQ_TABLE_HDR + o.ml[i] * LQ_STAT_SIZE, held,
+		  median(&d_vm[i]) > median(&d_slab[i]) ? "vmalloc" : "kmalloc",
+		  held / o.ml[i], median(&d_free[i]));
+	}
+	slope = (median(&d_vm[2]) + median(&d_slab[2]) - median(&d_vm[1]) - median(&d_slab[1])) /
+		(o.ml[2] - o.ml[1]);
+	T("   layout: struct lq_stat %d B per listener + %d B of table (4096-bucket hash);\n",
+	  LQ_STAT_SIZE, LQ_TABLE_HDR);
+	T("   held: vmalloc pages (/proc/vmallocinfo, incl. its page array) + SUnreclaim (kmalloc);\n");
+	T("   kvzalloc() rounds up: to a power of two from kmalloc, to 2 MiB steps from huge vmalloc.\n");
+	T("   %.1f B more per listener from %u to %u; bounded by max_listeners <= 1048576:\n",
+	  slope, o.ml[1], o.ml[2]);
+	T("   %.0f MiB by layout. Memory per tracked listener stated and bounded: %s\n",
+	  (LQ_TABLE_HDR + 1048576.0 * LQ_STAT_SIZE) / 1048576,
+	  verdict(slope > 0 && slope < 2 * LQ_STAT_SIZE));
+}
+
+/* ---- t: SYN throughput at the caps ---- */
+
+struct kmsg_count {
+	unsigned long lines, summaries, suppressed, max_in_1s, max_all_in_1s;
+	double first_s, last_s;
+};
+
+static int kmsg_fd = -1;
+
+static void kmsg_mark(void)
+{
+	if (kmsg_fd < 0)
+		kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd < 0)
+		die("open /dev/kmsg");
+	lseek(kmsg_fd, 0, SEEK_END);
+}
+
+/* The drop log lines since kmsg_mark(), with the most in any 1 s window. */
+/* Most timestamps (us) of @ts[0..n) in any window of 1 s. */
+static unsigned long max_in_1s(const unsigned long long *ts, unsigned long n)
+{
+	unsigned long i, j = 0, max = 0;
+
+	for (i = 0; i < n; i++) {
+		while (ts[i] - ts[j] >= 1000000)
+			j++;
+		if (i - j + 1 > max)
+			max = i - j + 1;
+	}
+	return max;
+}
+
+/*
+ * The drop log since kmsg_mark(): event lines, and "lines suppressed"
+ * summaries, each with the most in any 1 s window.
+ */
+static void kmsg_collect(struct kmsg_count *k)
+{
+	static unsigned long long ev[1 << 16], all[1 << 16];
+	unsigned long n = 0, na = 0;
+	char rec[2048];
+	ssize_t len;
+
+	memset(k, 0, sizeof(*k));
+	for (;;) {
+		unsigned long long t;
+		unsigned long s;
+		char *msg;
+
+		len = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (len <= 0)
+			break;
+		rec[len] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg || sscanf(rec, "%*u,%*u,%llu", &t) != 1)
+			continue;
+		msg++;
+		if (!strncmp(msg, "listenq: ns ", 12)) {
+			if (n < sizeof(ev) / sizeof(ev[0]))
+				ev[n++] = t;
+		} else if (sscanf(msg, "listenq: drop log: %lu lines suppressed", &s) == 1) {
+			k->suppressed += s;
+			k->summaries++;
+		} else {
+			continue;
+		}
+		if (na < sizeof(all) / sizeof(all[0]))
+			all[na++] = t;
+	}
+	k->lines = n;
+	k->max_in_1s = max_in_1s(ev, n);
+	k->max_all_in_1s = max_in_1s(all, na);
+	if (k->max_in_1s > o.drop_log) {
+		unsigned long i;
+
+		for (i = 0; i < n; i++)
+			raw("droplog line %lu at %.6f s", i, ev[i] / 1e6);
+	}
+}
+
+enum { M_OFF, M_ON, M_LOG, NR_BASE_MODES, MAX_TMODES = NR_BASE_MODES + 4 };
+
+struct tmode {
+	char name[64];
+	const char *ko;
+	int probes, log;
+};
+
+static void phase_tput_one(int cookies)
+{
+	const char *counter = cookies ? "TCPReqQFullDoCookies" : "TCPReqQFullDrop";
+	const unsigned int port0 = 20000, np = o.tput_listeners;
+	struct nsconf c = { cookies, 10, 65536, 65535 };
+	struct series rate[MAX_TMODES], ratio[MAX_TMODES];
+	unsigned long log_lines = 0, log_sum = 0, log_supp = 0, log_max1s = 0, log_all1s = 0;
+	unsigned long log_events = 0, log_over = 0;
+	struct tmode modes[MAX_TMODES];
+	unsigned int r, i, nm = NR_BASE_MODES;
+	double log_secs = 0, base = 0;
+	unsigned long long sent;
+	struct holder h;
+	uint64_t ns;
+
+	memset(rate, 0, sizeof(rate));
+	memset(ratio, 0, sizeof(ratio));
+	memset(modes, 0, sizeof(modes));
+	snprintf(modes[M_OFF].name, sizeof(modes[0].name), "probes=0");
+	snprintf(modes[M_ON].name, sizeof(modes[0].name), "probes=1");
+	snprintf(modes[M_LOG].name, sizeof(modes[0].name), "probes=1 drop_log=%u", o.drop_log);
+	for (i = 0; i < NR_BASE_MODES; i++) {
+		modes[i].ko = o.ko;
+		modes[i].probes = i != M_OFF;
+		modes[i].log = i == M_LOG;
+	}
+	for (i = 0; i < o.nalt; i++, nm++) {
+		snprintf(modes[nm].name, sizeof(modes[0].name), "%s probes=1", o.alt_name[i]);
+		modes[nm].ko = o.alt_ko[i];
+		modes[nm].probes = 1;
+	}
+
+	memset(&h, 0, sizeof(h));
+	holder_start(&h, &c, port0, o.tput_backlog);
+	holder_resize(&h, np);
+	/* Fill every SYN queue to its cap; the requests live ~10 min. */
+	syngen(port0, port0 + np - 1, (unsigned long long)np * (o.tput_backlog + 16), 120, &sent);
+	route_run(R_LQ_READ, &A);
+	if (A.rows != np || A.syn != A.cap)
+		die("SYN queues not at their caps: %lu listeners, syn_q %lu, syn_cap %lu",
+		    A.rows, A.syn, A.cap);
+	info("throughput, syncookies=%d: %u listeners at cap (syn_q %lu = syn_cap); %u rounds of %u SYNs",
+	     cookies, np, A.syn, o.rounds, o.tput_count);
+	settle();
+	/* One warm-up run per mode, not counted. */
+	for (i = 0; i < nm; i++) {
+		module_use(modes[i].ko);
+		set_probes(modes[i].probes);
+		set_drop_log(modes[i].log ? o.drop_log : 0);
+		syngen(port0, port0 + np - 1, o.tput_count / 4, 60, &sent);
+	}
+	for (r = 0; r < o.rounds; r++) {
+		double v[MAX_TMODES];
+
+		for (i = 0; i < nm; i++) {
+			unsigned int m = (r + i) % nm;	/* rotate the order */
+			long long before, after;
+			struct kmsg_count k;
+
+			module_use(modes[m].ko);
+			set_probes(modes[m].probes);
+			set_drop_log(modes[m].log ? o.drop_log : 0);
+			if (modes[m].log)
+				kmsg_mark();
+			before = tcpext(counter);
+			ns = syngen(port0, port0 + np - 1, o.tput_count, 120, &sent);
+			after = tcpext(counter);
+			/*
+			 * Full queues are pruned (reqsk_timer_handler): their
+			 * requests expire together after 7 s, and the next SYNs,
+			 * one queue's worth per listener, are queued instead.
+			 * Nearly all must take the path measured.
+			 */
+			if ((after - before) < 0.95 * sent)
+				die("%s moved by %lld for %llu SYNs", counter, after - before, sent);
+			v[m] = sent * 1e9 / ns;
+			add(&rate[m], v[m]);
+			raw("tput cookies=%d round=%u mode=%s sent=%llu ns=%llu rate=%.0f %s=%lld",
+			    cookies, r, modes[m].name, sent, (unsigned long long)ns, v[m], counter,
+			    after - before);
+			if (modes[m].log) {
+				kmsg_collect(&k);
+				log_lines += k.lines;
+				log_sum += k.summaries;
+				log_supp += k.suppressed;
+				if (k.max_all_in_1s > log_all1s)
+					log_all1s = k.max_all_in_1s;
+				log_events += sent;
+				log_secs += ns / 1e9;
+				if (k.max_in_1s > log_max1s)
+					log_max1s = k.max_in_1s;
+				/*
+				 * The limit holds per ratelimit window: jiffies, from
+				 * the first line after the last window ended. So at
+				 * most limit x (windows that fit in the run + 1).
+				 */
+				if (k.lines > o.drop_log * ((unsigned long)(ns / 1e9) + 2))
+					log_over++;
+				raw("droplog cookies=%d round=%u limit=%u secs=%.2f events=%llu lines=%lu summaries=%lu suppressed=%lu max_in_1s=%lu with_summaries=%lu",
+				    cookies, r, o.drop_log, ns / 1e9, sent, k.lines, k.summaries,
+				    k.suppressed, k.max_in_1s, k.max_all_in_1s);
+			}
+		}
+		for (i = 0; i < nm; i++)
+			add(&ratio[i], v[i] / v[M_OFF]);
+	}
+	module_use(o.ko);
+	set_probes(0);
+	set_drop_log(0);
+
+	T("\n   syncookies=%d: each SYN %s (%s)\n", cookies,
+	  cookies ? "is answered with a syncookie" : "is dropped", counter);
+	T("   %-26s %12s %12s %12s %14s\n", "mode", "SYN/s median", "min", "max",
+	  "vs probes=0");
+	for (i = 0; i < nm; i++)
+		T("   %-26s %12.0f %12.0f %12.0f %+13.1f%%\n", modes[i].name, median(&rate[i]),
+		  smin(&rate[i]), smax(&rate[i]), (median(&ratio[i]) - 1) * 100);
+	base = median(&ratio[M_ON]);
+	T("   probes=1 cost: %.1f%% of SYN throughput (median of %u per-round ratios; goal <= 3%%: %s)\n",
+	  (1 - base) * 100, o.rounds, verdict(1 - base <= 0.03));
+	T("   drop_log=%u under this flood: %lu event lines in %.1f s of %u runs (%lu events); at most\n",
+	  o.drop_log, log_lines, log_secs, o.rounds, log_events);
+	T("   %lu event lines in any 1 s (%lu counting the %lu \"N lines suppressed\" lines, which\n",
+	  log_max1s, log_all1s, log_sum);
+	T("   accounted for %lu); runs over %u lines per started second + 1: %lu;\n",
+	  log_supp, o.drop_log, log_over);
+	T("   within the rate limit: %s\n", verdict(!log_over));
+	holder_stop(&h);
+}
+
+static void phase_tput(void)
+{
+	table = sec[S_3];
+	T("\n3. SYN throughput into %u listeners at their caps (backlog %u), one sender; %u rounds\n",
+	  o.tput_listeners, o.tput_backlog, o.rounds);
+	T("   of %u SYNs per mode, the order of the modes rotated each round\n", o.tput_count);
+	phase_tput_one(0);
+	phase_tput_one(1);
+}
+
+/* ---- l: growth in listeners ---- */
+
+static void phase_listeners(void)
+{
+	static const enum route routes[] = { R_LQ_READ, R_LQ_CAT, R_PROC_TCP, R_SS_LTN };
+	const unsigned int nr = o.ss ? 4 : 3;
+	struct nsconf c = { 1, 5, 4096, 4096 };
+	struct series s[3][4];
+	struct holder h;
+	unsigned int g, r, i;
+
+	memset(s, 0, sizeof(s));
+	holder_start(&h, &c, 10000, 128);
+	for (g = 0; g < 3; g++) {
+		holder_resize(&h, o.grow[g]);
+		settle();
+		info("listeners: %u", o.grow[g]);
+		route_run(R_LQ_READ, &A);
+		if (A.rows != o.grow[g])
+			die("/proc/listenq shows %lu listeners, want %u", A.rows, o.grow[g]);
+		for (r = 0; r < o.reps; r++) {
+			for (i = 0; i < nr; i++) {
+				unsigned int j = (r + i) % nr;
+				double ms = route_run(routes[j], &A);
+
+				add(&s[g][j], ms);
+				raw("listeners=%u round=%u route=%s ms=%.3f rows=%lu", o.grow[g], r,
+				    route_key[routes[j]], ms, A.rows);
+			}
+		}
+	}
+	holder_stop(&h);
+
+	table = sec[S_2A];
+	T("\n2a. /proc/listenq read time vs listeners (0 half-open; median of %u, routes interleaved)\n",
+	  o.reps);
+	T("   %-10s %12s %12s %12s %16s %12s\n", "listeners", "read ms", "us/listener",
+	  "cat ms", "/proc/net/tcp ms", "ss -ltn ms");
+	for (g = 0; g < 3; g++)
+		T("   %-10u %12.2f %12.2f %12.2f %16.2f %12.2f\n", o.grow[g], median(&s[g][0]),
+		  median(&s[g][0]) * 1000 / o.grow[g], median(&s[g][1]), median(&s[g][2]),
+		  nr > 3 ? median(&s[g][3]) : 0);
+	T("   read time x%.1f for x%.0f listeners (%u -> %u), x%.1f for x%.0f (%u -> %u)\n",
+	  median(&s[1][0]) / median(&s[0][0]), (double)o.grow[1] / o.grow[0], o.grow[0], o.grow[1],
+	  median(&s[2][0]) / median(&s[1][0]), (double)o.grow[2] / o.grow[1], o.grow[1], o.grow[2]);
+}
+
+/* ---- h: half-open requests, and the comparison with ss ---- */
+
+/*
+ * Queue @n half-open requests on @h's listeners, topping up with fresh
+ * sources if some SYNs were lost on the way (none should be).
+ */
+static void fill_halfopen(struct holder *h, unsigned int port0, unsigned int n)
+{
+	unsigned long long sent, drops = softnet_drops();
+	unsigned long want = n;
+	int tries;
+	uint64_t ns;
+
+	if (!n)
+		return;
+	for (tries = 0; tries < 4; tries++) {
+		ns = syngen(port0, port0 + h->n - 1, want, 600, &sent);
+		route_run(R_LQ_READ, &A);
+		raw("fill halfopen=%u sent=%llu ns=%llu rate=%.0f queued=%lu softnet_drops=%llu",
+		    n, sent, (unsigned long long)ns, sent * 1e9 / ns, A.syn,
+		    softnet_drops() - drops);
+		if (A.syn >= n)
+			break;
+		want = n - A.syn;
+	}
+	if (A.syn < n - n / 1000)
+		die("%lu half-open requests queued, want %u", A.syn, n);
+	h->queued = A.syn;
+}
+
+static void phase_halfopen(void)
+{
+	static const enum route routes[] = { R_LQ_CAT, R_LQ_READ, R_SS_TWO, R_SS_ONE, R_PROC_TCP };
+	struct nsconf c = { 0, 10, 65536, 65535 };
+	const unsigned int nl = o.listeners, port0 = 10000;
+	const unsigned int ho[3] = { 0, o.halfopen / 10, o.halfopen };
+	struct series s[NR_ROUTES], flat[3];
+	unsigned long sums[NR_ROUTES][3];
+	struct holder h[3];
+	double busy, best_ss, ratio;
+	unsigned int r, i, nr = o.ss ? 5 : 2;
+	enum route best = R_SS_TWO;
+
+	memset(s, 0, sizeof(s));
+	memset(flat, 0, sizeof(flat));
+	memset(sums, 0, sizeof(sums));
+
+	/* Alone first: 10k listeners and the 100k requests, nothing else. */
+	memset(h, 0, sizeof(h));
+	holder_start(&h[2], &c, port0, 1024);
+	holder_resize(&h[2], nl);
+	info("half-open: %u listeners, sending %u SYNs", nl, ho[2]);
+	fill_halfopen(&h[2], port0, ho[2]);
+	busy = cpu_busy(2000);
+	info("half-open: %u queued; guest CPUs %.0f%% busy with their timers; %u rounds",
+	     ho[2], busy, o.reps);
+	for (r = 0; r < o.reps; r++) {
+		for (i = 0; i < nr; i++) {
+			enum route rt = routes[(r + i) % nr];
+			double ms = route_run(rt, &A);
+
+			add(&s[rt], ms);
+			sums[rt][0] = A.rows;
+			sums[rt][1] = A.syn;
+			sums[rt][2] = A.acc;
+			raw("halfopen=%u listeners=%u round=%u route=%s ms=%.3f rows=%lu syn=%lu",
+			    ho[2], nl, r, route_key[rt], ms, A.rows, A.syn);
+		}
+	}
+
+	table = sec[S_1];
+	T("\n1. Every listener's SYN and accept queue lengths: %u listeners, %u half-open\n",
+	  nl, ho[2]);
+	T("   (median of %u, routes interleaved; output parsed and summed per local port)\n",
+	  o.reps);
+	T("   %-42s %10s %10s %10s %8s %10s\n", "route", "median ms", "min", "max",
+	  "vs cat", "rows/syn");
+	for (i = 0; i < nr; i++) {
+		enum route rt = routes[i];
+
+		T("   %-42s %10.1f %10.1f %10.1f %7.1fx %5lu/%lu\n", route_name[rt], median(&s[rt]),
+		  smin(&s[rt]), smax(&s[rt]), median(&s[rt]) / median(&s[R_LQ_CAT]),
+		  sums[rt][0], sums[rt][1]);
+	}
+	if (o.ss) {
+		if (median(&s[R_SS_ONE]) < median(&s[R_SS_TWO]))
+			best = R_SS_ONE;
+		best_ss = median(&s[best]);
+		ratio = best_ss / median(&s[R_LQ_CAT]);
+		T("   best ss route (%s) / cat /proc/listenq: %.1fx (goal >= 20x: %s)\n",
+		  best == R_SS_ONE ? "one ss" : "two ss", ratio, verdict(ratio >= 20));
+		T("   best ss route / read /proc/listenq in-process: %.1fx\n",
+		  best_ss / median(&s[R_LQ_READ]));
+	}
+	T("   %lu of the %u SYNs queued; guest CPUs %.0f%% busy before the rounds (SYN-ACK\n",
+	  h[2].queued, ho[2], busy);
+	T("   retransmit timers of the requests)\n");
+
+	/* Then 0 and 10% of the requests in namespaces of their own, read in turn. */
+	for (i = 0; i < 2; i++) {
+		holder_start(&h[i], &c, port0, 1024);
+		holder_resize(&h[i], nl);
+		fill_halfopen(&h[i], port0, ho[i]);
+	}
+	settle();
+	info("half-open: /proc/listenq at 0, %u, %u half-open; %u rounds", ho[1], ho[2], o.flat_reps);
+	for (r = 0; r < o.flat_reps; r++) {
+		for (i = 0; i < 3; i++) {
+			unsigned int j = (r + i) % 3;
+			double ms;
+
+			ns_enter(h[j].nsfd);
+			ms = route_run(R_LQ_READ, &A);
+			if (A.syn != h[j].queued || A.rows != nl)
+				die("namespace %u: %lu rows, %lu half-open", j, A.rows, A.syn);
+			add(&flat[j], ms);
+			raw("flat halfopen=%u round=%u ms=%.3f", ho[j], r, ms);
+		}
+	}
+	table = sec[S_2B];
+	T("\n2b. /proc/listenq read time vs half-open requests (%u listeners in each of three\n", nl);
+	T("   namespaces, read in turn; the walk covers all %u listeners; median of %u)\n",
+	  3 * nl, o.flat_reps);
+	T("   %-10s %12s %12s %12s %10s\n", "half-open", "read ms", "min", "max", "vs 0");
+	for (i = 0; i < 3; i++)
+		T("   %-10u %12.2f %12.2f %12.2f %+9.1f%%\n", ho[i], median(&flat[i]), smin(&flat[i]),
+		  smax(&flat[i]), (median(&flat[i]) / median(&flat[0]) - 1) * 100);
+	ratio = median(&flat[2]) / median(&flat[0]) - 1;
+	T("   %u half-open vs 0: %+.1f%% (goal within 10%%: %s)\n", ho[2], ratio * 100,
+	  verdict(ratio <= 0.10 && ratio >= -0.10));
+	for (i = 0; i < 3; i++)
+		holder_stop(&h[i]);
+}
+
+/* ---- main ---- */
+
+static void parse_list(const char *s, unsigned int v[3])
+{
+	if (sscanf(s, "%u,%u,%u", &v[0], &v[1], &v[2]) != 3)
+		die("bad list %s", s);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ko", 1, NULL, 'K' }, { "syngen", 1, NULL, 'G' }, { "ss", 1, NULL, 'S' },
+		{ "phases", 1, NULL, 'p' }, { "reps", 1, NULL, 'r' },
+		{ "flat-reps", 1, NULL, 'f' }, { "rounds", 1, NULL, 'R' },
+		{ "tput-count", 1, NULL, 'n' }, { "listeners", 1, NULL, 'l' },
+		{ "halfopen", 1, NULL, 'H' }, { "grow", 1, NULL, 'g' },
+		{ "max-listeners", 1, NULL, 'm' }, { "drop-log", 1, NULL, 'd' },
+		{ "quick", 0, NULL, 'q' }, { "alt-ko", 1, NULL, 'A' }, { NULL, 0, NULL, 0 },
+	};
+	struct utsname u;
+	int c, orig_ns;
+
+	t_start = now_ns();
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'K': o.ko = optarg; break;
+		case 'G': o.syngen = optarg; break;
+		case 'S': o.ss = optarg; break;
+		case 'p': o.phases = optarg; break;
+		case 'r': o.reps = strtoul(optarg, NULL, 10); break;
+		case 'f': o.flat_reps = strtoul(optarg, NULL, 10); break;
+		case 'R': o.rounds = strtoul(optarg, NULL, 10); break;
+		case 'n': o.tput_count = strtoul(optarg, NULL, 10); break;
+		case 'l': o.listeners = strtoul(optarg, NULL, 10); break;
+		case 'H': o.halfopen = strtoul(optarg, NULL, 10); break;
+		case 'g': parse_list(optarg, o.grow); break;
+		case 'm': parse_list(optarg, o.ml); break;
+		case 'd': o.drop_log = strtoul(optarg, NULL, 10); break;
+		case 'A': {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq || o.nalt == 4)
+				die("--alt-ko NAME=PATH, at most 4");
+			*eq = '\0';
+			o.alt_name[o.nalt] = optarg;
+			o.alt_ko[o.nalt++] = eq + 1;
+			break;
+		}
+		case 'q':
+			o.reps = 3; o.flat_reps = 3; o.rounds = 3; o.tput_count = 20000;
+			o.listeners = 1000; o.halfopen = 10000;
+			o.grow[0] = 100; o.grow[1] = 1000; o.grow[2] = 5000;
+			break;
+		default:
+			fprintf(stderr, "usage: see the comment at the top of bench/lqbench.c\n");
+			return 2;
+		}
+	}
+	if (!o.ko || !o.syngen || o.reps < 1 || o.reps > MAX_SAMPLES ||
+	    o.flat_reps < 1 || o.flat_reps > MAX_SAMPLES || o.rounds < 1 || o.rounds > MAX_SAMPLES ||
+	    o.listeners > 50000 || o.grow[2] > 50000)
+		die("bad arguments");
+	if (o.ss && access(o.ss, X_OK)) {
+		printf("# lqbench: %s not usable, the ss routes are left out\n", o.ss);
+		o.ss = NULL;
+	}
+	for (c = 0; c < NR_SECTIONS; c++)
+		sec[c] = open_memstream(&sec_buf[c], &sec_len[c]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	uname(&u);
+	info("kernel %s, %ld CPUs, phases %s", u.release, sysconf(_SC_NPROCESSORS_ONLN), o.phases);
+	printf("# lqbench: kernel %s cpus %ld\n", u.release, sysconf(_SC_NPROCESSORS_ONLN));
+
+	orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	/*
+	 * Global: the input backlog of each CPU. With one vCPU, ksoftirqd
+	 * takes over under a flood and the default 1000 overflows.
+	 */
+	must_write("/proc/sys/net/core/netdev_max_backlog", "%d", 100000);
+	module_load(NULL);
+	probes_on = 0;
+	/*
+	 * Clean state first: the half-open phase goes last because its
+	 * requests outlive their listeners until their next timer.
+	 */
+	if (strchr(o.phases, 'm'))
+		phase_memory();
+	if (strchr(o.phases, 't'))
+		phase_tput(), ns_enter(orig_ns);
+	if (strchr(o.phases, 'l'))
+		phase_listeners(), ns_enter(orig_ns);
+	if (strchr(o.phases, 'h'))
+		phase_halfopen(), ns_enter(orig_ns);
+	module_unload();
+
+	printf("=== table begin ===\n");
+	for (c = 0; c < NR_SECTIONS; c++) {
+		fclose(sec[c]);
+		fputs(sec_buf[c], stdout);
+	}
+	printf("\n   goals missed: %d\n=== table end ===\n", goals_missed);
+	info("done");
+	return 0;
+}

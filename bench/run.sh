@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the listenq benchmarks on each kernel make check tests, each
+# measured in one QEMU guest run (bench/README.md says what and how).
+#
+#   bench/run.sh            every kernel; writes bench/results/<kver>.txt
+#   bench/run.sh --quick    small sizes, few repeats (minutes); results stay
+#                           in build/bench, bench/results/ is not touched
+#
+# BENCH_KVERS='<kver> ...' picks kernels; BENCH_ARGS adds lqbench options
+# (and, like --quick, keeps bench/results/ untouched); BENCH_ICOUNT=0 runs
+# the guest on the host's clock instead of counting instructions (see
+# bench/boot.sh; also keeps bench/results/ untouched).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+rig=$repo/selftests/qemu
+build=${LQ_BUILD:-$repo/build}/bench
+cache=${LQ_CACHE:-$repo/.cache}/bench
+args=${BENCH_ARGS:-}
+quick=0
+case ${1:-} in
+--quick) quick=1; args="--quick $args" ;;
+'') ;;
+*) sed -n '4,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+esac
+official=$([ $quick = 0 ] && [ -z "${BENCH_ARGS:-}" ] && [ -z "${BENCH_KVERS:-}" ] &&
+	[ "${BENCH_ICOUNT:-1}" = 1 ] && [ -z "${BENCH_QEMU_EXTRA:-}" ] && echo 1 || echo 0)
+unset MAKEFLAGS MFLAGS MAKELEVEL
+mkdir -p "$build" "$cache"
+
+"$rig/deps.sh"
+"$rig/kernels.sh" --fetch >"$build/fetch.log" 2>&1 || { cat "$build/fetch.log"; exit 1; }
+kvers=${BENCH_KVERS:-$("$rig/kernels.sh" --list)}
+
+# The guest programs: static, like the selftests.
+mkdir -p "$build/bin"
+for p in lqbench syngen; do
+	gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -o "$build/bin/$p" "$here/$p.c"
+done
+
+# A plain module build per kernel, from a fresh copy of the sources.
+module() {
+	local k=$1 dir=$build/$1/src
+	rm -rf "$dir" && mkdir -p "$dir" && cp -r "$repo"/{Kbuild,VERSION,module,include} "$dir/"
+	make -s -C "/lib/modules/$k/build" M="$dir" -j"$(nproc)" \
+		LISTENQ_VERSION="$(cat "$repo/VERSION")" modules >"$build/$k/build.log" 2>&1 ||
+		{ cat "$build/$k/build.log"; return 1; }
+}
+
+# inet_diag.ko and tcp_diag.ko of Debian's image package of kernel $1 (=m
+# there; .ko.xz on 6.12), uncompressed for busybox insmod, into the cache.
+diag_modules() {
+	local k=$1 dir=$cache/$1 tmp deb m f
+	[ -s "$dir/inet_diag.ko" ] && [ -s "$dir/tcp_diag.ko" ] && return 0
+	tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
+	deb=$(ls /var/cache/apt/archives/linux-image-"$k"_*.deb \
+		/var/cache/apt/archives/linux-image-"$k"-unsigned_*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$tmp" && { apt-get download -q -o APT::Sandbox::User=root "linux-image-$k-unsigned" ||
+			apt-get download -q -o APT::Sandbox::User=root "linux-image-$k"; }) ||
+			{ rm -rf "$tmp"; return 1; }
+		deb=$(ls "$tmp"/*.deb)
+	fi
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -x -C "$tmp" --wildcards '*/net/ipv4/inet_diag.ko*' '*/net/ipv4/tcp_diag.ko*'
+	mkdir -p "$tmp/out"
+	for m in inet_diag tcp_diag; do
+		f=$(find "$tmp" -name "$m.ko*" -path "*/$k/*" | head -n 1)
+		case $f in
+		*.xz) xz -dc "$f" >"$tmp/out/$m.ko" ;;
+		*) cp "$f" "$tmp/out/$m.ko" ;;
+		esac
+		modinfo -F vermagic "$tmp/out/$m.ko" | grep -q "^$k " ||
+			{ echo "bench: $m.ko from $deb is not for $k" >&2; rm -rf "$tmp"; return 1; }
+	done
+	rm -rf "$dir" && mv "$tmp/out" "$dir" && rm -rf "$tmp"
+}
+
+for k in $kvers; do
+	mkdir -p "$build/$k"
+	module "$k"
+	diag_modules "$k"
+done
+
+qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version //p')
+host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$repo" diff --quiet HEAD -- module include Kbuild 2>/dev/null || commit="$commit+changes"
+
+rc=0
+for k in $kvers; do
+	out=$build/$k/qemu
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	start=$(date +%s)
+	echo "bench: $k: booting (console below; results on the second serial port)"
+	if ! "$here/boot.sh" --kver "$k" --kernel "$repo/.cache/kernels/$k/vmlinuz" \
+		--module "$build/$k/src/listenq.ko" --bin "$build/bin" --diag "$cache/$k" \
+		--out "$out" --args "$args"; then
+		rc=1
+		continue
+	fi
+	{
+		echo "listenq benchmarks (make bench; method in bench/README.md)"
+		echo "kernel:  $k (Debian cloud image)"
+		echo "machine: QEMU $qemu_version, TCG single-threaded (-accel ${LQ_QEMU_ACCEL:-tcg,thread=single}),"
+		if [ "${BENCH_ICOUNT:-1}" = 0 ]; then
+			echo "         -smp 2 (2 vCPUs on one host thread), -m 2G, no network device"
+			echo "clock:   the host's (times move with the host's load)"
+		else
+			echo "         -smp 1, -m 2G, no network device"
+			echo "clock:   -icount shift=0,sleep=on: guest time counts guest instructions,"
+			echo "         1 ms = 10^6 instructions; the host's load does not move it"
+		fi
+		echo "host:    $host_cpu, $(nproc) CPUs, load average $load at the start (shared machine)"
+		echo "listenq: $(cat "$repo/VERSION") at $commit; lqbench ${args:-(defaults)}"
+		echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC'), guest run $(($(date +%s) - start)) s"
+		sed -n '/^=== table begin ===$/,/^=== table end ===$/{/^===/d;p}' "$out/results.txt"
+		if grep -q '^# dmesg: ' "$out/results.txt"; then
+			echo
+			echo "kernel messages:"
+			grep '^# dmesg: ' "$out/results.txt" | sed 's/^# dmesg: /   /'
+		fi
+	} >"$out/table.txt"
+	echo
+	cat "$out/table.txt"
+	echo
+	if [ "$official" = 1 ]; then
+		mkdir -p "$here/results"
+		cp "$out/table.txt" "$here/results/$k.txt"
+		echo "bench: wrote bench/results/$k.txt (raw samples: $out/results.txt)"
+	else
+		echo "bench: $out/table.txt (bench/results/ untouched: not a default run)"
+	fi
+done
+exit $rc
