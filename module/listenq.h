@@ -87,6 +87,7 @@ unsigned int lq_walk(struct net *net, struct lq_cursor *cur,
 int lq_probes_init(void);
 void lq_probes_exit(void);
 void lq_probes_read(const struct sock *sk, struct lq_row *row);
+void lq_probes_sync(void);
 
 int lq_proc_init(void);
 void lq_proc_exit(void);

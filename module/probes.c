@@ -5,22 +5,28 @@
  * The kernel decides in tcp_conn_request() and ->syn_recv_sock() and counts
  * the outcome in this CPU's MIB counters, with no other code of this CPU in
  * between (softirq, or BH-disabled and migration-disabled on PREEMPT_RT).
- * A kretprobe reads those per-CPU counters on entry and on return: their
- * deltas are the decision the kernel took, exactly, whatever other CPUs do
- * to the queues meanwhile. Re-evaluating the predicates in a pre-handler
- * would race with them.
+ * An ftrace callback at the entry of each of those calls copies this CPU's
+ * counters into the CPU's window; what they did by the next call's entry on
+ * this CPU is what the last call decided, exactly, whatever other CPUs do
+ * to the queues meanwhile. Re-evaluating the predicates would race with
+ * them, and a return probe on every SYN costs twice as much as the SYN's
+ * decision itself. A window left open is closed within a tick while the
+ * drop log is on, and on every CPU before /proc/listenq is read.
  *
  * Counters live in a table of per-listener records allocated when probes
  * are switched on, keyed by socket: a record is reset when its socket starts
  * listening and freed when it stops, so two listeners never share counts.
  * Nothing allocates in a probe handler.
  */
+#include <linux/cpu.h>
+#include <linux/ftrace.h>
 #include <linux/hash.h>
 #include <linux/kprobes.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -283,7 +289,7 @@ static void lq_skb_peer(const struct sk_buff *skb, union lq_sockaddr *peer)
 	peer->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
 }
 
-/* One line per drop, at most drop_log a second, saying how many it skipped. */
+/* One line per drop, at most drop_log a second; the next says how many it skipped. */
 static void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
 		   const union lq_sockaddr *peer)
 {
@@ -292,6 +298,7 @@ static void lq_log(const struct sock *sk, enum lq_reason why, const char *action
 	struct net *net = sock_net(sk);
 	union lq_sockaddr local;
 	struct lq_conf conf;
+	char more[32] = "";
 	int skipped;
 
 	if (!__ratelimit(&lq_log_rs)) {
@@ -300,15 +307,15 @@ static void lq_log(const struct sock *sk, enum lq_reason why, const char *action
 	}
 	skipped = atomic_xchg(&lq_log_suppressed, 0);
 	if (skipped)
-		pr_info("drop log: %d lines suppressed\n", skipped);
+		snprintf(more, sizeof(more), " (+%d suppressed)", skipped);
 
 	lq_read_conf(net, &conf);
 	lq_sk_sockaddr(sk, &local);
-	pr_info("ns %u listener %pISpc peer %pISpc %s %s syn_q %d/%llu acc_q %u/%llu\n",
+	pr_info("ns %u listener %pISpc peer %pISpc %s %s syn_q %d/%llu acc_q %u/%llu%s\n",
 		net->ns.inum, &local, peer, lq_column_name(LQ_COL_DROP_SYNQ + why), action,
 		inet_csk_reqsk_queue_len(sk),
 		lq_syn_cap(rules, acc_max, 0, conf.max_syn_backlog, conf.syncookies, NULL),
-		READ_ONCE(sk->sk_ack_backlog), lq_acc_cap(rules, acc_max));
+		READ_ONCE(sk->sk_ack_backlog), lq_acc_cap(rules, acc_max), more);
 }
 
 static void lq_count(const struct sock *sk, enum lq_reason why, const char *action,
@@ -327,18 +334,163 @@ static void lq_count(const struct sock *sk, enum lq_reason why, const char *acti
 		lq_log(sk, why, action, peer);
 }
 
-/* ---- the probes ---- */
+/* ---- the per-CPU windows ---- */
 
-/* This CPU's count of a LINUX_MIB_* event in @sk's namespace. */
-static unsigned long lq_mib(const struct sock *sk, int field)
+/*
+ * The counters that tell a reason apart, in the listener's namespace. Each
+ * window copies this CPU's values when a probed call begins; what changed
+ * when the next call on this CPU begins is what the previous one decided.
+ */
+enum lq_mib {
+	LQ_MIB_QFULL_DROP,	/* TCPReqQFullDrop */
+	LQ_MIB_QFULL_COOKIE,	/* TCPReqQFullDoCookies */
+	LQ_MIB_OVERFLOW,	/* ListenOverflows */
+	LQ_MIB_LISTENDROP,	/* ListenDrops */
+	LQ_NR_MIBS
+};
+
+static const int lq_mib_field[LQ_NR_MIBS] = {
+	[LQ_MIB_QFULL_DROP] = LINUX_MIB_TCPREQQFULLDROP,
+	[LQ_MIB_QFULL_COOKIE] = LINUX_MIB_TCPREQQFULLDOCOOKIES,
+	[LQ_MIB_OVERFLOW] = LINUX_MIB_LISTENOVERFLOWS,
+	[LQ_MIB_LISTENDROP] = LINUX_MIB_LISTENDROPS,
+};
+
+enum lq_window_kind {
+	LQ_WIN_SYN,		/* tcp_conn_request() */
+	LQ_WIN_ACK,		/* ->syn_recv_sock() for a syncookie ACK */
+	LQ_WIN_ACK_REQ,		/* ->syn_recv_sock() from tcp_check_req() */
+};
+
+/*
+ * The last probed call of this CPU. Only this CPU writes it, in softirq or
+ * with BH disabled, so never in the middle of another window of its own;
+ * other CPUs only clear @sk when its listener stops.
+ */
+struct lq_window {
+	const struct sock *sk;		/* the listener; NULL: nothing to account */
+	struct net *net;
+	u8 kind;
+	bool quarter;			/* tcp_peer_is_proven() was asked */
+	unsigned long mib[LQ_NR_MIBS];
+	union lq_sockaddr peer;		/* filled only while the drop log is on */
+	struct delayed_work flush;	/* closes the window on this CPU */
+};
+
+static DEFINE_PER_CPU(struct lq_window, lq_windows);
+
+static const unsigned long *lq_this_cpu_mibs(const struct net *net)
 {
-	return this_cpu_read(sock_net(sk)->mib.net_statistics->mibs[field]);
+	return this_cpu_ptr(net->mib.net_statistics)->mibs;
 }
 
-static void *lq_arg(struct pt_regs *regs, unsigned int n)
+static void lq_account(struct lq_window *w, const struct sock *sk, unsigned long changed)
 {
-	return (void *)regs_get_kernel_argument(regs, n);
+	const union lq_sockaddr *peer = &w->peer;
+
+	if (w->kind == LQ_WIN_SYN) {
+		if (changed & BIT(LQ_MIB_QFULL_DROP))
+			lq_count(sk, LQ_DROP_SYNQ, "drop", peer);
+		if (changed & BIT(LQ_MIB_QFULL_COOKIE))
+			lq_count(sk, LQ_COOKIE_SYNQ, "cookie", peer);
+		if (changed & BIT(LQ_MIB_OVERFLOW))
+			lq_count(sk, LQ_DROP_ACCQ_SYN, "drop", peer);
+		else if (w->quarter && (changed & BIT(LQ_MIB_LISTENDROP)))
+			lq_count(sk, LQ_DROP_QUARTER, "drop", peer);
+	} else if (changed & BIT(LQ_MIB_OVERFLOW)) {
+		/* tcp_check_req() then resets, or keeps the request for a retry. */
+		bool rst = w->kind == LQ_WIN_ACK_REQ &&
+			   READ_ONCE(w->net->ipv4.sysctl_tcp_abort_on_overflow);
+
+		lq_count(sk, LQ_DROP_ACCQ_ACK, rst ? "rst" : "drop", peer);
+	}
 }
+
+/*
+ * Account the last call of this CPU: what its counters did since it began.
+ * Its listener is alive: lq_listen_stop_hook() clears @sk before the socket
+ * can be freed, an RCU grace period after this BH-disabled section.
+ */
+static __always_inline void lq_close(struct lq_window *w)
+{
+	const struct sock *sk = READ_ONCE(w->sk);
+	const unsigned long *mibs;
+	unsigned long changed = 0;
+	int i;
+
+	if (!sk)
+		return;
+	WRITE_ONCE(w->sk, NULL);
+	mibs = lq_this_cpu_mibs(w->net);
+	for (i = 0; i < LQ_NR_MIBS; i++)
+		if (READ_ONCE(mibs[lq_mib_field[i]]) != w->mib[i])
+			changed |= BIT(i);
+	if (unlikely(changed))
+		lq_account(w, sk, changed);
+}
+
+static __always_inline void lq_open(struct lq_window *w, const struct sock *sk, u8 kind)
+{
+	const unsigned long *mibs = lq_this_cpu_mibs(sock_net(sk));
+	int i;
+
+	w->net = sock_net(sk);
+	w->kind = kind;
+	w->quarter = false;
+	for (i = 0; i < LQ_NR_MIBS; i++)
+		w->mib[i] = READ_ONCE(mibs[lq_mib_field[i]]);
+	/*
+	 * Publish, then look at the state; lq_listen_stop_hook() looks at the
+	 * windows after the state left TCP_LISTEN. One of the two sees the
+	 * other: no window outlives its listener's inet_csk_listen_stop().
+	 */
+	smp_store_mb(w->sk, sk);
+	if (unlikely(READ_ONCE(sk->sk_state) != TCP_LISTEN))
+		WRITE_ONCE(w->sk, NULL);
+}
+
+/* With the drop log on, a drop is logged within a tick, not at the next call. */
+static __always_inline bool lq_logging(struct lq_window *w)
+{
+	if (likely(!READ_ONCE(lq_drop_log)))
+		return false;
+	if (!delayed_work_pending(&w->flush))
+		schedule_delayed_work_on(smp_processor_id(), &w->flush, 1);
+	return true;
+}
+
+static void lq_flush_work(struct work_struct *work)
+{
+	struct lq_window *w = container_of(to_delayed_work(work), struct lq_window, flush);
+
+	local_bh_disable();
+	/* A work of an offline CPU may run elsewhere: those counters are not ours. */
+	if (w == this_cpu_ptr(&lq_windows))
+		lq_close(w);
+	local_bh_enable();
+}
+
+/**
+ * lq_probes_sync() - account every CPU's last call before a read
+ *
+ * So that a reader sees every drop the kernel counted before the read
+ * began. Sleeps; a no-op while probes are off.
+ */
+void lq_probes_sync(void)
+{
+	int cpu;
+
+	if (!READ_ONCE(lq_available))
+		return;
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		mod_delayed_work_on(cpu, system_wq, &per_cpu_ptr(&lq_windows, cpu)->flush, 0);
+	for_each_online_cpu(cpu)
+		flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
+	cpus_read_unlock();
+}
+
+/* ---- the hooks: ftrace callbacks at function entry ---- */
 
 /*
  * tcp_conn_request(rsk_ops, af_ops, sk, skb): tcp_syn_flood_action() counts
@@ -346,60 +498,31 @@ static void *lq_arg(struct pt_regs *regs, unsigned int n)
  * 6.12 :7158/:7161), the accept queue test ListenOverflows (6.1 :7086,
  * 6.12 :7277). A cookie SYN can meet a full accept queue too: both count.
  */
-struct lq_syn_data {
-	struct sock *sk;
-	unsigned long drop, cookie, overflow;
-	union lq_sockaddr peer;
-};
-
-static int lq_syn_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void lq_syn_hook(unsigned long ip, unsigned long parent_ip,
+			struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct lq_syn_data *d = (void *)ri->data;
-	struct sock *sk = lq_arg(regs, 2);
+	struct lq_window *w = this_cpu_ptr(&lq_windows);
 
-	d->sk = sk;
-	d->drop = lq_mib(sk, LINUX_MIB_TCPREQQFULLDROP);
-	d->cookie = lq_mib(sk, LINUX_MIB_TCPREQQFULLDOCOOKIES);
-	d->overflow = lq_mib(sk, LINUX_MIB_LISTENOVERFLOWS);
-	lq_skb_peer(lq_arg(regs, 3), &d->peer);
-	return 0;
-}
-
-static int lq_syn_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct lq_syn_data *d = (void *)ri->data;
-	struct sock *sk = d->sk;
-
-	if (lq_mib(sk, LINUX_MIB_TCPREQQFULLDROP) != d->drop)
-		lq_count(sk, LQ_DROP_SYNQ, "drop", &d->peer);
-	if (lq_mib(sk, LINUX_MIB_TCPREQQFULLDOCOOKIES) != d->cookie)
-		lq_count(sk, LQ_COOKIE_SYNQ, "cookie", &d->peer);
-	if (lq_mib(sk, LINUX_MIB_LISTENOVERFLOWS) != d->overflow)
-		lq_count(sk, LQ_DROP_ACCQ_SYN, "drop", &d->peer);
-	return 0;
+	lq_close(w);
+	if (lq_logging(w))
+		lq_skb_peer((void *)lq_fregs_arg(fregs, 3), &w->peer);
+	lq_open(w, (void *)lq_fregs_arg(fregs, 2), LQ_WIN_SYN);
 }
 
 /*
  * tcp_peer_is_proven(req, dst) has one caller, the quarter rule, which asks
- * only once the queue is past it: false means the SYN is dropped
- * (tcp_input.c, 6.1 :7135, 6.12 :7328).
+ * only once the queue is past it: false drops the SYN and counts ListenDrops
+ * (tcp_input.c, 6.1 :7135, 6.12 :7328); true leads to no other drop short of
+ * a malformed TCP-AO option (6.12 :7350).
  */
-static int lq_proven_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void lq_proven_hook(unsigned long ip, unsigned long parent_ip,
+			   struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	*(struct request_sock **)ri->data = lq_arg(regs, 0);
-	return 0;
-}
+	struct lq_window *w = this_cpu_ptr(&lq_windows);
+	const struct request_sock *req = (void *)lq_fregs_arg(fregs, 0);
 
-static int lq_proven_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct request_sock *req = *(struct request_sock **)ri->data;
-	union lq_sockaddr peer;
-
-	if ((u8)regs_return_value(regs))
-		return 0;
-	lq_req_peer(req, &peer);
-	lq_count(req->rsk_listener, LQ_DROP_QUARTER, "drop", &peer);
-	return 0;
+	if (READ_ONCE(w->sk) == req->rsk_listener && w->kind == LQ_WIN_SYN)
+		w->quarter = true;
 }
 
 /*
@@ -410,51 +533,56 @@ static int lq_proven_return(struct kretprobe_instance *ri, struct pt_regs *regs)
  * normal SYN-ACK, so it is no drop. tcp_v6_syn_recv_sock() hands v4-mapped
  * skbs to tcp_v4_syn_recv_sock(), which counts them.
  */
-struct lq_ack_data {
-	const struct sock *sk;
-	unsigned long overflow;
-	bool check_req;
-	union lq_sockaddr peer;
-};
-
-static int lq_ack_entry(struct kretprobe_instance *ri, struct pt_regs *regs, bool v6)
+static __always_inline void lq_ack_hook(struct ftrace_regs *fregs, bool v6)
 {
-	struct lq_ack_data *d = (void *)ri->data;
-	struct sk_buff *skb = lq_arg(regs, 1);
-	bool check_req = lq_arg(regs, 4);
+	struct lq_window *w = this_cpu_ptr(&lq_windows);
+	const struct sk_buff *skb = (void *)lq_fregs_arg(fregs, 1);
+	bool check_req = lq_fregs_arg(fregs, 4);
 
-	d->sk = NULL;
-	if ((v6 && skb->protocol == htons(ETH_P_IP)) || (!check_req && !lq_arg(regs, 3)))
-		return 0;
-	d->sk = lq_arg(regs, 0);
-	d->check_req = check_req;
-	d->overflow = lq_mib(d->sk, LINUX_MIB_LISTENOVERFLOWS);
-	lq_req_peer(lq_arg(regs, 2), &d->peer);
-	return 0;
+	lq_close(w);
+	if ((v6 && skb->protocol == htons(ETH_P_IP)) || (!check_req && !lq_fregs_arg(fregs, 3)))
+		return;
+	if (lq_logging(w))
+		lq_req_peer((void *)lq_fregs_arg(fregs, 2), &w->peer);
+	lq_open(w, (void *)lq_fregs_arg(fregs, 0), check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);
 }
 
-static int lq_ack4_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void lq_ack4_hook(unsigned long ip, unsigned long parent_ip,
+			 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	return lq_ack_entry(ri, regs, false);
+	lq_ack_hook(fregs, false);
 }
 
-static int lq_ack6_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void lq_ack6_hook(unsigned long ip, unsigned long parent_ip,
+			 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	return lq_ack_entry(ri, regs, true);
+	lq_ack_hook(fregs, true);
 }
 
-static int lq_ack_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * inet_csk_listen_stop(sk): its callers have moved the socket out of
+ * TCP_LISTEN already (__tcp_close(), tcp_disconnect()). Close the windows
+ * still naming it, then free its record; lq_get() gives it no new one.
+ */
+static void lq_listen_stop_hook(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct lq_ack_data *d = (void *)ri->data;
-	const char *action = "drop";
+	const struct sock *sk = (void *)lq_fregs_arg(fregs, 0);
+	struct lq_table *t;
+	int cpu;
 
-	if (!d->sk || lq_mib(d->sk, LINUX_MIB_LISTENOVERFLOWS) == d->overflow)
-		return 0;
-	/* tcp_check_req() then resets, or keeps the request for a retry. */
-	if (d->check_req && READ_ONCE(sock_net(d->sk)->ipv4.sysctl_tcp_abort_on_overflow))
-		action = "rst";
-	lq_count(d->sk, LQ_DROP_ACCQ_ACK, action, &d->peer);
-	return 0;
+	smp_mb();	/* the state change before the windows: see lq_open() */
+	for_each_possible_cpu(cpu) {
+		struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
+
+		if (READ_ONCE(w->sk) == sk)
+			cmpxchg(&w->sk, sk, NULL);
+	}
+	rcu_read_lock();
+	t = rcu_dereference(lq_table);
+	if (t)
+		lq_put(t, sk);
+	rcu_read_unlock();
 }
 
 /*
@@ -468,13 +596,20 @@ struct lq_expire_data {
 	union lq_sockaddr peer;
 };
 
+static void *lq_arg(struct pt_regs *regs, unsigned int n)
+{
+	return (void *)regs_get_kernel_argument(regs, n);
+}
+
+/* Every accepted connection comes here too: only the timer's call returns here. */
 static int lq_expire_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct lq_expire_data *d = (void *)ri->data;
 
-	d->sk = (u8)regs_get_kernel_argument(regs, 2) ? lq_arg(regs, 0) : NULL;
-	if (d->sk)
-		lq_req_peer(lq_arg(regs, 1), &d->peer);
+	if (!(u8)regs_get_kernel_argument(regs, 2))
+		return 1;
+	d->sk = lq_arg(regs, 0);
+	lq_req_peer(lq_arg(regs, 1), &d->peer);
 	return 0;
 }
 
@@ -482,7 +617,7 @@ static int lq_expire_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct lq_expire_data *d = (void *)ri->data;
 
-	if (d->sk && (u8)regs_return_value(regs))
+	if ((u8)regs_return_value(regs))
 		lq_count(d->sk, LQ_EXPIRED, "expired", &d->peer);
 	return 0;
 }
@@ -556,32 +691,6 @@ static int lq_listen_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/*
- * inet_csk_listen_stop(sk): the listener is closing; free its record once
- * the function returns. Not before, in a kprobe pre-handler: those run from
- * int3, which the kernel enters as an NMI, where taking t->lock and calling
- * call_rcu() are not allowed (lockdep reports the lock as {IN-NMI}). The
- * socket has left TCP_LISTEN by then, so lq_get() gives it no new record.
- */
-static int lq_listen_stop_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	*(const struct sock **)ri->data = lq_arg(regs, 0);
-	return 0;
-}
-
-static int lq_listen_stop_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	const struct sock *sk = *(const struct sock **)ri->data;
-	struct lq_table *t;
-
-	rcu_read_lock();
-	t = rcu_dereference(lq_table);
-	if (t)
-		lq_put(t, sk);
-	rcu_read_unlock();
-	return 0;
-}
-
 #define LQ_KRETPROBE(sym, entry, ret, type)			\
 	{ .kp.symbol_name = sym, .entry_handler = entry,	\
 	  .handler = ret, .data_size = sizeof(type) }
@@ -589,16 +698,6 @@ static int lq_listen_stop_return(struct kretprobe_instance *ri, struct pt_regs *
 static struct kretprobe lq_kretprobes[] = {
 	LQ_KRETPROBE("inet_listen", lq_listen_entry, lq_listen_return,
 		     struct lq_listen_data),
-	LQ_KRETPROBE("inet_csk_listen_stop", lq_listen_stop_entry, lq_listen_stop_return,
-		     const struct sock *),
-	LQ_KRETPROBE("tcp_conn_request", lq_syn_entry, lq_syn_return,
-		     struct lq_syn_data),
-	LQ_KRETPROBE("tcp_peer_is_proven", lq_proven_entry, lq_proven_return,
-		     struct request_sock *),
-	LQ_KRETPROBE("tcp_v4_syn_recv_sock", lq_ack4_entry, lq_ack_return,
-		     struct lq_ack_data),
-	LQ_KRETPROBE("tcp_v6_syn_recv_sock", lq_ack6_entry, lq_ack_return,
-		     struct lq_ack_data),
 	LQ_KRETPROBE("__inet_csk_reqsk_queue_drop", lq_expire_entry, lq_expire_return,
 		     struct lq_expire_data),
 };
@@ -606,15 +705,9 @@ static struct kretprobe lq_kretprobes[] = {
 /* What each kretprobe above provides; 0: needed by every counter. */
 static const unsigned long lq_kretprobe_gives[ARRAY_SIZE(lq_kretprobes)] = {
 	0,
-	0,
-	BIT(LQ_DROP_SYNQ) | BIT(LQ_COOKIE_SYNQ) | BIT(LQ_DROP_ACCQ_SYN),
-	BIT(LQ_DROP_QUARTER),
-	BIT(LQ_DROP_ACCQ_ACK),
-	BIT(LQ_DROP_ACCQ_ACK),
 	BIT(LQ_EXPIRED),
 };
 
-/* Pre-handlers run in NMI context: they take no lock and call no RCU. */
 static struct kprobe lq_kprobes[] = {
 	{ .symbol_name = "__sys_listen", .pre_handler = lq_sys_listen_pre },
 };
@@ -623,15 +716,65 @@ static const unsigned long lq_kprobe_gives[ARRAY_SIZE(lq_kprobes)] = {
 	LQ_HAVE_BACKLOG,
 };
 
+/*
+ * The calls on every SYN and every handshake's last ACK are hooked with
+ * plain ftrace callbacks: no return trampoline, no saved pt_regs, no kprobe
+ * lookup. Each needs only its own arguments, at entry.
+ */
+struct lq_hook {
+	const char *sym;
+	ftrace_func_t func;
+	unsigned long gives;		/* 0: needed by every counter */
+	bool on;
+	struct ftrace_ops ops;
+};
+
+#define LQ_HOOK(name, fn, what)	{ .sym = name, .func = fn, .gives = what }
+
+static struct lq_hook lq_hooks[] = {
+	LQ_HOOK("inet_csk_listen_stop", lq_listen_stop_hook, 0),
+	LQ_HOOK("tcp_conn_request", lq_syn_hook,
+		BIT(LQ_DROP_SYNQ) | BIT(LQ_COOKIE_SYNQ) | BIT(LQ_DROP_ACCQ_SYN) |
+		BIT(LQ_DROP_QUARTER)),
+	LQ_HOOK("tcp_peer_is_proven", lq_proven_hook, BIT(LQ_DROP_QUARTER)),
+	LQ_HOOK("tcp_v4_syn_recv_sock", lq_ack4_hook, BIT(LQ_DROP_ACCQ_ACK)),
+	LQ_HOOK("tcp_v6_syn_recv_sock", lq_ack6_hook, BIT(LQ_DROP_ACCQ_ACK)),
+};
+
 #define LQ_HAVE_ALL	GENMASK(LQ_NR_REASONS, 0)	/* every reason and the backlog */
 
 static bool lq_kretprobe_on[ARRAY_SIZE(lq_kretprobes)];
 static bool lq_kprobe_on[ARRAY_SIZE(lq_kprobes)];
 
+static int lq_hook_register(struct lq_hook *h)
+{
+	unsigned char sym[KSYM_NAME_LEN];
+	int err;
+
+	memset(&h->ops, 0, sizeof(h->ops));
+	h->ops.func = h->func;
+	strscpy(sym, h->sym, sizeof(sym));
+	err = ftrace_set_filter(&h->ops, sym, strlen(sym), 1);
+	if (!err)
+		err = register_ftrace_function(&h->ops);
+	if (err)
+		ftrace_free_filter(&h->ops);
+	return err;
+}
+
 static void lq_unregister(void)
 {
 	int i;
 
+	for (i = 0; i < ARRAY_SIZE(lq_hooks); i++) {
+		struct lq_hook *h = &lq_hooks[i];
+
+		if (!h->on)
+			continue;
+		unregister_ftrace_function(&h->ops);
+		ftrace_free_filter(&h->ops);
+		h->on = false;
+	}
 	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {
 		struct kretprobe *rp = &lq_kretprobes[i];
 
@@ -640,8 +783,9 @@ static void lq_unregister(void)
 		unregister_kretprobe(rp);
 		lq_kretprobe_on[i] = false;
 		if (rp->nmissed)
-			pr_warn("%s: %d calls missed, their drops were not counted\n",
-				rp->kp.symbol_name, rp->nmissed);
+			pr_warn("%s: %d calls missed: as many %s not counted\\n",
+				rp->kp.symbol_name, rp->nmissed,
+				lq_kretprobe_gives[i] ? "expired requests" : "listen() backlogs");
 	}
 	for (i = 0; i < ARRAY_SIZE(lq_kprobes); i++) {
 		if (lq_kprobe_on[i])
@@ -656,6 +800,16 @@ static unsigned long lq_register(void)
 	unsigned long have = LQ_HAVE_ALL, missing = 0;
 	int i, err;
 
+	for (i = 0; i < ARRAY_SIZE(lq_hooks); i++) {
+		struct lq_hook *h = &lq_hooks[i];
+
+		err = lq_hook_register(h);
+		h->on = !err;
+		if (err) {
+			pr_warn("cannot hook %s (%d)\\n", h->sym, err);
+			missing |= h->gives ?: LQ_HAVE_ALL;
+		}
+	}
 	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {
 		struct kretprobe *rp = &lq_kretprobes[i];
 		const char *sym = rp->kp.symbol_name;
@@ -668,7 +822,7 @@ static unsigned long lq_register(void)
 		err = register_kretprobe(rp);
 		lq_kretprobe_on[i] = !err;
 		if (err) {
-			pr_warn("cannot probe %s (%d)\n", rp->kp.symbol_name, err);
+			pr_warn("cannot probe %s (%d)\\n", rp->kp.symbol_name, err);
 			missing |= lq_kretprobe_gives[i] ?: LQ_HAVE_ALL;
 		}
 	}
@@ -683,7 +837,7 @@ static unsigned long lq_register(void)
 		err = register_kprobe(kp);
 		lq_kprobe_on[i] = !err;
 		if (err) {
-			pr_warn("cannot probe %s (%d)\n", sym, err);
+			pr_warn("cannot probe %s (%d)\\n", sym, err);
 			missing |= lq_kprobe_gives[i] ?: LQ_HAVE_ALL;
 		}
 	}
@@ -746,10 +900,22 @@ static void lq_probes_disable(void)
 {
 	struct lq_table *t = rcu_dereference_protected(lq_table, true);
 	long untracked;
+	int cpu;
 
 	WRITE_ONCE(lq_available, 0);
 	RCU_INIT_POINTER(lq_table, NULL);
 	lq_unregister();
+	/*
+	 * No hook runs now, and none will see a listener stop: forget every
+	 * window before its listener can go. Their last drops go uncounted
+	 * with the table they would have been counted in.
+	 */
+	for_each_possible_cpu(cpu) {
+		struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
+
+		cancel_delayed_work_sync(&w->flush);
+		WRITE_ONCE(w->sk, NULL);
+	}
 	/* Wait for readers, then for the records they or the probes freed. */
 	synchronize_rcu();
 	rcu_barrier();
@@ -764,7 +930,10 @@ static void lq_probes_disable(void)
 
 int lq_probes_init(void)
 {
-	int err = 0;
+	int cpu, err = 0;
+
+	for_each_possible_cpu(cpu)
+		INIT_DELAYED_WORK(&per_cpu_ptr(&lq_windows, cpu)->flush, lq_flush_work);
 
 	ratelimit_state_init(&lq_log_rs, HZ, lq_drop_log);
 	ratelimit_set_flags(&lq_log_rs, RATELIMIT_MSG_ON_RELEASE);

@@ -91,6 +91,7 @@ static void *lq_seq_start(struct seq_file *seq, loff_t *pos)
 	struct lq_iter *it = seq->private;
 
 	if (!*pos) {
+		lq_probes_sync();
 		lq_iter_reset(it);
 		return SEQ_START_TOKEN;
 	}

@@ -34,4 +34,15 @@
 /* sk_drops is an atomic_t on 6.1 and 6.12 (per-NUMA counters came later). */
 #define lq_sk_drops(sk)		atomic_read(&(sk)->sk_drops)
 
+/*
+ * The n-th argument in an ftrace callback. 6.12 has the accessor (and hides
+ * the registers); 6.1's x86 struct ftrace_regs is the argument registers.
+ * LQ_HAVE_FREGS_ARG: module/compat.kbuild found the accessor.
+ */
+#ifdef LQ_HAVE_FREGS_ARG
+#define lq_fregs_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
+#else
+#define lq_fregs_arg(fregs, n)	regs_get_kernel_argument(&(fregs)->regs, n)
+#endif
+
 #endif /* _LQ_COMPAT_H */
