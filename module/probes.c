@@ -21,6 +21,7 @@
 #include <linux/cpu.h>
 #include <linux/ftrace.h>
 #include <linux/hash.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
@@ -498,8 +499,7 @@ void lq_probes_sync(void)
  * 6.12 :7158/:7161), the accept queue test ListenOverflows (6.1 :7086,
  * 6.12 :7277). A cookie SYN can meet a full accept queue too: both count.
  */
-static void lq_syn_hook(unsigned long ip, unsigned long parent_ip,
-			struct ftrace_ops *op, struct ftrace_regs *fregs)
+static void lq_syn_hook(struct ftrace_regs *fregs)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
 
@@ -515,8 +515,7 @@ static void lq_syn_hook(unsigned long ip, unsigned long parent_ip,
  * (tcp_input.c, 6.1 :7135, 6.12 :7328); true leads to no other drop short of
  * a malformed TCP-AO option (6.12 :7350).
  */
-static void lq_proven_hook(unsigned long ip, unsigned long parent_ip,
-			   struct ftrace_ops *op, struct ftrace_regs *fregs)
+static void lq_proven_hook(struct ftrace_regs *fregs)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
 	const struct request_sock *req = (void *)lq_fregs_arg(fregs, 0);
@@ -533,7 +532,7 @@ static void lq_proven_hook(unsigned long ip, unsigned long parent_ip,
  * normal SYN-ACK, so it is no drop. tcp_v6_syn_recv_sock() hands v4-mapped
  * skbs to tcp_v4_syn_recv_sock(), which counts them.
  */
-static __always_inline void lq_ack_hook(struct ftrace_regs *fregs, bool v6)
+static void lq_ack_hook(struct ftrace_regs *fregs, bool v6)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
 	const struct sk_buff *skb = (void *)lq_fregs_arg(fregs, 1);
@@ -547,25 +546,12 @@ static __always_inline void lq_ack_hook(struct ftrace_regs *fregs, bool v6)
 	lq_open(w, (void *)lq_fregs_arg(fregs, 0), check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);
 }
 
-static void lq_ack4_hook(unsigned long ip, unsigned long parent_ip,
-			 struct ftrace_ops *op, struct ftrace_regs *fregs)
-{
-	lq_ack_hook(fregs, false);
-}
-
-static void lq_ack6_hook(unsigned long ip, unsigned long parent_ip,
-			 struct ftrace_ops *op, struct ftrace_regs *fregs)
-{
-	lq_ack_hook(fregs, true);
-}
-
 /*
  * inet_csk_listen_stop(sk): its callers have moved the socket out of
  * TCP_LISTEN already (__tcp_close(), tcp_disconnect()). Close the windows
  * still naming it, then free its record; lq_get() gives it no new one.
  */
-static void lq_listen_stop_hook(unsigned long ip, unsigned long parent_ip,
-				struct ftrace_ops *op, struct ftrace_regs *fregs)
+static void lq_listen_stop_hook(struct ftrace_regs *fregs)
 {
 	const struct sock *sk = (void *)lq_fregs_arg(fregs, 0);
 	struct lq_table *t;
@@ -716,64 +702,135 @@ static const unsigned long lq_kprobe_gives[ARRAY_SIZE(lq_kprobes)] = {
 	LQ_HAVE_BACKLOG,
 };
 
-/*
- * The calls on every SYN and every handshake's last ACK are hooked with
- * plain ftrace callbacks: no return trampoline, no saved pt_regs, no kprobe
- * lookup. Each needs only its own arguments, at entry.
- */
-struct lq_hook {
-	const char *sym;
-	ftrace_func_t func;
-	unsigned long gives;		/* 0: needed by every counter */
-	bool on;
-	struct ftrace_ops ops;
-};
-
-#define LQ_HOOK(name, fn, what)	{ .sym = name, .func = fn, .gives = what }
-
-static struct lq_hook lq_hooks[] = {
-	LQ_HOOK("inet_csk_listen_stop", lq_listen_stop_hook, 0),
-	LQ_HOOK("tcp_conn_request", lq_syn_hook,
-		BIT(LQ_DROP_SYNQ) | BIT(LQ_COOKIE_SYNQ) | BIT(LQ_DROP_ACCQ_SYN) |
-		BIT(LQ_DROP_QUARTER)),
-	LQ_HOOK("tcp_peer_is_proven", lq_proven_hook, BIT(LQ_DROP_QUARTER)),
-	LQ_HOOK("tcp_v4_syn_recv_sock", lq_ack4_hook, BIT(LQ_DROP_ACCQ_ACK)),
-	LQ_HOOK("tcp_v6_syn_recv_sock", lq_ack6_hook, BIT(LQ_DROP_ACCQ_ACK)),
-};
-
 #define LQ_HAVE_ALL	GENMASK(LQ_NR_REASONS, 0)	/* every reason and the backlog */
 
 static bool lq_kretprobe_on[ARRAY_SIZE(lq_kretprobes)];
 static bool lq_kprobe_on[ARRAY_SIZE(lq_kprobes)];
 
-static int lq_hook_register(struct lq_hook *h)
-{
-	unsigned char sym[KSYM_NAME_LEN];
-	int err;
+/*
+ * The calls on every SYN and every handshake's last ACK are hooked with one
+ * plain ftrace callback: no return trampoline, no saved pt_regs, no kprobe
+ * lookup; each hook needs only its arguments, at entry. One ftrace_ops for
+ * all, so that switching probes off waits for one set of grace periods.
+ */
+enum lq_hook_id {
+	LQ_HOOK_SYN,
+	LQ_HOOK_ACK4,
+	LQ_HOOK_ACK6,
+	LQ_HOOK_PROVEN,
+	LQ_HOOK_LISTEN_STOP,
+	LQ_HOOK_SYNCOOKIE_MSS,
+	LQ_NR_HOOKS
+};
 
-	memset(&h->ops, 0, sizeof(h->ops));
-	h->ops.func = h->func;
-	strscpy(sym, h->sym, sizeof(sym));
-	err = ftrace_set_filter(&h->ops, sym, strlen(sym), 1);
-	if (!err)
-		err = register_ftrace_function(&h->ops);
-	if (err)
-		ftrace_free_filter(&h->ops);
-	return err;
+static const struct {
+	const char *sym;
+	unsigned long gives;		/* 0: needed by every counter */
+} lq_hook_info[LQ_NR_HOOKS] = {
+	[LQ_HOOK_SYN] = { "tcp_conn_request", BIT(LQ_DROP_SYNQ) | BIT(LQ_COOKIE_SYNQ) |
+					      BIT(LQ_DROP_ACCQ_SYN) | BIT(LQ_DROP_QUARTER) },
+	[LQ_HOOK_ACK4] = { "tcp_v4_syn_recv_sock", BIT(LQ_DROP_ACCQ_ACK) },
+	[LQ_HOOK_ACK6] = { "tcp_v6_syn_recv_sock", BIT(LQ_DROP_ACCQ_ACK) },
+	[LQ_HOOK_PROVEN] = { "tcp_peer_is_proven", BIT(LQ_DROP_QUARTER) },
+	[LQ_HOOK_LISTEN_STOP] = { "inet_csk_listen_stop", 0 },
+	/* BPF's syncookie helper counts like a SYN, but for no listener's SYN */
+	[LQ_HOOK_SYNCOOKIE_MSS] = { "tcp_get_syncookie_mss", BIT(LQ_DROP_SYNQ) |
+				    BIT(LQ_COOKIE_SYNQ) | BIT(LQ_DROP_ACCQ_SYN) },
+};
+
+static struct ftrace_ops lq_ops;
+static bool lq_hooks_on;
+/* Each hooked function's address as ftrace passes it, learnt on its first call. */
+static unsigned long lq_hook_ip[LQ_NR_HOOKS];
+
+static noinline int lq_hook_learn(unsigned long ip)
+{
+	char name[KSYM_SYMBOL_LEN];
+	int i;
+
+	sprint_symbol_no_offset(name, ip);
+	for (i = 0; i < LQ_NR_HOOKS; i++) {
+		if (!strcmp(name, lq_hook_info[i].sym)) {
+			WRITE_ONCE(lq_hook_ip[i], ip);
+			return i;
+		}
+	}
+	return LQ_NR_HOOKS;
+}
+
+static void lq_hook(unsigned long ip, unsigned long parent_ip,
+		    struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	int i;
+
+	for (i = 0; i < LQ_NR_HOOKS; i++)
+		if (READ_ONCE(lq_hook_ip[i]) == ip)
+			break;
+	if (unlikely(i == LQ_NR_HOOKS))
+		i = lq_hook_learn(ip);
+
+	switch (i) {
+	case LQ_HOOK_SYN:
+		lq_syn_hook(fregs);
+		break;
+	case LQ_HOOK_ACK4:
+		lq_ack_hook(fregs, false);
+		break;
+	case LQ_HOOK_ACK6:
+		lq_ack_hook(fregs, true);
+		break;
+	case LQ_HOOK_PROVEN:
+		lq_proven_hook(fregs);
+		break;
+	case LQ_HOOK_LISTEN_STOP:
+		lq_listen_stop_hook(fregs);
+		break;
+	case LQ_HOOK_SYNCOOKIE_MSS:
+		lq_close(this_cpu_ptr(&lq_windows));
+		break;
+	}
+}
+
+/* Hook what this kernel has; returns the values that are then missing. */
+static unsigned long lq_hooks_register(void)
+{
+	unsigned long missing = 0;
+	unsigned char sym[KSYM_NAME_LEN];
+	int i, err, found = 0;
+
+	memset(&lq_ops, 0, sizeof(lq_ops));
+	memset(lq_hook_ip, 0, sizeof(lq_hook_ip));
+	lq_ops.func = lq_hook;
+	for (i = 0; i < LQ_NR_HOOKS; i++) {
+		strscpy(sym, lq_hook_info[i].sym, sizeof(sym));
+		err = ftrace_set_filter(&lq_ops, sym, strlen(sym), 0);
+		if (err) {
+			pr_warn("cannot hook %s (%d)\n", sym, err);
+			missing |= lq_hook_info[i].gives ?: LQ_HAVE_ALL;
+		} else {
+			found++;
+		}
+	}
+	/* An empty filter would hook every function. */
+	err = found ? register_ftrace_function(&lq_ops) : -ENOENT;
+	if (err) {
+		if (found)
+			pr_warn("cannot register the ftrace hooks (%d)\n", err);
+		ftrace_free_filter(&lq_ops);
+		return LQ_HAVE_ALL;
+	}
+	lq_hooks_on = true;
+	return missing;
 }
 
 static void lq_unregister(void)
 {
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(lq_hooks); i++) {
-		struct lq_hook *h = &lq_hooks[i];
-
-		if (!h->on)
-			continue;
-		unregister_ftrace_function(&h->ops);
-		ftrace_free_filter(&h->ops);
-		h->on = false;
+	if (lq_hooks_on) {
+		unregister_ftrace_function(&lq_ops);
+		ftrace_free_filter(&lq_ops);
+		lq_hooks_on = false;
 	}
 	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {
 		struct kretprobe *rp = &lq_kretprobes[i];
@@ -783,7 +840,7 @@ static void lq_unregister(void)
 		unregister_kretprobe(rp);
 		lq_kretprobe_on[i] = false;
 		if (rp->nmissed)
-			pr_warn("%s: %d calls missed: as many %s not counted\\n",
+			pr_warn("%s: %d calls missed: as many %s not counted\n",
 				rp->kp.symbol_name, rp->nmissed,
 				lq_kretprobe_gives[i] ? "expired requests" : "listen() backlogs");
 	}
@@ -800,16 +857,7 @@ static unsigned long lq_register(void)
 	unsigned long have = LQ_HAVE_ALL, missing = 0;
 	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(lq_hooks); i++) {
-		struct lq_hook *h = &lq_hooks[i];
-
-		err = lq_hook_register(h);
-		h->on = !err;
-		if (err) {
-			pr_warn("cannot hook %s (%d)\\n", h->sym, err);
-			missing |= h->gives ?: LQ_HAVE_ALL;
-		}
-	}
+	missing |= lq_hooks_register();
 	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {
 		struct kretprobe *rp = &lq_kretprobes[i];
 		const char *sym = rp->kp.symbol_name;
@@ -822,7 +870,7 @@ static unsigned long lq_register(void)
 		err = register_kretprobe(rp);
 		lq_kretprobe_on[i] = !err;
 		if (err) {
-			pr_warn("cannot probe %s (%d)\\n", rp->kp.symbol_name, err);
+			pr_warn("cannot probe %s (%d)\n", rp->kp.symbol_name, err);
 			missing |= lq_kretprobe_gives[i] ?: LQ_HAVE_ALL;
 		}
 	}
@@ -837,7 +885,7 @@ static unsigned long lq_register(void)
 		err = register_kprobe(kp);
 		lq_kprobe_on[i] = !err;
 		if (err) {
-			pr_warn("cannot probe %s (%d)\\n", sym, err);
+			pr_warn("cannot probe %s (%d)\n", sym, err);
 			missing |= lq_kprobe_gives[i] ?: LQ_HAVE_ALL;
 		}
 	}

@@ -319,10 +319,13 @@ static void run_churner(int arg, pid_t ns)
 	churner_loop();
 }
 
-/* Lines of debugfs' list of registered kprobes; -1 without debugfs. */
-static int kprobe_count(void)
+#define KPROBES_LIST	"/sys/kernel/debug/kprobes/list"
+#define FTRACE_LIST	"/sys/kernel/debug/tracing/enabled_functions"
+
+/* Lines of a debugfs list (kprobes, functions with ftrace callbacks); -1 without. */
+static int line_count(const char *path)
 {
-	char *text = lq_read_file("/sys/kernel/debug/kprobes/list");
+	char *text = lq_read_file(path);
 	int n = 0;
 
 	if (!text)
@@ -342,7 +345,7 @@ static const char *const cycle_params[] = {
 
 FIXTURE(storm) {
 	pid_t flooder, helpers[NR_READERS + 2];
-	int kprobes_before;
+	int kprobes_before, hooks_before;
 };
 
 FIXTURE_SETUP(storm)
@@ -357,7 +360,8 @@ FIXTURE_SETUP(storm)
 
 	/* kprobes registered by others, with listenq loaded and its probes off */
 	ASSERT_EQ(0, lq_param_write("probes", "0\n", 2));
-	self->kprobes_before = kprobe_count();
+	self->kprobes_before = line_count(KPROBES_LIST);
+	self->hooks_before = line_count(FTRACE_LIST);
 
 	ASSERT_EQ(0, pipe(ready));
 	self->flooder = fork();
@@ -522,14 +526,16 @@ TEST_F_TIMEOUT(storm, load_unload_under_load, 300)
 	EXPECT_LT(0, st->toggles_ok);
 	EXPECT_LT(0, st->syns);
 
-	/* settled: loaded with probes off, no kprobe left behind */
+	/* settled: loaded with probes off, no kprobe or ftrace hook left behind */
 	if (!lq_module_loaded())
 		ASSERT_EQ(0, lq_module_load(""));
 	ASSERT_EQ(0, lq_param_write("probes", "0\n", 2));
 	if (self->kprobes_before >= 0)
-		EXPECT_EQ(self->kprobes_before, kprobe_count())
-			TH_LOG("kprobes registered now: %s",
-			       lq_read_file("/sys/kernel/debug/kprobes/list"));
+		EXPECT_EQ(self->kprobes_before, line_count(KPROBES_LIST))
+			TH_LOG("kprobes registered now: %s", lq_read_file(KPROBES_LIST));
+	if (self->hooks_before >= 0)
+		EXPECT_EQ(self->hooks_before, line_count(FTRACE_LIST))
+			TH_LOG("functions hooked now: %s", lq_read_file(FTRACE_LIST));
 
 	/* and counting exactly again */
 	ASSERT_EQ(0, lq_param_write("probes", "1\n", 2));
