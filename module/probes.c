@@ -24,6 +24,7 @@
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -379,6 +380,7 @@ struct lq_window {
 };
 
 static DEFINE_PER_CPU(struct lq_window, lq_windows);
+static DEFINE_MUTEX(lq_sync_lock);
 
 static const unsigned long *lq_this_cpu_mibs(const struct net *net)
 {
@@ -481,14 +483,18 @@ void lq_probes_sync(void)
 {
 	int cpu;
 
-	if (!READ_ONCE(lq_available))
-		return;
-	cpus_read_lock();
-	for_each_online_cpu(cpu)
-		mod_delayed_work_on(cpu, system_wq, &per_cpu_ptr(&lq_windows, cpu)->flush, 0);
-	for_each_online_cpu(cpu)
-		flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
-	cpus_read_unlock();
+	/* Probes going off wait for us: no work is queued after they cancel them. */
+	mutex_lock(&lq_sync_lock);
+	if (READ_ONCE(lq_available)) {
+		cpus_read_lock();
+		for_each_online_cpu(cpu)
+			mod_delayed_work_on(cpu, system_wq,
+					    &per_cpu_ptr(&lq_windows, cpu)->flush, 0);
+		for_each_online_cpu(cpu)
+			flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
+		cpus_read_unlock();
+	}
+	mutex_unlock(&lq_sync_lock);
 }
 
 /* ---- the hooks: ftrace callbacks at function entry ---- */
@@ -950,7 +956,9 @@ static void lq_probes_disable(void)
 	long untracked;
 	int cpu;
 
+	mutex_lock(&lq_sync_lock);
 	WRITE_ONCE(lq_available, 0);
+	mutex_unlock(&lq_sync_lock);
 	RCU_INIT_POINTER(lq_table, NULL);
 	lq_unregister();
 	/*

@@ -501,6 +501,111 @@ TEST(new_listener_same_port)
 	close(lfd);
 }
 
+/*
+ * A listener closed right after its last drop, with nothing read in
+ * between: the module has not accounted that call yet. It must count
+ * neither against a later listener (which may get the same socket memory
+ * and port) nor against the next SYN's listener.
+ */
+TEST(close_after_drop)
+{
+	struct lq_mib before;
+	int lfd, port = 0, other, oport, i, rounds = 20;
+
+	setup(_metadata, 0, 128);
+	other = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	oport = lq_port(_metadata, other);
+	for (i = 0; i < rounds; i++) {
+		lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+		port = lq_port(_metadata, lfd);
+		/* backlog 0: one SYN queued, one dropped */
+		lq_mib(_metadata, &before);
+		flood(_metadata, port, 1000 + 2 * i, 2, &before, 2);
+		close(lfd);
+		/* one request stays queued on @other, later SYNs are dropped */
+		lq_mib(_metadata, &before);
+		flood(_metadata, oport, i, 1, &before, i ? 2 : 1);
+	}
+	EXPECT_EQ(rounds - 1, col(other, "drop_synq"));
+	EXPECT_EQ(rounds - 1, col(other, "drops"));
+	EXPECT_EQ(0, col(other, "drop_quarter"));
+
+	lfd = lq_tcp_listener(AF_INET, "127.0.0.1", port, 0, 0);
+	ASSERT_LE(0, lfd) TH_LOG("listen again on %d: %s", port, strerror(-lfd));
+	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	close(lfd);
+	close(other);
+}
+
+/* 0 if this namespace's listener on @fd counted exactly its @drops. */
+static int own_drops_exact(int fd, const struct lq_mib *before, long long drops)
+{
+	struct lq_mib now, d;
+
+	if (lq_mib_snapshot(&now))
+		return 1;
+	lq_mib_delta(before, &now, &d);
+	if ((long long)d.reqq_full_drop != drops)
+		return 2;
+	return col(fd, "drop_synq") == drops ? 0 : 3;
+}
+
+/*
+ * Drops in two namespaces, alternating on one CPU: each call is measured
+ * against the counters of its own listener's namespace.
+ */
+TEST(two_namespaces)
+{
+	int to_child[2], to_parent[2], lfd, port, i, n = 10, status;
+	struct lq_mib before;
+	cpu_set_t set;
+	pid_t pid;
+	char c = 0;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	setup(_metadata, 0, 128);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	port = lq_port(_metadata, lfd);
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	lq_mib(_metadata, &before);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct lq_mib cbefore;
+		int cfd, raw;
+
+		if (lq_netns_enter() || lq_route_add(AF_INET, LQ_SYN_NET4, LQ_SYN_PREFIX4, "lo") ||
+		    lq_sysctl_write("net/ipv4/tcp_syncookies", 0))
+			_exit(10);
+		cfd = lq_tcp_listener(AF_INET, "127.0.0.1", 0, 0, 0);
+		raw = lq_raw_socket(AF_INET);
+		if (cfd < 0 || raw < 0 || lq_mib_snapshot(&cbefore))
+			_exit(11);
+		for (i = 0; i < n; i++) {
+			if (read(to_child[0], &c, 1) != 1 ||
+			    lq_send_syns(raw, AF_INET, "127.0.0.1", lq_local_port(cfd), 500 + i, 1) != 1 ||
+			    write(to_parent[1], &c, 1) != 1)
+				_exit(12);
+		}
+		usleep(200 * 1000);
+		_exit(own_drops_exact(cfd, &cbefore, n - 1));
+	}
+	for (i = 0; i < n; i++) {
+		send_syns(_metadata, port, i, 1);
+		ASSERT_EQ(1, write(to_child[1], &c, 1));
+		ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("the other namespace: exit status %d", WEXITSTATUS(status));
+	usleep(200 * 1000);
+	EXPECT_EQ(0, own_drops_exact(lfd, &before, n - 1));
+	close(lfd);
+}
+
 /* The backlog asked of listen(), before somaxconn clamped it. */
 TEST(backlog_column)
 {
@@ -661,6 +766,39 @@ TEST(drop_log_rate_limited)
 	EXPECT_EQ(41, lines + suppressed);
 	EXPECT_GE(10, lines);
 	EXPECT_LT(0, suppressed);
+	close(lfd);
+}
+
+/*
+ * With the drop log on, a drop is logged within a tick of the kernel's
+ * decision, though nothing reads /proc/listenq and no other SYN follows.
+ */
+TEST(drop_log_without_reading)
+{
+	int lfd, port, kfd, lines = 0, suppressed = 0;
+	struct lq_mib before;
+	long long deadline;
+
+	setup(_metadata, 0, 128);
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, kfd);
+	ASSERT_LE(0, lseek(kfd, 0, SEEK_END));
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	port = lq_port(_metadata, lfd);
+	ASSERT_EQ(0, param_write("drop_log", "10"));
+	/* a fresh rate limit window: earlier tests may have used this one */
+	usleep(1100 * 1000);
+	lq_mib(_metadata, &before);
+	flood(_metadata, port, 0, 2, &before, 2);
+	deadline = lq_now_ms() + 1000;
+	while (!lines && lq_now_ms() < deadline) {
+		usleep(10 * 1000);
+		kmsg_count(kfd, port, &lines, &suppressed);
+	}
+	ASSERT_EQ(0, param_write("drop_log", "0"));
+	close(kfd);
+	EXPECT_EQ(1, lines);
+	EXPECT_EQ(1, col(lfd, "drop_synq"));
 	close(lfd);
 }
 
