@@ -38,7 +38,8 @@ export DEBIAN_FRONTEND=noninteractive
 # file survives a killed run, so that the next one may clean up after it.
 owned=/var/tmp/listenq-test-deb.owned
 installed_by_us=0
-passed=0 failed=0 skipped=0
+# shellcheck source=selftests/qemu/tally.sh
+. "$rig/tally.sh"
 
 build_debs=1
 case ${1:-} in
@@ -47,20 +48,7 @@ case ${1:-} in
 *) sed -n '12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
 
-tally() {
-	case $2 in
-	pass) passed=$((passed + 1)); echo "$1: ok${3:+ ($3)}" ;;
-	fail) failed=$((failed + 1)); echo "$1: FAILED${3:+ ($3)}" ;;
-	skip) skipped=$((skipped + 1)); echo "$1: skipped${3:+ ($3)}" ;;
-	esac
-}
 
-summary() {
-	echo "$passed $failed $skipped" >"$out/summary"
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ $failed = 0 ]
-	exit
-}
 
 apt() {
 	apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "$@"
@@ -136,6 +124,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 mkdir -p "$out"
 rm -f "$out/summary"
+summary_file=$out/summary
 # The machine's package state is shared by every checkout and run.
 mkdir -p /run/lock
 exec 7>/run/lock/listenq-test-deb.lock

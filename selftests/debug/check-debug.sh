@@ -32,21 +32,10 @@ jobs=$(nproc)
 export LQ_TIMEOUT_SCALE=${LQ_TIMEOUT_SCALE:-5}
 guest_timeout=${LQ_DEBUG_TIMEOUT:-3000}
 unset MAKEFLAGS MFLAGS MAKELEVEL
-passed=0 failed=0 skipped=0
+# shellcheck source=selftests/qemu/tally.sh
+. "$rig/tally.sh"
 
-tally() {
-	case $2 in
-	pass) passed=$((passed + 1)); echo "$1: ok${3:+ ($3)}" ;;
-	fail) failed=$((failed + 1)); echo "$1: FAILED${3:+ ($3)}" ;;
-	skip) skipped=$((skipped + 1)); echo "$1: skipped${3:+ ($3)}" ;;
-	esac
-}
 
-summary() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ $failed = 0 ]
-	exit
-}
 
 mkdir -p "$build"
 exec 8>"$build/.lock"

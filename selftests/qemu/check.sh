@@ -24,22 +24,10 @@ version=$(cat "$src/VERSION")
 jobs=$(nproc)
 # We call make ourselves; the parent make's jobserver is not ours to use.
 unset MAKEFLAGS MFLAGS MAKELEVEL
-passed=0 failed=0 skipped=0
+# shellcheck source=selftests/qemu/tally.sh
+. "$here/tally.sh"
 
-# tally NAME pass|fail|skip [WHY]
-tally() {
-	case $2 in
-	pass) passed=$((passed + 1)); echo "$1: ok${3:+ ($3)}" ;;
-	fail) failed=$((failed + 1)); echo "$1: FAILED${3:+ ($3)}" ;;
-	skip) skipped=$((skipped + 1)); echo "$1: skipped${3:+ ($3)}" ;;
-	esac
-}
 
-summary() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ $failed = 0 ]
-	exit
-}
 
 # Fills kvers[] and kdir[kver]/vmlinuz[kver]: the Debian kernels, or the one
 # given as KERNEL + KDIR.

@@ -23,21 +23,10 @@ build=${LQ_BUILD:-$repo/build}
 tarball=${LQ_CHECKPATCH_SRC:-/usr/src/linux-source-6.12.tar.xz}
 srcpkg=linux-source-6.12
 unset MAKEFLAGS MFLAGS MAKELEVEL
-passed=0 failed=0 skipped=0
+# shellcheck source=selftests/qemu/tally.sh
+. "$here/tally.sh"
 
-tally() {
-	case $2 in
-	pass) passed=$((passed + 1)); echo "$1: ok${3:+ ($3)}" ;;
-	fail) failed=$((failed + 1)); echo "$1: FAILED${3:+ ($3)}" ;;
-	skip) skipped=$((skipped + 1)); echo "$1: skipped${3:+ ($3)}" ;;
-	esac
-}
 
-summary() {
-	echo "$passed passed, $failed failed, $skipped skipped"
-	[ $failed = 0 ]
-	exit
-}
 
 # Print the directory holding scripts/checkpatch.pl, extracting it first if
 # needed: only the three files checkpatch reads, through a temporary
