@@ -87,7 +87,7 @@ static int lq_set_probes(const char *val, const struct kernel_param *kp)
 
 	err = kstrtobool(val, &on);
 	if (err) {
-		pr_err("probes=%.*s: expected 0 or 1\n", lq_val_len(val), val);
+		pr_err("probes=%.*s: expected 0 or 1 (or n/y, off/on)\n", lq_val_len(val), val);
 		return err;
 	}
 	if (lq_ready && on && !lq_probes) {
@@ -487,9 +487,12 @@ void lq_probes_sync(void)
 	mutex_lock(&lq_sync_lock);
 	if (READ_ONCE(lq_available)) {
 		cpus_read_lock();
-		for_each_online_cpu(cpu)
-			mod_delayed_work_on(cpu, system_wq,
-					    &per_cpu_ptr(&lq_windows, cpu)->flush, 0);
+		for_each_online_cpu(cpu) {
+			struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
+
+			if (READ_ONCE(w->sk))
+				mod_delayed_work_on(cpu, system_wq, &w->flush, 0);
+		}
 		for_each_online_cpu(cpu)
 			flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
 		cpus_read_unlock();
