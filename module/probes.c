@@ -758,6 +758,8 @@ static noinline int lq_hook_learn(unsigned long ip)
 	int i;
 
 	sprint_symbol_no_offset(name, ip);
+	/* A module's symbol comes as "name [module]". */
+	name[strcspn(name, " ")] = '\0';
 	for (i = 0; i < LQ_NR_HOOKS; i++) {
 		if (!strcmp(name, lq_hook_info[i].sym)) {
 			WRITE_ONCE(lq_hook_ip[i], ip);
