@@ -735,6 +735,19 @@ static void kmsg_count(int kfd, int port, int *lines, int *suppressed)
 	}
 }
 
+/* A listener of backlog 0, /dev/kmsg from now on, and drop_log=@rate. */
+static void log_setup(struct __test_metadata *_metadata, const char *rate,
+		      int *lfd, int *port, int *kfd)
+{
+	setup(_metadata, 0, 128);
+	*kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, *kfd);
+	ASSERT_LE(0, lseek(*kfd, 0, SEEK_END));
+	*lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	*port = lq_port(_metadata, *lfd);
+	ASSERT_EQ(0, param_write("drop_log", rate));
+}
+
 /*
  * drop_log=5 under a burst of 40 drops: at most 5 lines a second, and the
  * next line says how many were skipped, so lines + skipped = drops. A
@@ -746,13 +759,7 @@ TEST(drop_log_rate_limited)
 	int lfd, port, kfd, lines = 0, suppressed = 0;
 	struct lq_mib before;
 
-	setup(_metadata, 0, 128);
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-	ASSERT_LE(0, kfd);
-	ASSERT_LE(0, lseek(kfd, 0, SEEK_END));
-	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
-	port = lq_port(_metadata, lfd);
-	ASSERT_EQ(0, param_write("drop_log", "5"));
+	log_setup(_metadata, "5", &lfd, &port, &kfd);
 	lq_mib(_metadata, &before);
 	flood(_metadata, port, 0, 41, &before, 41);
 	/* one more drop in the next window prints the suppressed count */
@@ -779,13 +786,7 @@ TEST(drop_log_without_reading)
 	struct lq_mib before;
 	long long deadline;
 
-	setup(_metadata, 0, 128);
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-	ASSERT_LE(0, kfd);
-	ASSERT_LE(0, lseek(kfd, 0, SEEK_END));
-	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
-	port = lq_port(_metadata, lfd);
-	ASSERT_EQ(0, param_write("drop_log", "10"));
+	log_setup(_metadata, "10", &lfd, &port, &kfd);
 	/* a fresh rate limit window: earlier tests may have used this one */
 	usleep(1100 * 1000);
 	lq_mib(_metadata, &before);
