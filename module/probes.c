@@ -414,34 +414,45 @@ static void lq_account(struct lq_window *w, const struct sock *sk, unsigned long
  * Its listener is alive: lq_listen_stop_hook() clears @sk before the socket
  * can be freed, an RCU grace period after this BH-disabled section.
  */
-static __always_inline void lq_close(struct lq_window *w)
+static __always_inline bool lq_close(struct lq_window *w)
 {
 	const struct sock *sk = READ_ONCE(w->sk);
 	const unsigned long *mibs;
-	unsigned long changed = 0;
+	unsigned long changed = 0, now;
 	int i;
 
 	if (!sk)
-		return;
+		return false;
 	WRITE_ONCE(w->sk, NULL);
 	mibs = lq_this_cpu_mibs(w->net);
-	for (i = 0; i < LQ_NR_MIBS; i++)
-		if (READ_ONCE(mibs[lq_mib_field[i]]) != w->mib[i])
+	for (i = 0; i < LQ_NR_MIBS; i++) {
+		now = READ_ONCE(mibs[lq_mib_field[i]]);
+		if (now != w->mib[i]) {
 			changed |= BIT(i);
+			w->mib[i] = now;
+		}
+	}
 	if (unlikely(changed))
 		lq_account(w, sk, changed);
+	/* w->mib is now this CPU's count in w->net: lq_open() may keep it. */
+	return true;
 }
 
-static __always_inline void lq_open(struct lq_window *w, const struct sock *sk, u8 kind)
+static __always_inline void lq_open(struct lq_window *w, bool fresh,
+				    const struct sock *sk, u8 kind)
 {
-	const unsigned long *mibs = lq_this_cpu_mibs(sock_net(sk));
+	struct net *net = sock_net(sk);
 	int i;
 
-	w->net = sock_net(sk);
+	if (!fresh || w->net != net) {
+		const unsigned long *mibs = lq_this_cpu_mibs(net);
+
+		w->net = net;
+		for (i = 0; i < LQ_NR_MIBS; i++)
+			w->mib[i] = READ_ONCE(mibs[lq_mib_field[i]]);
+	}
 	w->kind = kind;
 	w->quarter = false;
-	for (i = 0; i < LQ_NR_MIBS; i++)
-		w->mib[i] = READ_ONCE(mibs[lq_mib_field[i]]);
 	/*
 	 * Publish, then look at the state; lq_listen_stop_hook() looks at the
 	 * windows after the state left TCP_LISTEN. One of the two sees the
@@ -511,11 +522,11 @@ void lq_probes_sync(void)
 static void lq_syn_hook(struct ftrace_regs *fregs)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
+	bool fresh = lq_close(w);
 
-	lq_close(w);
 	if (lq_logging(w))
 		lq_skb_peer((void *)lq_fregs_arg(fregs, 3), &w->peer);
-	lq_open(w, (void *)lq_fregs_arg(fregs, 2), LQ_WIN_SYN);
+	lq_open(w, fresh, (void *)lq_fregs_arg(fregs, 2), LQ_WIN_SYN);
 }
 
 /*
@@ -546,13 +557,14 @@ static void lq_ack_hook(struct ftrace_regs *fregs, bool v6)
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
 	const struct sk_buff *skb = (void *)lq_fregs_arg(fregs, 1);
 	bool check_req = lq_fregs_arg(fregs, 4);
+	bool fresh = lq_close(w);
 
-	lq_close(w);
 	if ((v6 && skb->protocol == htons(ETH_P_IP)) || (!check_req && !lq_fregs_arg(fregs, 3)))
 		return;
 	if (lq_logging(w))
 		lq_req_peer((void *)lq_fregs_arg(fregs, 2), &w->peer);
-	lq_open(w, (void *)lq_fregs_arg(fregs, 0), check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);
+	lq_open(w, fresh, (void *)lq_fregs_arg(fregs, 0),
+		check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);
 }
 
 /*
