@@ -37,9 +37,10 @@ kvers=${BENCH_KVERS:-$("$rig/kernels.sh" --list)}
 
 # The guest programs: static, like the selftests.
 mkdir -p "$build/bin"
-for p in lqbench syngen; do
-	gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -o "$build/bin/$p" "$here/$p.c"
-done
+# syngen shares the selftests' checksum code.
+gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -o "$build/bin/lqbench" "$here/lqbench.c"
+gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -I"$repo/selftests/lib" \
+	-o "$build/bin/syngen" "$here/syngen.c" "$repo/selftests/lib/netutil.c"
 
 # A plain module build per kernel, from a fresh copy of the sources.
 module() {

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netutil.h"
+
 #define SRC_NET		0xc6120000u	/* 198.18.0.0 */
 #define SRC_ADDRS	(1u << 17)	/* /15 */
 #define SRC_PORT0	1024u
@@ -63,26 +65,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* RFC 1071 sum over bytes: char access may alias the packed structs. */
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (; len > 1; len -= 2, p += 2)
-		sum += p[0] << 8 | p[1];
-	if (len)
-		sum += p[0] << 8;
-	return sum;
-}
-
-/* Folded and complemented, in network byte order. */
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
 }
 
 static void build_syn(struct syn *s, uint32_t saddr, uint16_t sport,
@@ -119,9 +101,9 @@ static void build_syn(struct syn *s, uint32_t saddr, uint16_t sport,
 	ph.zero = 0;
 	ph.proto = IPPROTO_TCP;
 	ph.len = htons(sizeof(s->tcp) + sizeof(s->opt));
-	sum = csum_add(0, &ph, sizeof(ph));
-	sum = csum_add(sum, &s->tcp, sizeof(s->tcp) + sizeof(s->opt));
-	s->tcp.check = csum_fold(sum);
+	sum = lq_csum_add(0, &ph, sizeof(ph));
+	sum = lq_csum_add(sum, &s->tcp, sizeof(s->tcp) + sizeof(s->opt));
+	s->tcp.check = lq_csum_fold(sum);
 }
 
 /* Nothing may leave: every interface of this namespace must be a loopback. */

@@ -322,7 +322,7 @@ int lq_raw_socket(int family)
 	return fd < 0 ? -errno : fd;
 }
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+uint32_t lq_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
@@ -333,7 +333,7 @@ static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
 	return sum;
 }
 
-static uint16_t csum_fold(uint32_t sum)
+uint16_t lq_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -397,9 +397,9 @@ int lq_send_syns_data(int rawfd, int family, const char *dst, uint16_t dport, in
 			iph->saddr = htonl(ntohl(iph->saddr) + i + 1);
 			iph->daddr = ((struct sockaddr_in *)&ss)->sin_addr.s_addr;
 			/* the kernel fills the IP checksum for IP_HDRINCL; compute it anyway */
-			iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
-			sum = csum_add(0, &iph->saddr, 8);
-			sum = csum_add(sum, pseudo, sizeof(pseudo));
+			iph->check = lq_csum_fold(lq_csum_add(0, iph, sizeof(*iph)));
+			sum = lq_csum_add(0, &iph->saddr, 8);
+			sum = lq_csum_add(sum, pseudo, sizeof(pseudo));
 		} else {
 			struct ip6_hdr *ip6 = (struct ip6_hdr *)pkt;
 			uint8_t pseudo[8] = { 0, 0, tcplen >> 8, tcplen & 0xff, 0, 0, 0, IPPROTO_TCP };
@@ -415,13 +415,13 @@ int lq_send_syns_data(int rawfd, int family, const char *dst, uint16_t dport, in
 			ip6->ip6_dst = ((struct sockaddr_in6 *)&ss)->sin6_addr;
 			len = sizeof(*ip6) + tcplen;
 			/* IPV6_HDRINCL: the kernel sends our header as is, no checksum help */
-			sum = csum_add(0, &ip6->ip6_src, 32);
-			sum = csum_add(sum, pseudo, sizeof(pseudo));
+			sum = lq_csum_add(0, &ip6->ip6_src, 32);
+			sum = lq_csum_add(sum, pseudo, sizeof(pseudo));
 		}
 		build_syn(th, sport, dport, seq);
 		if (dlen)
 			memcpy((uint8_t *)th + tcplen - dlen, data, dlen);
-		th->check = csum_fold(csum_add(sum, th, tcplen));
+		th->check = lq_csum_fold(lq_csum_add(sum, th, tcplen));
 		if (sendto(rawfd, pkt, len, 0, (struct sockaddr *)&ss, sslen) != (ssize_t)len)
 			return -errno;
 	}

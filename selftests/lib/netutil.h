@@ -54,6 +54,9 @@ int lq_set_nonblock(int fd);
 
 /* Raw SYNs to dst:dport from distinct sources in LQ_SYN_NET4/6 (index first..first+n-1). */
 int lq_raw_socket(int family);
+/* RFC 1071: add @len bytes to a running sum; fold it to a checksum (network order). */
+uint32_t lq_csum_add(uint32_t sum, const void *data, size_t len);
+uint16_t lq_csum_fold(uint32_t sum);
 int lq_send_syns(int rawfd, int family, const char *dst, uint16_t dport, int first, int n);
 /* The same SYNs carrying dlen bytes of data (a TCP Fast Open attempt without cookie). */
 #define LQ_SYN_DATA_MAX	64
