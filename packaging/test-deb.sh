@@ -38,8 +38,8 @@ export DEBIAN_FRONTEND=noninteractive
 # file survives a killed run, so that the next one may clean up after it.
 owned=/var/tmp/listenq-test-deb.owned
 installed_by_us=0
-# shellcheck source=selftests/qemu/tally.sh
-. "$rig/tally.sh"
+# shellcheck source=selftests/qemu/lib.sh
+. "$rig/lib.sh"
 
 build_debs=1
 case ${1:-} in

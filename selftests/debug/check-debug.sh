@@ -32,8 +32,8 @@ jobs=$(nproc)
 export LQ_TIMEOUT_SCALE=${LQ_TIMEOUT_SCALE:-5}
 guest_timeout=${LQ_DEBUG_TIMEOUT:-3000}
 unset MAKEFLAGS MFLAGS MAKELEVEL
-# shellcheck source=selftests/qemu/tally.sh
-. "$rig/tally.sh"
+# shellcheck source=selftests/qemu/lib.sh
+. "$rig/lib.sh"
 
 
 
@@ -52,20 +52,9 @@ kver=$(cat "$tree/include/config/kernel.release")
 bzimage=$tree/arch/x86/boot/bzImage
 tally "debug kernel $kver" pass "$((SECONDS - t))s, $(sed -n 's/^built //p' "$tree/../stamp"); $tree"
 
-# 2. the module: W=1, sparse, -Werror, as check.sh builds it
-t=$SECONDS
-src=$build/src log=$build/build.log
-rm -rf "$src" && mkdir -p "$src" && cp -r "$repo"/{Kbuild,VERSION,module,include} "$src"/
-make -C "$tree" M="$src" -j"$jobs" W=1 C=1 LISTENQ_WERROR=1 LISTENQ_VERSION="$version" \
-	modules >"$log" 2>&1
-rc=$?
-if [ $rc != 0 ] || grep -Eqi 'warning:|error:' "$log"; then
-	grep -Ei 'warning:|error:' "$log" | head -n 40 | sed 's/^/#   /'
-	[ $rc != 0 ] && tail -n 20 "$log" | sed 's/^/#   /'
-	tally "build $kver" fail "log: $log"
-	summary
-fi
-tally "build $kver" pass "$((SECONDS - t))s"
+# 2. the module, as strictly as check.sh builds it
+src=$build/src
+strict_build "build $kver" "$tree" "$repo" "$src" "$build/build.log" || summary
 
 # 3. the guest's programs
 bins=$build/selftests

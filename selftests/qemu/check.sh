@@ -24,8 +24,8 @@ version=$(cat "$src/VERSION")
 jobs=$(nproc)
 # We call make ourselves; the parent make's jobserver is not ours to use.
 unset MAKEFLAGS MFLAGS MAKELEVEL
-# shellcheck source=selftests/qemu/tally.sh
-. "$here/tally.sh"
+# shellcheck source=selftests/qemu/lib.sh
+. "$here/lib.sh"
 
 
 
@@ -66,28 +66,10 @@ setup() {
 	kernels || { tally kernels fail; summary; }
 }
 
-# A fresh copy per kernel: external modules cannot build out of tree before
-# 6.13, and a fresh tree makes sparse (C=1) look at every file every time.
-copy_sources() {
-	rm -rf "$1" && mkdir -p "$1" && cp -r "$src"/{Kbuild,VERSION,module,include} "$1"/
-}
-
-# build KVER: W=1 + sparse + -Werror; a warning from anything
-# (gcc, sparse, modpost) fails the step.
+# build KVER: the strict build (lib.sh) of the module for one kernel.
 build() {
-	local k=$1 dir=$build/$1/src log=$build/$1/build.log t=$SECONDS
-	mkdir -p "$build/$k"
-	copy_sources "$dir" 2>"$log" &&
-		make -C "${kdir[$k]}" M="$dir" -j"$jobs" W=1 C=1 LISTENQ_WERROR=1 \
-			LISTENQ_VERSION="$version" modules >"$log" 2>&1
-	local rc=$?
-	if [ $rc != 0 ] || grep -Eqi 'warning:|error:' "$log"; then
-		grep -Ei 'warning:|error:' "$log" | head -n 40 | sed 's/^/#   /'
-		[ $rc != 0 ] && tail -n 20 "$log" | sed 's/^/#   /'
-		tally "build $k" fail "log: $log"
-	else
-		tally "build $k" pass "$((SECONDS - t))s"
-	fi
+	mkdir -p "$build/$1"
+	strict_build "build $1" "${kdir[$1]}" "$src" "$build/$1/src" "$build/$1/build.log"
 }
 
 # The selftests' own Makefile produces static *_test binaries in build/selftests.
@@ -201,7 +183,7 @@ demo() {
 	for i in "${kvers[@]}"; do
 		case $i in *-rt-*) ;; *) k=$i ;; esac
 	done
-	copy_sources "$dir/src" &&
+	copy_sources "$src" "$dir/src" &&
 		make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" LISTENQ_VERSION="$version" modules &&
 		mkdir -p "$dir/bin" &&
 		gcc -static -O2 -Wall -Wextra -o "$dir/bin/demo" "$here/demo.c" &&

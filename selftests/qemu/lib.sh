@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Sourced by the rig's scripts (check.sh, lint.sh, check-debug.sh,
-# packaging/test-deb.sh): one line per result, and the summed last line
-# that .ci/run adds up.
+# packaging/test-deb.sh): one line per result, the summed last line that
+# .ci/run adds up, and the one strict module build they all hold to.
 passed=0 failed=0 skipped=0
 summary_file=		# also write "P F S" there, for a parent script
 
@@ -21,4 +22,31 @@ summary() {
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ $failed = 0 ]
 	exit
+}
+
+# copy_sources FROM DIR: a fresh copy of FROM's module sources in DIR.
+# External modules cannot build out of tree before 6.13, and a fresh tree
+# makes sparse (C=1) look at every file every time.
+copy_sources() {
+	rm -rf "$2" && mkdir -p "$2" && cp -r "$1"/{Kbuild,VERSION,module,include} "$2"/
+}
+
+# strict_build NAME KDIR FROM DIR LOG: FROM's module copied to DIR and built
+# against KDIR with W=1, sparse (C=1) and -Werror; a warning from anything
+# (gcc, sparse, modpost) fails it. Tallies NAME; returns non-zero on
+# failure. Uses the caller's $jobs and $version.
+# shellcheck disable=SC2154
+strict_build() {
+	local name=$1 kdir=$2 from=$3 dir=$4 log=$5 t=$SECONDS rc
+	copy_sources "$from" "$dir" 2>"$log" &&
+		make -C "$kdir" M="$dir" -j"$jobs" W=1 C=1 LISTENQ_WERROR=1 \
+			LISTENQ_VERSION="$version" modules >"$log" 2>&1
+	rc=$?
+	if [ $rc != 0 ] || grep -Eqi 'warning:|error:' "$log"; then
+		grep -Ei 'warning:|error:' "$log" | head -n 40 | sed 's/^/#   /'
+		[ $rc != 0 ] && tail -n 20 "$log" | sed 's/^/#   /'
+		tally "$name" fail "log: $log"
+		return 1
+	fi
+	tally "$name" pass "$((SECONDS - t))s"
 }

@@ -23,8 +23,8 @@ build=${LQ_BUILD:-$repo/build}
 tarball=${LQ_CHECKPATCH_SRC:-/usr/src/linux-source-6.12.tar.xz}
 srcpkg=linux-source-6.12
 unset MAKEFLAGS MFLAGS MAKELEVEL
-# shellcheck source=selftests/qemu/tally.sh
-. "$here/tally.sh"
+# shellcheck source=selftests/qemu/lib.sh
+. "$here/lib.sh"
 
 
 
@@ -87,24 +87,16 @@ builds() {
 
 # The same against the debug tree, if make check-debug built one already.
 debug_build() {
-	local tree d=$build/lint-debug log rc k
+	local tree k jobs version
 	tree=$("$repo/selftests/debug/build-kernel.sh" --dir 2>/dev/null)
 	if [ -z "$tree" ] || [ ! -f "$tree/../stamp" ]; then
 		tally "build debug kernel" skip "not built; make check-debug builds it"
 		return
 	fi
 	k=$(cat "$tree/include/config/kernel.release")
-	log=$d/build.log
-	rm -rf "$d" && mkdir -p "$d/src" && cp -r "$src"/{Kbuild,VERSION,module,include} "$d/src/"
-	make -C "$tree" M="$d/src" -j"$(nproc)" W=1 C=1 LISTENQ_WERROR=1 \
-		LISTENQ_VERSION="$(cat "$src/VERSION")" modules >"$log" 2>&1
-	rc=$?
-	if [ $rc != 0 ] || grep -Eqi 'warning:|error:' "$log"; then
-		grep -Ei 'warning:|error:' "$log" | head -n 40 | sed 's/^/#   /'
-		tally "build $k" fail "log: $log"
-	else
-		tally "build $k" pass
-	fi
+	jobs=$(nproc) version=$(cat "$src/VERSION")
+	mkdir -p "$build/lint-debug"
+	strict_build "build $k" "$tree" "$src" "$build/lint-debug/src" "$build/lint-debug/build.log"
 }
 
 mkdir -p "$build"
