@@ -393,45 +393,6 @@ FIXTURE_VARIANT(procio) {
 FIXTURE_VARIANT_ADD(procio, listenq) { LQ_PROC_PATH };
 FIXTURE_VARIANT_ADD(procio, listenq_sysctl) { LQ_SYSCTL_PATH };
 
-/*
- * The whole file with read()s of @chunk bytes on a fresh open, until EOF.
- * (seq_file returns at most its buffer, a page or so, per read().)
- */
-static char *read_chunks(const char *path, size_t chunk, size_t *len)
-{
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap + 1), *nb;
-	int fd = open(path, O_RDONLY);
-	ssize_t r = 0;
-
-	if (!buf || fd < 0)
-		goto err;
-	for (;;) {
-		if (cap - n < chunk) {
-			cap = 2 * cap + chunk;
-			nb = realloc(buf, cap + 1);
-			if (!nb)
-				goto err;
-			buf = nb;
-		}
-		r = read(fd, buf + n, chunk);
-		if (r <= 0)
-			break;
-		n += r;
-	}
-	if (r < 0)
-		goto err;
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-err:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return NULL;
-}
-
 FIXTURE_SETUP(procio)
 {
 	need_module(_metadata);
@@ -442,7 +403,7 @@ FIXTURE_SETUP(procio)
 		self->fds[i] = lq_listen(_metadata, family, lq_loopback(family), i % 7,
 					 i % 10 ? 0 : LQ_REUSEPORT);
 	}
-	self->ref = read_chunks(variant->path, 1 << 16, &self->len);
+	self->ref = lq_read_file_chunked(variant->path, 1 << 16, &self->len);
 	ASSERT_TRUE(self->ref != NULL) TH_LOG("%s: %s", variant->path, strerror(errno));
 	ASSERT_LT(100, self->len);
 }
@@ -459,7 +420,7 @@ TEST_F(procio, one_read_is_whole)
 	size_t len;
 
 	/* a second big read: nothing changed, same bytes */
-	again = read_chunks(variant->path, 1 << 16, &len);
+	again = lq_read_file_chunked(variant->path, 1 << 16, &len);
 	ASSERT_TRUE(again != NULL);
 	EXPECT_EQ(self->len, len);
 	EXPECT_EQ(0, strcmp(self->ref, again));
@@ -479,7 +440,7 @@ TEST_F(procio, small_reads_concatenate)
 
 	for (unsigned int i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
 		size_t len;
-		char *s = read_chunks(variant->path, chunks[i], &len);
+		char *s = lq_read_file_chunked(variant->path, chunks[i], &len);
 
 		ASSERT_TRUE(s != NULL);
 		EXPECT_EQ(self->len, len) TH_LOG("reads of %zu bytes", chunks[i]);
@@ -657,7 +618,7 @@ TEST_F(procio, writes_refused)
 	EXPECT_TRUE(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED);
 	EXPECT_GT(0, ftruncate(fd, 0));
 	close(fd);
-	after = read_chunks(variant->path, 1 << 16, &len);
+	after = lq_read_file_chunked(variant->path, 1 << 16, &len);
 	ASSERT_TRUE(after != NULL);
 	EXPECT_EQ(0, strcmp(self->ref, after));
 	free(after);

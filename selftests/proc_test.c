@@ -465,7 +465,7 @@ TEST_F(walk, rows_once)
 	ASSERT_EQ(variant->n, count_listen_rows(_metadata));
 	if (lq_no_module())
 		SKIP(return, "LQ_NO_MODULE");
-	text = lq_read_file_chunked(LQ_PROC_PATH, variant->chunk);
+	text = lq_read_file_chunked(LQ_PROC_PATH, variant->chunk, NULL);
 	ASSERT_TRUE(text != NULL);
 	ASSERT_EQ(0, lq_table_parse(&t, text));
 	EXPECT_EQ(variant->n, t.nrows);

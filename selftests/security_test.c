@@ -599,7 +599,7 @@ TEST(reads_change_nothing)
 	for (int i = 0; i < 50; i++) {
 		free(lq_read_file(LQ_PROC_PATH));
 		free(lq_read_file(LQ_SYSCTL_PATH));
-		free(lq_read_file_chunked(LQ_PROC_PATH, 7));
+		free(lq_read_file_chunked(LQ_PROC_PATH, 7, NULL));
 	}
 	for (int i = 0; i < 5; i++) {
 		after = lq_read_file(views[i]);

@@ -27,7 +27,7 @@ bool lq_no_module(void)
 	return env && *env && strcmp(env, "0") && access(LQ_PROC_PATH, F_OK) < 0;
 }
 
-char *lq_read_file_chunked(const char *path, size_t chunk)
+char *lq_read_file_chunked(const char *path, size_t chunk, size_t *lenp)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap), *nb;
@@ -57,6 +57,8 @@ char *lq_read_file_chunked(const char *path, size_t chunk)
 		goto err_close;
 	close(fd);
 	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
 	return buf;
 err_close:
 	n = errno;
@@ -69,7 +71,7 @@ err:
 
 char *lq_read_file(const char *path)
 {
-	return lq_read_file_chunked(path, 65536);
+	return lq_read_file_chunked(path, 65536, NULL);
 }
 
 static long long parse_num(const char *s)

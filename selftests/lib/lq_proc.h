@@ -66,8 +66,11 @@ int lq_table_count_port(const struct lq_table *t, int family, int port);
 
 /* Read the whole file at path into a NUL-terminated buffer; caller frees. */
 char *lq_read_file(const char *path);
-/* The same with read()s of at most chunk bytes (exercises seq_file restarts). */
-char *lq_read_file_chunked(const char *path, size_t chunk);
+/*
+ * The same with read()s of at most chunk bytes (exercises seq_file restarts);
+ * the bytes read in *lenp unless NULL.
+ */
+char *lq_read_file_chunked(const char *path, size_t chunk, size_t *lenp);
 
 /* /proc/net/listenq_sysctl: value of "name", 0 or -errno (-ENOENT if absent). */
 int lq_sysctl_table_get(const char *name, long long *val);
