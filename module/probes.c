@@ -469,7 +469,7 @@ static __always_inline bool lq_logging(struct lq_window *w)
 	if (likely(!READ_ONCE(lq_drop_log)))
 		return false;
 	if (!delayed_work_pending(&w->flush))
-		schedule_delayed_work_on(smp_processor_id(), &w->flush, 1);
+		queue_delayed_work_on(smp_processor_id(), lq_percpu_wq, &w->flush, 1);
 	return true;
 }
 
@@ -502,7 +502,7 @@ void lq_probes_sync(void)
 			struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
 
 			if (READ_ONCE(w->sk))
-				mod_delayed_work_on(cpu, system_wq, &w->flush, 0);
+				mod_delayed_work_on(cpu, lq_percpu_wq, &w->flush, 0);
 		}
 		for_each_online_cpu(cpu)
 			flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
@@ -519,7 +519,7 @@ void lq_probes_sync(void)
  * 6.12 :7158/:7161), the accept queue test ListenOverflows (6.1 :7086,
  * 6.12 :7277). A cookie SYN can meet a full accept queue too: both count.
  */
-static void lq_syn_hook(struct ftrace_regs *fregs)
+static void lq_syn_hook(struct lq_ftrace_regs *fregs)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
 	bool fresh = lq_close(w);
@@ -535,7 +535,7 @@ static void lq_syn_hook(struct ftrace_regs *fregs)
  * (tcp_input.c, 6.1 :7135, 6.12 :7328); true leads to no other drop short of
  * a malformed TCP-AO option (6.12 :7350).
  */
-static void lq_proven_hook(struct ftrace_regs *fregs)
+static void lq_proven_hook(struct lq_ftrace_regs *fregs)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
 	const struct request_sock *req = (void *)lq_fregs_arg(fregs, 0);
@@ -552,7 +552,7 @@ static void lq_proven_hook(struct ftrace_regs *fregs)
  * normal SYN-ACK, so it is no drop. tcp_v6_syn_recv_sock() hands v4-mapped
  * skbs to tcp_v4_syn_recv_sock(), which counts them.
  */
-static void lq_ack_hook(struct ftrace_regs *fregs, bool v6)
+static void lq_ack_hook(struct lq_ftrace_regs *fregs, bool v6)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
 	const struct sk_buff *skb = (void *)lq_fregs_arg(fregs, 1);
@@ -572,7 +572,7 @@ static void lq_ack_hook(struct ftrace_regs *fregs, bool v6)
  * TCP_LISTEN already (__tcp_close(), tcp_disconnect()). Close the windows
  * still naming it, then free its record; lq_get() gives it no new one.
  */
-static void lq_listen_stop_hook(struct ftrace_regs *fregs)
+static void lq_listen_stop_hook(struct lq_ftrace_regs *fregs)
 {
 	const struct sock *sk = (void *)lq_fregs_arg(fregs, 0);
 	struct lq_table *t;
@@ -782,7 +782,7 @@ static noinline int lq_hook_learn(unsigned long ip)
 }
 
 static void lq_hook(unsigned long ip, unsigned long parent_ip,
-		    struct ftrace_ops *op, struct ftrace_regs *fregs)
+		    struct ftrace_ops *op, struct lq_ftrace_regs *fregs)
 {
 	int i;
 
@@ -814,6 +814,15 @@ static void lq_hook(unsigned long ip, unsigned long parent_ip,
 	}
 }
 
+/*
+ * Empty the filter of an ops that is not registered, freeing its entries:
+ * ftrace_free_filter() does the same but is not exported before 6.2.
+ */
+static void lq_hooks_forget(void)
+{
+	ftrace_set_filter(&lq_ops, NULL, 0, 1);
+}
+
 /* Hook what this kernel has; returns the values that are then missing. */
 static unsigned long lq_hooks_register(void)
 {
@@ -824,6 +833,7 @@ static unsigned long lq_hooks_register(void)
 	memset(&lq_ops, 0, sizeof(lq_ops));
 	memset(lq_hook_ip, 0, sizeof(lq_hook_ip));
 	lq_ops.func = lq_hook;
+	lq_ops.flags = LQ_FTRACE_OPS_FLAGS;
 	for (i = 0; i < LQ_NR_HOOKS; i++) {
 		strscpy(sym, lq_hook_info[i].sym, sizeof(sym));
 		err = ftrace_set_filter(&lq_ops, sym, strlen(sym), 0);
@@ -839,7 +849,7 @@ static unsigned long lq_hooks_register(void)
 	if (err) {
 		if (found)
 			pr_warn("cannot register the ftrace hooks (%d)\n", err);
-		ftrace_free_filter(&lq_ops);
+		lq_hooks_forget();
 		return LQ_HAVE_ALL;
 	}
 	lq_hooks_on = true;
@@ -852,7 +862,7 @@ static void lq_unregister(void)
 
 	if (lq_hooks_on) {
 		unregister_ftrace_function(&lq_ops);
-		ftrace_free_filter(&lq_ops);
+		lq_hooks_forget();
 		lq_hooks_on = false;
 	}
 	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {

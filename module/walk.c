@@ -2,10 +2,12 @@
 /*
  * Walk the TCP listening hash and copy out each listener's queue state.
  *
- * IPv4 and IPv6 TCP listeners share one table, lhash2, reached through
- * net->ipv4.tcp_death_row.hashinfo. Per-netns hashinfo copies replace only
- * the ehash, so lhash2 is global: every namespace's listeners are in it and
- * we keep those of @net, as listening_get_first() (tcp_ipv4.c) does.
+ * IPv4 and IPv6 TCP listeners share one table, reached through the
+ * namespace's tcp_death_row.hashinfo: listening_hash[] before 5.19, lhash2
+ * since (include/listenq/compat.h). Per-netns hashinfo copies replace only
+ * the ehash, so the listening table is global: every namespace's listeners
+ * are in it and we keep those of @net, as /proc/net/tcp's
+ * listening_get_next() (5.10) and listening_get_first() (5.19+) do.
  *
  * Locking follows /proc/net/tcp and inet_diag: the bucket's plain spin_lock
  * (only ever taken in process context), held while rows are copied and never
@@ -61,7 +63,7 @@ static void lq_copy_row(struct sock *sk, struct lq_row *row)
 	const struct sock_reuseport *reuse = rcu_dereference(sk->sk_reuseport_cb);
 
 	lq_sk_sockaddr(sk, &row->local);
-	row->uid = sock_i_uid(sk);
+	row->uid = lq_sk_uid(sk);
 	row->ino = sock_i_ino(sk);
 	row->acc_q = READ_ONCE(sk->sk_ack_backlog);
 	row->acc_max = READ_ONCE(sk->sk_max_ack_backlog);
@@ -99,8 +101,8 @@ unsigned int lq_walk(struct net *net, struct lq_cursor *cur,
 	unsigned int n = 0;
 
 	rcu_read_lock();
-	for (; cur->bucket <= hinfo->lhash2_mask; cur->bucket++, cur->skip = 0) {
-		struct inet_listen_hashbucket *ilb2 = &hinfo->lhash2[cur->bucket];
+	for (; cur->bucket < lq_lhash_size(hinfo); cur->bucket++, cur->skip = 0) {
+		struct inet_listen_hashbucket *ilb2 = lq_lhash_bucket(hinfo, cur->bucket);
 		unsigned int seen = 0, taken = 0;
 		struct hlist_nulls_node *node;
 		bool more = false;

@@ -1,20 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Everything that differs between the kernels listenq builds for lives here,
- * force-included into every module file by Kbuild. Logic files never test a
- * kernel version.
+ * force-included into every module file by Kbuild. Each choice follows a
+ * feature probe of the kernel's headers (module/compat.kbuild), never a
+ * version number; logic files never test either.
  */
 #ifndef _LQ_COMPAT_H
 #define _LQ_COMPAT_H
-
-/*
- * Set by module/compat.kbuild for the kernel lines the selftests prove: the
- * walk relies on the single hlist_nulls lhash2 (v5.19, cae3873c5b3a)
- * reached through the embedded tcp_death_row (6.1).
- */
-#ifndef LQ_SUPPORTED_KERNEL
-#error "listenq supports the Linux 6.1 and 6.12 LTS lines only"
-#endif
 
 /* Set by module/compat.kbuild from the headers' own predicates. */
 #ifndef LQ_PROBED_SYNQ_RULE
@@ -25,23 +17,79 @@
 #endif
 
 /*
- * The listening hash. tcp_hashinfo is no longer exported on Debian 6.12.94+
- * (6dc4c2526f6d "tcp: use EXPORT_IPV6_MOD[_GPL]()"); the per-netns pointer
- * reaches the same global lhash2 on both kernels.
+ * The buckets that hold every TCP listener exactly once, each a nulls list
+ * through sk_nulls_node under the bucket's spinlock. Before 5.19 those are
+ * listening_hash[] (lhash2 is then a plain hlist through
+ * icsk_listen_portaddr_node); since cae3873c5b3a, lhash2.
  */
-#define lq_tcp_hashinfo(net)	((net)->ipv4.tcp_death_row.hashinfo)
-
-/* sk_drops is an atomic_t on 6.1 and 6.12 (per-NUMA counters came later). */
-#define lq_sk_drops(sk)		atomic_read(&(sk)->sk_drops)
+#if defined(LQ_HAVE_LISTENING_HASH)
+#define lq_lhash_size(h)	INET_LHTABLE_SIZE
+#define lq_lhash_bucket(h, i)	(&(h)->listening_hash[i])
+#elif defined(LQ_HAVE_LHASH2_NULLS)
+#define lq_lhash_size(h)	((h)->lhash2_mask + 1)
+#define lq_lhash_bucket(h, i)	(&(h)->lhash2[i])
+#else
+#error "listenq: no nulls listening hash in include/net/inet_hashtables.h"
+#endif
 
 /*
- * The n-th argument in an ftrace callback. 6.12 has the accessor (and hides
- * the registers); 6.1's x86 struct ftrace_regs is the argument registers.
- * LQ_HAVE_FREGS_ARG: module/compat.kbuild found the accessor.
+ * The listening hash of a namespace: tcp_hashinfo itself is not exported on
+ * 7.x (nor on Debian 6.12.94+, 6dc4c2526f6d); the per-netns pointer reaches
+ * the same global table on every kernel.
  */
-#ifdef LQ_HAVE_FREGS_ARG
+#if defined(LQ_HAVE_DEATH_ROW)
+#define lq_tcp_hashinfo(net)	((net)->ipv4.tcp_death_row.hashinfo)
+#elif defined(LQ_HAVE_DEATH_ROW_PTR)
+#define lq_tcp_hashinfo(net)	((net)->ipv4.tcp_death_row->hashinfo)
+#else
+#error "listenq: no tcp_death_row in include/net/netns/ipv4.h to reach the TCP hashinfo"
+#endif
+
+/* The owner, as /proc/net/tcp shows it: sk_uid() replaced sock_i_uid(). */
+#ifdef LQ_HAVE_SK_UID
+#define lq_sk_uid(sk)		sk_uid(sk)
+#else
+#define lq_sk_uid(sk)		sock_i_uid(sk)
+#endif
+
+/* TCP's sk_drops is an atomic_t; sk_drops_read() reads it where it exists. */
+#ifdef LQ_HAVE_SK_DROPS_READ
+#define lq_sk_drops(sk)		sk_drops_read(sk)
+#else
+#define lq_sk_drops(sk)		atomic_read(&(sk)->sk_drops)
+#endif
+
+/* A per-CPU workqueue, under the name that is not deprecated. */
+#ifdef LQ_HAVE_SYSTEM_PERCPU_WQ
+#define lq_percpu_wq		system_percpu_wq
+#else
+#define lq_percpu_wq		system_wq
+#endif
+
+/* __counted_by() arrived in 6.6; it only informs the compiler's checks. */
+#ifndef __counted_by
+#define __counted_by(member)
+#endif
+
+/*
+ * The registers an ftrace callback gets, and its n-th argument from them.
+ * - Before struct ftrace_regs (5.11) the callback takes a struct pt_regs,
+ *   which x86 fills only for ops with FTRACE_OPS_FL_SAVE_REGS.
+ * - Then, without the accessor, x86's struct ftrace_regs wraps the
+ *   argument registers in a pt_regs, saved for every ops.
+ * - With ftrace_regs_get_argument() the layout is the architecture's own.
+ */
+#ifndef LQ_HAVE_FTRACE_REGS
+#define lq_ftrace_regs		pt_regs
+#define LQ_FTRACE_OPS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
+#define lq_fregs_arg(regs, n)	regs_get_kernel_argument(regs, n)
+#elif defined(LQ_HAVE_FREGS_ARG)
+#define lq_ftrace_regs		ftrace_regs
+#define LQ_FTRACE_OPS_FLAGS	0
 #define lq_fregs_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
 #else
+#define lq_ftrace_regs		ftrace_regs
+#define LQ_FTRACE_OPS_FLAGS	0
 #define lq_fregs_arg(fregs, n)	regs_get_kernel_argument(&(fregs)->regs, n)
 #endif
 
