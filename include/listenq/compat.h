@@ -8,6 +8,11 @@
 #ifndef _LQ_COMPAT_H
 #define _LQ_COMPAT_H
 
+/* module/compat.kbuild: 5.10 or later, the oldest line the selftests prove. */
+#ifndef LQ_KERNEL_IN_RANGE
+#error "listenq needs Linux 5.10 or later"
+#endif
+
 /* Set by module/compat.kbuild from the headers' own predicates. */
 #ifndef LQ_PROBED_SYNQ_RULE
 #error "listenq: cannot read the SYN queue predicate in include/net/inet_connection_sock.h"

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The build environments of kernels that are not bookworm's: a minbase
+# chroot of the suite whose compiler built them, with build-essential,
+# sparse and dkms, made once into $LQ_CACHE/chroots/<env> (about a minute
+# each).
+#
+#   chroot.sh --make ENV            make ENV's chroot unless it is ready
+#   chroot.sh --run ENV|ROOT CMD... run CMD in it, with /proc and $LQ_BUILD
+#                                   (and $LQ_CHROOT_BINDS) at their own paths
+#   chroot.sh --root ENV            print its path
+#   chroot.sh --release ENV         print the release its kernels come from
+#   chroot.sh --fix-headers ENV K   make C=1 run sparse for kernel K there
+#   chroot.sh --update-all          apt-get update in every ready chroot
+#
+# ENV is bullseye (5.10), trixie (its backports: 7.x, gcc-14) or sid (sid
+# and experimental: the newest line, gcc-16). The mirrors are this
+# machine's own, read from apt. Mounts live in a private mount namespace
+# and go with the command.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${LQ_CACHE:-$repo/.cache}
+build=${LQ_BUILD:-$repo/build}
+# Bump when the recipe below changes what a chroot holds.
+RECIPE=1
+pkgs=(build-essential sparse kmod dkms openssl xz-utils)
+
+# suite, release the kernels come from ("" for the suite's own), and the
+# archive's suites (security suites come from the security mirror).
+env_suite() {
+	case $1 in
+	bullseye) echo "bullseye" ;;
+	trixie) echo "trixie" ;;
+	sid) echo "sid" ;;
+	*) echo "chroot: unknown environment '$1'" >&2; return 1 ;;
+	esac
+}
+
+env_release() {
+	case $1 in
+	trixie) echo trixie-backports ;;
+	sid) echo experimental ;;
+	*) echo ;;
+	esac
+}
+
+env_sources() {
+	local main=$2 sec=$3
+	case $1 in
+	bullseye)
+		echo "deb $main bullseye main"
+		echo "deb $sec bullseye-security main" ;;
+	trixie)
+		echo "deb $main trixie main"
+		echo "deb $sec trixie-security main"
+		echo "deb $main trixie-backports main" ;;
+	sid)
+		echo "deb $main sid main"
+		echo "deb $main experimental main" ;;
+	esac
+}
+
+# This machine's Debian and Debian security mirrors, as apt uses them.
+mirrors() {
+	local main sec
+	main=$(apt-cache policy | awk '$2 ~ /\/debian\/?$/ && $3 ~ /^[a-z]+\/main$/ {print $2; exit}')
+	sec=$(apt-cache policy | awk '$2 ~ /\/debian-security\/?$/ {print $2; exit}')
+	[ -n "$main" ] || { echo "chroot: no Debian mirror in apt's sources" >&2; return 1; }
+	echo "$main ${sec:-$main}"
+}
+
+root_of() { echo "$cache/chroots/$1"; }
+
+# run ROOT CMD...: in a private mount namespace, so the mounts end with CMD.
+run_in() {
+	local root=$1
+	shift
+	LQ_BINDS="$build ${LQ_CHROOT_BINDS:-}" unshare --mount --propagation private --fork -- \
+		bash -c '
+		root=$1
+		shift
+		mount -t proc proc "$root/proc" || exit 1
+		for d in $LQ_BINDS; do
+			[ -d "$d" ] || continue
+			mkdir -p "$root$d" && mount --bind "$d" "$root$d" || exit 1
+		done
+		exec chroot "$root" /usr/bin/env -u LQ_BINDS \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 "$@"
+		' chroot-run "$root" "$@"
+}
+
+make_env() {
+	local env=$1 suite root tmp main sec t0=$SECONDS
+	suite=$(env_suite "$env")
+	root=$(root_of "$env")
+	[ "$(cat "$root/.lq-ready" 2>/dev/null)" = "$RECIPE" ] && return 0
+	command -v debootstrap >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
+	read -r main sec < <(mirrors)
+	tmp=$root.tmp
+	rm -rf "$tmp" "$root"
+	mkdir -p "${root%/*}"
+	echo "chroot: making $env ($suite) in $root"
+	debootstrap --variant=minbase "$suite" "$tmp" "$main" >"$tmp.log" 2>&1 ||
+		{ tail -n 20 "$tmp.log" >&2; return 1; }
+	env_sources "$env" "$main" "$sec" >"$tmp/etc/apt/sources.list"
+	# sid's and experimental's Release files may carry an expired Valid-Until.
+	echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99listenq"
+	run_in "$tmp" apt-get update -q >>"$tmp.log" 2>&1 &&
+		run_in "$tmp" env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends "${pkgs[@]}" >>"$tmp.log" 2>&1 ||
+		{ tail -n 20 "$tmp.log" >&2; return 1; }
+	echo "$RECIPE" >"$tmp/.lq-ready"
+	mv "$tmp" "$root"
+	mv "$tmp.log" "$root.log"
+	echo "chroot: $env ready in $((SECONDS - t0))s"
+}
+
+# The checker test of kbuild's scripts/checker-valid.sh, which Debian's 7.x
+# linux-kbuild lacks: prints 1 if the checker parses __typeof_unqual__.
+checker_valid() {
+	cat <<-'EOF'
+	#!/bin/sh
+	# Written by listenq's test rig (selftests/qemu/chroot.sh): this kbuild
+	# package lacks the script. Prints 1 if the checker "$@" parses
+	# __typeof_unqual__, which these headers use, and 0 otherwise.
+	command -v "$1" >/dev/null || { echo 0; exit 0; }
+	t=$(mktemp --suffix=.c)
+	printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' >"$t"
+	if "$@" "$t" 2>&1 | grep -q error; then echo 0; else echo 1; fi
+	rm -f "$t"
+	EOF
+}
+
+# C=1 must really run sparse. Debian's 7.x headers call a
+# scripts/checker-valid.sh that their kbuild package does not ship, and a
+# suite's sparse may be too old for them (trixie's 0.6.4 for 7.3): then
+# build sid's sparse from its source package, into /usr/local/bin.
+fix_headers() {
+	local env=$1 k=$2 root kdir srctree
+	root=$(root_of "$env")
+	# Links in the chroot are absolute: resolve them there.
+	kdir=$(run_in "$root" readlink -f "/lib/modules/$k/build")
+	srctree=$(sed -n 's/^include \(.*\)\/Makefile$/\1/p' "$root$kdir/Makefile")
+	srctree=${srctree:-$kdir}
+	grep -q 'scripts/checker-valid.sh' "$root$srctree/Makefile" || return 0
+	if [ ! -e "$root$srctree/scripts/checker-valid.sh" ]; then
+		checker_valid >"$root$srctree/scripts/checker-valid.sh"
+		chmod 755 "$root$srctree/scripts/checker-valid.sh"
+	fi
+	[ "$(run_in "$root" "$srctree/scripts/checker-valid.sh" sparse)" = 1 ] && return 0
+	echo "chroot: $env's sparse is too old for $k; building sid's"
+	grep -qs 'deb-src .* sid main' "$root/etc/apt/sources.list.d/listenq-sid-src.list" || {
+		read -r main _ < <(mirrors)
+		echo "deb-src $main sid main" >"$root/etc/apt/sources.list.d/listenq-sid-src.list"
+		run_in "$root" apt-get update -q >/dev/null
+	}
+	run_in "$root" sh -ec '
+		rm -rf /usr/local/src/sparse && mkdir -p /usr/local/src/sparse && cd /usr/local/src/sparse
+		apt-get source -q --download-only sparse/sid >/dev/null
+		dpkg-source -x ./*.dsc src >/dev/null
+		make -s -C src -j"$(nproc)" CC=gcc sparse >/dev/null
+		install -m 755 src/sparse /usr/local/bin/sparse'
+	[ "$(run_in "$root" "$srctree/scripts/checker-valid.sh" sparse)" = 1 ] ||
+		{ echo "chroot: sid's sparse does not pass $srctree/scripts/checker-valid.sh either" >&2; return 1; }
+}
+
+case ${1:-} in
+--make) make_env "$2" ;;
+--run)
+	# ENV, or a chroot's path as kernels.sh --list prints it
+	case $2 in
+	*/*) root=$2 ;;
+	*) env_suite "$2" >/dev/null && root=$(root_of "$2") ;;
+	esac
+	shift 2
+	run_in "$root" "$@"
+	;;
+--root) env_suite "$2" >/dev/null && root_of "$2" ;;
+--release) env_suite "$2" >/dev/null && env_release "$2" ;;
+--fix-headers) [ "$2" = host ] || fix_headers "$2" "$3" ;;
+--update-all)
+	for d in "$cache"/chroots/*/.lq-ready; do
+		[ -f "$d" ] || continue
+		run_in "${d%/.lq-ready}" apt-get update -q
+	done
+	;;
+*)
+	sed -n 's/^# \{0,1\}//; 9,15p' "$0" >&2
+	exit 2
+	;;
+esac
