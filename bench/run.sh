@@ -33,7 +33,11 @@ mkdir -p "$build" "$cache"
 
 "$rig/deps.sh"
 "$rig/kernels.sh" --fetch >"$build/fetch.log" 2>&1 || { cat "$build/fetch.log"; exit 1; }
-kvers=${BENCH_KVERS:-$("$rig/kernels.sh" --list)}
+declare -A kroot
+while read -r k root; do kroot[$k]=$root; done < <("$rig/kernels.sh" --list)
+kvers=${BENCH_KVERS:-$("$rig/kernels.sh" --list | cut -d' ' -f1)}
+# shellcheck source=selftests/qemu/lib.sh
+. "$rig/lib.sh"
 
 # The guest programs: static, like the selftests.
 mkdir -p "$build/bin"
@@ -42,40 +46,41 @@ gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -o "$build/bin/lqbench" "$here/
 gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -I"$repo/selftests/lib" \
 	-o "$build/bin/syngen" "$here/syngen.c" "$repo/selftests/lib/netutil.c"
 
-# A plain module build per kernel, from a fresh copy of the sources.
+# A plain module build per kernel, from a fresh copy of the sources, in the
+# environment make check builds it in.
 module() {
 	local k=$1 dir=$build/$1/src
 	rm -rf "$dir" && mkdir -p "$dir" && cp -r "$repo"/{Kbuild,VERSION,module,include} "$dir/"
-	make -s -C "/lib/modules/$k/build" M="$dir" -j"$(nproc)" \
+	in_root "${kroot[$k]:--}" make -s -C "/lib/modules/$k/build" M="$dir" -j"$(nproc)" \
 		LISTENQ_VERSION="$(cat "$repo/VERSION")" modules >"$build/$k/build.log" 2>&1 ||
 		{ cat "$build/$k/build.log"; return 1; }
 }
 
-# inet_diag.ko and tcp_diag.ko of Debian's image package of kernel $1 (=m
-# there; .ko.xz on 6.12), uncompressed for busybox insmod, into the cache.
+# inet_diag.ko and tcp_diag.ko of Debian's package of kernel $1 (=m there;
+# linux-image-<kver> up to 6.12, linux-modules-<kver> on 7.x; .ko.xz from
+# 6.12), uncompressed for busybox insmod, into the cache. Downloaded in the
+# kernel's own environment, whose archive has it.
 diag_modules() {
-	local k=$1 dir=$cache/$1 tmp deb m f
+	local k=$1 dir=$cache/$1 tmp m f p
 	[ -s "$dir/inet_diag.ko" ] && [ -s "$dir/tcp_diag.ko" ] && return 0
-	tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
-	deb=$(ls /var/cache/apt/archives/linux-image-"$k"_*.deb \
-		/var/cache/apt/archives/linux-image-"$k"-unsigned_*.deb 2>/dev/null | head -n 1 || true)
-	if [ -z "$deb" ]; then
-		(cd "$tmp" && { apt-get download -q -o APT::Sandbox::User=root "linux-image-$k-unsigned" ||
-			apt-get download -q -o APT::Sandbox::User=root "linux-image-$k"; }) ||
-			{ rm -rf "$tmp"; return 1; }
-		deb=$(ls "$tmp"/*.deb)
-	fi
-	dpkg-deb --fsys-tarfile "$deb" |
-		tar -x -C "$tmp" --wildcards '*/net/ipv4/inet_diag.ko*' '*/net/ipv4/tcp_diag.ko*'
+	tmp=$(mktemp -d "$build/.fetch.XXXXXX")
+	for p in "linux-image-$k-unsigned" "linux-image-$k" "linux-modules-$k"; do
+		in_root "${kroot[$k]:--}" sh -c "cd '$tmp' && apt-get download -q -o APT::Sandbox::User=root $p" \
+			>/dev/null 2>&1 || continue
+		dpkg-deb -x "$(ls "$tmp"/"$p"_*.deb)" "$tmp/x"
+		find "$tmp/x" -name 'inet_diag.ko*' | grep -q . && break
+	done
 	mkdir -p "$tmp/out"
 	for m in inet_diag tcp_diag; do
-		f=$(find "$tmp" -name "$m.ko*" -path "*/$k/*" | head -n 1)
+		f=$(find "$tmp/x" -name "$m.ko*" -path "*/$k/*" | head -n 1)
 		case $f in
+		'') echo "bench: no $m.ko for $k" >&2; rm -rf "$tmp"; return 1 ;;
 		*.xz) xz -dc "$f" >"$tmp/out/$m.ko" ;;
+		*.zst) zstd -q -dc "$f" >"$tmp/out/$m.ko" ;;
 		*) cp "$f" "$tmp/out/$m.ko" ;;
 		esac
 		modinfo -F vermagic "$tmp/out/$m.ko" | grep -q "^$k " ||
-			{ echo "bench: $m.ko from $deb is not for $k" >&2; rm -rf "$tmp"; return 1; }
+			{ echo "bench: $m.ko from $f is not for $k" >&2; rm -rf "$tmp"; return 1; }
 	done
 	rm -rf "$dir" && mv "$tmp/out" "$dir" && rm -rf "$tmp"
 }
