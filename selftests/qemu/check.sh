@@ -7,7 +7,7 @@
 #                    -Werror, any warning fails), selftests, QEMU boot, dkms
 #   check.sh build   only the module builds
 #   check.sh dkms    only the dkms builds
-#   check.sh demo    build for the 6.12 kernel and boot it into demo.c
+#   check.sh demo    build for the newest non-RT kernel and boot it into demo.c
 #
 # Every build and every guest result counts as a test; the last line is
 # "N passed, N failed, N skipped" and the exit status is non-zero if
@@ -220,7 +220,7 @@ demo() {
 		case $i in *-rt-*) ;; *) k=$i ;; esac
 	done
 	copy_sources "$src" "$dir/src" &&
-		make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" LISTENQ_VERSION="$version" modules &&
+		in_root "${kroot[$k]}" make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" LISTENQ_VERSION="$version" modules &&
 		mkdir -p "$dir/bin" &&
 		gcc -static -O2 -Wall -Wextra -o "$dir/bin/demo" "$here/demo.c" &&
 		"$here/boot.sh" --demo --kver "$k" --kernel "${vmlinuz[$k]}" --module "$dir/src/listenq.ko" \

@@ -16,6 +16,7 @@ pkgs=(
 	openssl			# lets dkms generate its signing key instead of skipping signing
 	sparse			# C=1 in make check
 	kmod			# modinfo, depmod
+	debootstrap		# the build chroots of kernels bookworm did not build (chroot.sh)
 	iproute2		# network namespaces in host-side experiments
 	xz-utils		# dkms and Debian 6.12 modules use .xz
 )
