@@ -73,6 +73,10 @@ mkcpio() {
 # Shared by all kernels, rebuilt only when an input changes.
 base_archive() {
 	local base=${LQ_BUILD:-$repo/build}/qemu/base.cpio.gz root
+	mkdir -p "${base%/*}"
+	# Guests boot side by side: one builds, the others wait and reuse it.
+	exec 7>"$base.lock"
+	flock 7
 	if [ -s "$base" ] && [ "$base" -nt "$here/init.c" ] && [ "$base" -nt "$0" ] &&
 		[ "$base" -nt /bin/busybox ]; then
 		echo "$base"
@@ -85,7 +89,6 @@ base_archive() {
 	for applet in $(/bin/busybox --list-full); do
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 	done
-	mkdir -p "${base%/*}"
 	mkcpio "$root" >"$base.tmp" && mv "$base.tmp" "$base"
 	rm -rf "$root"
 	echo "$base"
