@@ -320,7 +320,7 @@ TEST_F(synq_age, young_decays)
  * With tcp_synack_retries=1 a request expires at its second timer (about
  * 3 s): the queue empties with no drop counted (reqsk_timer_handler).
  */
-TEST_F_TIMEOUT(synq_age, requests_expire, 30)
+TEST_F_TIMEOUT(synq_age, requests_expire, 120)
 {
 	struct synq_rows w = { .port = self->port, .want_queued = 0, .want_young = 0 };
 	struct lq_mib before, d;

@@ -47,7 +47,7 @@
 #define KSFT_SKIP	4
 
 #ifndef TEST_TIMEOUT_DEFAULT
-#define TEST_TIMEOUT_DEFAULT 30		/* seconds, per test */
+#define TEST_TIMEOUT_DEFAULT 120	/* seconds, per test: a hang detector */
 #endif
 #ifndef TH_LOG_STREAM
 #define TH_LOG_STREAM stdout
