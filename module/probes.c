@@ -187,11 +187,18 @@ static struct lq_stat *lq_get(struct lq_table *t, const struct sock *sk)
 
 	if (st)
 		return st;
-	/* A closing listener must not get a record back after it was freed. */
-	if (READ_ONCE(sk->sk_state) != TCP_LISTEN)
-		return NULL;
 
 	raw_spin_lock_irqsave(&t->lock, flags);
+	/*
+	 * A closing listener must not get a record back after lq_put() freed
+	 * it. Its state leaves TCP_LISTEN before inet_csk_listen_stop(), whose
+	 * lq_put() takes this lock: tested under the lock, either we see the
+	 * new state or lq_put() sees our record.
+	 */
+	if (READ_ONCE(sk->sk_state) != TCP_LISTEN) {
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		return NULL;
+	}
 	st = lq_lookup(t, sk);
 	if (!st && !hlist_empty(&t->free)) {
 		st = hlist_entry(t->free.first, struct lq_stat, node);
