@@ -192,9 +192,10 @@ dkms_check() {
 }
 
 # The Debian packages (packaging/test-deb.sh): make deb, lintian, install on
-# this machine, DKMS builds for every kernel, an upgrade, a new kernel's
-# hook, a boot of each kernel with the module DKMS built, purge, nothing
-# left. It needs Debian's kernels and their headers, so not with KERNEL=.
+# this machine, DKMS builds for its kernels, an upgrade, a new kernel's
+# hook, a boot with the module DKMS built, purge, nothing left; then the
+# same in the 5.10 and 7.3 chroots. It needs Debian's kernels and their
+# headers, so not with KERNEL=.
 deb_check() {
 	local p f s
 	if [ -n "${KERNEL:-}" ]; then
