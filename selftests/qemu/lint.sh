@@ -4,13 +4,17 @@
 # make lint: the module's sources as the kernel's own tools see them.
 #
 #   1. scripts/checkpatch.pl --strict --no-tree -f on module/*.[ch] and
-#      include/listenq/*.h, one result per file. checkpatch.pl and the two
+#      include/listenq/*.h, one result per file: the newest checkpatch,
+#      that of the newest line listenq supports. checkpatch.pl and the two
 #      files it reads (spelling.txt, const_structs.checkpatch) are extracted
-#      from Debian's linux-source-6.12 tarball into $LQ_CACHE/checkpatch-<version>
-#      (default .cache/, never committed) on the first run.
+#      from linux-source-7.3 (trixie-backports, installed in the trixie
+#      chroot of chroot.sh, as make check-debug does) into
+#      $LQ_CACHE/checkpatch-<version> (default .cache/, never committed) on
+#      the first run; this machine's perl runs it.
 #   2. The W=1 + sparse (C=1) builds with -Werror on every kernel of
 #      make check (check.sh build), and against the debug kernel tree of
-#      make check-debug when that is already built (never built here).
+#      make check-debug, in the trixie chroot that built it, when that tree
+#      is already built (never built here).
 #
 # Any finding fails. The last line is "N passed, N failed, N skipped".
 set -uo pipefail
@@ -20,8 +24,11 @@ repo=$(cd "$here/../.." && pwd)
 src=${LQ_SRC:-$repo}
 cache=${LQ_CACHE:-$repo/.cache}
 build=${LQ_BUILD:-$repo/build}
-tarball=${LQ_CHECKPATCH_SRC:-/usr/src/linux-source-6.12.tar.xz}
-srcpkg=linux-source-6.12
+env=trixie
+root=$("$here/chroot.sh" --root "$env")
+srcpkg=linux-source-7.3
+pkgsrc=$root/usr/src/$srcpkg.tar.xz	# the package's tarball, seen from here
+tarball=${LQ_CHECKPATCH_SRC:-$pkgsrc}
 unset MAKEFLAGS MFLAGS MAKELEVEL
 # shellcheck source=selftests/qemu/lib.sh
 . "$here/lib.sh"
@@ -32,13 +39,22 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 # needed: only the three files checkpatch reads, through a temporary
 # directory so an interrupted run leaves no half-filled cache.
 checkpatch_dir() {
-	local v dir tmp
+	local v dir tmp t
 	if [ ! -f "$tarball" ]; then
-		[ "$(id -u)" = 0 ] || { echo "lint: $tarball is missing" >&2; return 1; }
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-			"$srcpkg" >&2 || return 1
+		if [ "$tarball" != "$pkgsrc" ] || [ "$(id -u)" != 0 ]; then
+			echo "lint: $tarball is missing" >&2
+			return 1
+		fi
+		t=$("$here/chroot.sh" --release "$env")
+		{ "$here/chroot.sh" --make "$env" &&
+			in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+				--no-install-recommends ${t:+-t "$t"} "$srcpkg"; } >&2 || return 1
 	fi
-	v=$(dpkg-query -W -f='${Version}' "$srcpkg" 2>/dev/null) || v=$(stat -c %Y "$tarball")
+	if [ "$tarball" = "$pkgsrc" ]; then
+		v=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' "$srcpkg") || return 1
+	else
+		v=$(stat -c %Y "$tarball")
+	fi
 	dir=$cache/checkpatch-$v
 	if [ ! -f "$dir/scripts/checkpatch.pl" ]; then
 		mkdir -p "$cache"
@@ -85,7 +101,8 @@ builds() {
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
-# The same against the debug tree, if make check-debug built one already.
+# The same against the debug tree, if make check-debug built one already:
+# in the chroot that built it, where it is bind-mounted at its own path.
 debug_build() {
 	local tree k jobs version
 	tree=$("$repo/selftests/debug/build-kernel.sh" --dir 2>/dev/null)
@@ -96,7 +113,8 @@ debug_build() {
 	k=$(cat "$tree/include/config/kernel.release")
 	jobs=$(nproc) version=$(cat "$src/VERSION")
 	mkdir -p "$build/lint-debug"
-	strict_build "build $k" "$tree" "$src" "$build/lint-debug/src" "$build/lint-debug/build.log"
+	LQ_CHROOT_BINDS="$tree ${LQ_CHROOT_BINDS:-}" strict_build "build $k" "$tree" "$src" \
+		"$build/lint-debug/src" "$build/lint-debug/build.log" "$root"
 }
 
 mkdir -p "$build"
