@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unload under load: the module is unloaded and loaded again STRESS_CYCLES
- * (24) times while
+ * (16) times while
  *
  *  - a flooder sends raw SYNs, in its own netns, to a listener whose SYN
  *    queue is full (syncookies off: every extra SYN is a drop the probes
@@ -29,9 +29,10 @@
  * (kprobe registration and the RCU grace periods of unregistration
  * dominate, and unregister_ftrace_function() waits for RCU-tasks), so the
  * flood and the readers are paced to leave the CPUs mostly to the
- * load/unload loop. 24 cycles load each of the four variants six times:
- * 20-110 s on Debian's kernels, a few minutes on the debug kernel. The time limit only detects a
- * hang. LQ_STRESS_CYCLES overrides the number of cycles.
+ * load/unload loop. 16 cycles load each of the four variants four times:
+ * 15-75 s on Debian's kernels; the debug lane runs 8, in 2-3 minutes. The
+ * time limit only detects a hang. LQ_STRESS_CYCLES overrides the number of
+ * cycles.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,7 +49,7 @@
 #include "lq_kmod.h"
 #include "lq_test.h"
 
-#define STRESS_CYCLES	24
+#define STRESS_CYCLES	16
 #define NR_READERS	4
 #define DWELL_MS	25		/* loaded, before the next unload */
 

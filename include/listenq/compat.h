@@ -28,7 +28,7 @@
  * icsk_listen_portaddr_node); since cae3873c5b3a, lhash2.
  */
 #if defined(LQ_HAVE_LISTENING_HASH)
-#define lq_lhash_size(h)	INET_LHTABLE_SIZE
+#define lq_lhash_size(h)	ARRAY_SIZE((h)->listening_hash)
 #define lq_lhash_bucket(h, i)	(&(h)->listening_hash[i])
 #elif defined(LQ_HAVE_LHASH2_NULLS)
 #define lq_lhash_size(h)	((h)->lhash2_mask + 1)

@@ -12,7 +12,7 @@
 # LQ_TEST_TIMEOUT the per-binary limit of selftests/settings, and
 # LQ_TIMEOUT_SCALE (integer) multiplies both that and each test's own limit
 # in the harness (for slow debug kernels), LQ_STRESS_CYCLES overrides
-# stress_test's 24 load/unload cycles.
+# stress_test's 16 load/unload cycles.
 #
 # The guest writes KTAP to ttyS1 (OUTDIR/results.ktap); ttyS0 is the console
 # (OUTDIR/console.log, streamed to the terminal with --demo). Prints

@@ -25,7 +25,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${LQ_CACHE:-$repo/.cache}
 build=${LQ_BUILD:-$repo/build}
 # Bump when the recipe below changes what a chroot holds.
-RECIPE=1
+RECIPE=2
 pkgs=(build-essential sparse kmod dkms openssl xz-utils)
 
 # suite, release the kernels come from ("" for the suite's own), and the
@@ -97,6 +97,11 @@ make_env() {
 	suite=$(env_suite "$env")
 	root=$(root_of "$env")
 	[ "$(cat "$root/.lq-ready" 2>/dev/null)" = "$RECIPE" ] && return 0
+	# kernels.sh and the debug kernel's build may both want it at once.
+	mkdir -p "${root%/*}"
+	exec 9>"$root.lock"
+	flock 9
+	[ "$(cat "$root/.lq-ready" 2>/dev/null)" = "$RECIPE" ] && return 0
 	command -v debootstrap >/dev/null ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
 	read -r main sec < <(mirrors)
@@ -108,7 +113,11 @@ make_env() {
 		{ tail -n 20 "$tmp.log" >&2; return 1; }
 	env_sources "$env" "$main" "$sec" >"$tmp/etc/apt/sources.list"
 	# sid's and experimental's Release files may carry an expired Valid-Until.
-	echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99listenq"
+	# Several of the rig's scripts may install into one chroot at a time.
+	{
+		echo 'Acquire::Check-Valid-Until "false";'
+		echo 'DPkg::Lock::Timeout "900";'
+	} >"$tmp/etc/apt/apt.conf.d/99listenq"
 	run_in "$tmp" apt-get update -q >>"$tmp.log" 2>&1 &&
 		run_in "$tmp" env DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -q --no-install-recommends "${pkgs[@]}" >>"$tmp.log" 2>&1 ||
