@@ -152,13 +152,18 @@ boots() {
 # in, with that suite's dkms (2.8 on bullseye, 3.0 on bookworm, 3.2 on
 # trixie and sid). dkms generates a signing key on its first build;
 # pointing it into build/dkms keeps /var/lib/dkms clean and still exercises
-# the signing step users get. Last, a kernel older than the range must be
-# skipped by BUILD_EXCLUSIVE_KERNEL (exit 77), not fail in the build.
+# the signing step users get. dkms 3.2 looks for the headers in the
+# private --installtree, so a link there points to them; --kernelsourcedir
+# would make dkms 2.8 "prepare" (mrproper) the headers. Last, a kernel older
+# than the range must be skipped by BUILD_EXCLUSIVE_KERNEL (exit 77), not
+# fail in the build.
 dkms_one() {
 	local k=$1 root=$2 kdir=$3 d=$build/dkms/$1 opts
 	rm -rf "$d" && mkdir -p "$d/src/listenq-$version" "$d/tree" "$d/install"
 	cp -r "$src"/{Kbuild,VERSION,module,include} "$repo"/{Makefile,dkms.conf} "$d/src/listenq-$version/"
 	opts=(--sourcetree "$d/src" --dkmstree "$d/tree" --installtree "$d/install")
+	mkdir -p "$d/install/$k"
+	ln -s "/lib/modules/$k/build" "$d/install/$k/build"
 	in_root "$root" env mok_signing_key="$d/mok.key" mok_certificate="$d/mok.pub" \
 		dkms add -m listenq -v "$version" "${opts[@]}" >"$d/add.log" 2>&1 || return 1
 	in_root "$root" env mok_signing_key="$d/mok.key" mok_certificate="$d/mok.pub" \
