@@ -99,7 +99,7 @@ struct lq_show_opts {
 
 int lq_show(const struct lq_show_opts *o);
 
-/* explain.c */
+/* kernel.c */
 struct lq_kernel_version {
 	unsigned int major, minor, sublevel;
 	char text[64];			/* as given, for messages */
@@ -108,9 +108,15 @@ struct lq_kernel_version {
 
 int lq_parse_kernel(const char *s, struct lq_kernel_version *k);
 void lq_running_kernel(struct lq_kernel_version *k);
-int lq_explain(const char *path, const char *sysctl_path, const struct lq_filter *f,
-	       const char *what, const struct lq_kernel_version *k);
 
+/* caps.c: phrases that predict and explain share */
+void lq_syn_cap_text(char *buf, size_t len, const struct lq_rules *r, enum lq_bound why,
+		     unsigned int b, unsigned int mql, long long msb);
+void lq_msb_note(char *buf, size_t len, const struct lq_rules *r, enum lq_bound why,
+		 unsigned int b, unsigned int mql, long long msb, long long syncookies);
+const char *lq_syn_full_text(const char *action);
+
+/* predict.c */
 struct lq_predict_opts {
 	struct lq_kernel_version kernel;
 	long long backlog;
@@ -122,6 +128,10 @@ struct lq_predict_opts {
 };
 
 int lq_predict(const struct lq_predict_opts *o);
+
+/* explain.c */
+int lq_explain(const char *path, const char *sysctl_path, const struct lq_filter *f,
+	       const char *what, const struct lq_kernel_version *k);
 
 /* listenq.c */
 void lq_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
