@@ -129,10 +129,10 @@ FIXTURE_TEARDOWN(acceptq)
 /* A fresh listener: empty queues, limits from listen(). */
 TEST_F(acceptq, fresh)
 {
-	struct lq_row row;
+	struct lq_proc_row row;
 
 	if (!lq_row_of(_metadata, self->lfd, &row))
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(0, row.acc_q);
 	EXPECT_EQ(variant->backlog, row.acc_max);
 	EXPECT_EQ(variant->backlog + 1, row.acc_cap);
@@ -147,7 +147,7 @@ TEST_F(acceptq, overflow)
 {
 	int cap = variant->backlog + 1, extra = 3, syn_recv, accepted;
 	unsigned int ti_acc, ti_max;
-	struct lq_row row, after;
+	struct lq_proc_row row, after;
 	struct lq_mib now, d;
 	bool mod;
 
@@ -166,7 +166,7 @@ TEST_F(acceptq, overflow)
 	EXPECT_EQ(extra, d.listen_drops);
 	EXPECT_EQ(extra, d.listen_overflows);
 	if (!mod)
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(accepted, row.acc_q);
 	EXPECT_EQ(row.acc_cap, row.acc_q);
 	EXPECT_EQ(cap, row.acc_cap);
@@ -184,7 +184,7 @@ TEST_F(acceptq, overflow)
 TEST_F(acceptq, partial)
 {
 	int k = variant->backlog / 2 + 1, accepted;
-	struct lq_row row;
+	struct lq_proc_row row;
 	struct lq_mib now, d;
 	bool mod;
 
@@ -197,7 +197,7 @@ TEST_F(acceptq, partial)
 	EXPECT_EQ(k, accepted);
 	EXPECT_EQ(0, d.listen_drops);
 	if (!mod)
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(accepted, row.acc_q);
 	EXPECT_EQ(0, row.syn_q);
 	EXPECT_EQ(0, row.drops);
@@ -208,14 +208,14 @@ TEST_F(acceptq, drain)
 {
 	int cap = variant->backlog + 1, fd, i;
 	unsigned int ti_acc, ti_max;
-	struct lq_row row;
+	struct lq_proc_row row;
 
 	fill_queue(_metadata, variant->family, self->port, cap, cap);
 	for (i = cap; i >= 0; i--) {
 		listener_info(_metadata, self->lfd, &ti_acc, &ti_max);
 		ASSERT_EQ((unsigned int)i, ti_acc);
 		if (!lq_row_of(_metadata, self->lfd, &row))
-			return;
+			SKIP(return, LQ_NO_MODULE_SKIP);
 		EXPECT_EQ(i, row.acc_q);
 		if (i) {
 			fd = accept(self->lfd, NULL, NULL);
@@ -245,7 +245,7 @@ FIXTURE_TEARDOWN(backlog)
 
 /* Fill the listener's queue with n clients (cap accepted) and return the accept() count. */
 static int fill_and_accept(struct __test_metadata *_metadata, int lfd, int n, int cap,
-			   struct lq_row *row, bool *mod)
+			   struct lq_proc_row *row, bool *mod)
 {
 	int port = lq_port(_metadata, lfd);
 
@@ -257,7 +257,7 @@ static int fill_and_accept(struct __test_metadata *_metadata, int lfd, int n, in
 /* listen() clamps the backlog to net.core.somaxconn of the netns (socket.c __sys_listen). */
 TEST_F(backlog, somaxconn_clamp)
 {
-	struct lq_row row;
+	struct lq_proc_row row;
 	struct lq_mib now, d;
 	bool mod;
 
@@ -268,7 +268,7 @@ TEST_F(backlog, somaxconn_clamp)
 	lq_mib_delta(&self->before, &now, &d);
 	EXPECT_EQ(3, d.listen_drops);
 	if (!mod)
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(8, row.acc_max);
 	EXPECT_EQ(9, row.acc_cap);
 	EXPECT_EQ(9, row.acc_q);
@@ -278,14 +278,14 @@ TEST_F(backlog, somaxconn_clamp)
 /* A negative backlog is (unsigned) huge, so it becomes somaxconn. */
 TEST_F(backlog, negative_is_somaxconn)
 {
-	struct lq_row row;
+	struct lq_proc_row row;
 	bool mod;
 
 	lq_set_sysctl(_metadata, "net/core/somaxconn", 6);
 	self->lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", -1, 0);
 	EXPECT_EQ(7, fill_and_accept(_metadata, self->lfd, 9, 7, &row, &mod));
 	if (!mod)
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(6, row.acc_max);
 	EXPECT_EQ(7, row.acc_cap);
 }
@@ -295,13 +295,13 @@ TEST_F(backlog, negative_default_somaxconn)
 {
 	long long somaxconn = lq_get_sysctl(_metadata, "net/core/somaxconn");
 	unsigned int ti_acc, ti_max;
-	struct lq_row row;
+	struct lq_proc_row row;
 
 	self->lfd = lq_listen(_metadata, AF_INET6, "::1", -1, 0);
 	listener_info(_metadata, self->lfd, &ti_acc, &ti_max);
 	EXPECT_EQ(somaxconn, ti_max);
 	if (!lq_row_of(_metadata, self->lfd, &row))
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(somaxconn, row.acc_max);
 	EXPECT_EQ(somaxconn + 1, row.acc_cap);
 }
@@ -309,7 +309,7 @@ TEST_F(backlog, negative_default_somaxconn)
 /* listen() on a listening socket only changes the backlog (af_inet.c inet_listen). */
 TEST_F(backlog, relisten_updates)
 {
-	struct lq_row row;
+	struct lq_proc_row row;
 	bool mod;
 
 	self->lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 5, 0);
@@ -318,7 +318,7 @@ TEST_F(backlog, relisten_updates)
 	ASSERT_EQ(0, listen(self->lfd, 2));
 	EXPECT_EQ(3, fill_and_accept(_metadata, self->lfd, 6, 3, &row, &mod));
 	if (!mod)
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(2, row.acc_max);
 	EXPECT_EQ(3, row.acc_cap);
 	EXPECT_EQ(3, row.acc_q);
@@ -327,14 +327,14 @@ TEST_F(backlog, relisten_updates)
 /* Lowering somaxconn later does not re-clamp an existing listener. */
 TEST_F(backlog, somaxconn_not_reclamped)
 {
-	struct lq_row row;
+	struct lq_proc_row row;
 	bool mod;
 
 	self->lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
 	lq_set_sysctl(_metadata, "net/core/somaxconn", 1);
 	EXPECT_EQ(5, fill_and_accept(_metadata, self->lfd, 7, 5, &row, &mod));
 	if (!mod)
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(4, row.acc_max);
 	EXPECT_EQ(5, row.acc_cap);
 }
@@ -344,7 +344,7 @@ TEST_F(backlog, per_listener)
 {
 	int a = lq_listen(_metadata, AF_INET, "127.0.0.1", 1, 0);
 	int b = lq_listen(_metadata, AF_INET, "127.0.0.1", 2, 0);
-	struct lq_row ra, rb;
+	struct lq_proc_row ra, rb;
 	struct lq_mib now, d;
 
 	fill_queue(_metadata, AF_INET, lq_port(_metadata, a), 4, 2);	/* 2 drops on a */
@@ -353,7 +353,7 @@ TEST_F(backlog, per_listener)
 	lq_mib_delta(&self->before, &now, &d);
 	EXPECT_EQ(2, d.listen_drops);
 	if (!lq_row_of(_metadata, a, &ra) || !lq_row_of(_metadata, b, &rb))
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(2, ra.acc_q);
 	EXPECT_EQ(2, ra.drops);
 	EXPECT_EQ(2, rb.acc_q);

@@ -332,23 +332,23 @@ TEST(max_listeners_one)
 	ASSERT_EQ(5, lq_send_syns(raw, AF_INET, "127.0.0.1", pb, 10, 5));
 	close(raw);
 
-	struct lq_table t;
-	const struct lq_row *ra = NULL, *rb = NULL;
+	struct lq_proc t;
+	const struct lq_proc_row *ra = NULL, *rb = NULL;
 	long long deadline = lq_now_ms() + 5000;
 
 	for (;;) {
-		ASSERT_EQ(0, lq_table_read(&t, LQ_PROC_PATH));
-		ra = lq_table_find_port(&t, AF_INET, pa);
-		rb = lq_table_find_port(&t, AF_INET, pb);
+		ASSERT_EQ(0, lq_proc_read(&t, LQ_PROC_PATH));
+		ra = lq_proc_find_port(&t, AF_INET, pa);
+		rb = lq_proc_find_port(&t, AF_INET, pb);
 		ASSERT_TRUE(ra && rb);
 		if ((ra->drops == 4 && rb->drops == 4) || lq_now_ms() > deadline)
 			break;
-		lq_table_free(&t);
+		lq_proc_free(&t);
 		usleep(20 * 1000);
 	}
 	EXPECT_EQ(4, ra->drops);
 	EXPECT_EQ(4, rb->drops);
-	lq_table_free(&t);
+	lq_proc_free(&t);
 
 	kmsg = lq_kmsg_open();
 	ASSERT_LE(0, kmsg);
@@ -368,6 +368,8 @@ TEST(max_listeners_one)
 		lost = atoll(said);
 	}
 	EXPECT_EQ(5, lost) TH_LOG("probes off said:\n%s", log);
+	/* the only record, a's, was still taken: a is open */
+	EXPECT_EQ(1, lq_probes_off_held(log)) TH_LOG("probes off said:\n%s", log);
 	free(log);
 	close(kmsg);
 	close(a);

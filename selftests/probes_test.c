@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,90 +24,13 @@
 
 #include "lq_test.h"
 
-#define PARAM_DIR	"/sys/module/listenq/parameters/"
-
-static int param_write(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* A parameter's value as sysfs shows it (Y/N for a bool), or -1. */
-static long long param_read(const char *name)
-{
-	char path[128], buf[32] = "";
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	if (buf[0] == 'Y' || buf[0] == 'N')
-		return buf[0] == 'Y';
-	return strtoll(buf, NULL, 10);
-}
-
 static void probes_on(struct __test_metadata *_metadata)
 {
-	int ret = param_write("probes", "1");
+	int ret = lq_param_set("probes", "1");
 
 	if (ret == -ENOENT)
 		SKIP(return, "listenq is not loaded");
 	ASSERT_EQ(0, ret) TH_LOG("probes=1: %s", strerror(-ret));
-}
-
-/*
- * Column @name of listener @fd's /proc/listenq row: LQ_NONE for "-",
- * LQ_BAD when the column or the row is missing.
- */
-static long long col(int fd, const char *name)
-{
-	unsigned long long ino = lq_sock_ino(fd);
-	char *text = lq_read_file(LQ_PROC_PATH), *line, *save = NULL;
-	int want = -1, inode = -1, i;
-	long long val = LQ_BAD;
-
-	if (!text)
-		return LQ_BAD;
-	line = strtok_r(text, "\n", &save);
-	for (i = 0; line; i++) {
-		char *tok, *tsave = NULL, *toks[LQ_MAX_COLS];
-		int n = 0;
-
-		for (tok = strtok_r(line, " ", &tsave); tok && n < LQ_MAX_COLS;
-		     tok = strtok_r(NULL, " ", &tsave))
-			toks[n++] = tok;
-		if (i == 0) {
-			for (n--; n >= 0; n--) {
-				if (!strcmp(toks[n], name))
-					want = n;
-				if (!strcmp(toks[n], "inode"))
-					inode = n;
-			}
-			if (want < 0 || inode < 0)
-				break;
-		} else if (n > want && n > inode && strtoull(toks[inode], NULL, 10) == ino) {
-			val = strcmp(toks[want], "-") ? strtoll(toks[want], NULL, 10) : LQ_NONE;
-			break;
-		}
-		line = strtok_r(NULL, "\n", &save);
-	}
-	free(text);
-	return val;
 }
 
 static struct lq_mib mib_delta(struct __test_metadata *_metadata, const struct lq_mib *before)
@@ -221,9 +145,12 @@ FIXTURE_SETUP(syn_burst)
 	self->d = mib_delta(_metadata, &before);
 }
 
+/* Its only listener closed: probes off must find no record held. */
 FIXTURE_TEARDOWN(syn_burst)
 {
 	close(self->lfd);
+	if (lq_module_loaded())
+		lq_probes_off_expect_held(_metadata, 0);
 }
 
 TEST_F(syn_burst, counters)
@@ -234,13 +161,13 @@ TEST_F(syn_burst, counters)
 	EXPECT_EQ(variant->drop_synq, self->d.reqq_full_drop);
 	EXPECT_EQ(variant->cookie_synq, self->d.reqq_full_do_cookies);
 	EXPECT_EQ(drops, self->d.listen_drops);
-	EXPECT_EQ(variant->drop_synq, col(self->lfd, "drop_synq"));
-	EXPECT_EQ(variant->cookie_synq, col(self->lfd, "cookie_synq"));
-	EXPECT_EQ(variant->drop_quarter, col(self->lfd, "drop_quarter"));
-	EXPECT_EQ(drops, col(self->lfd, "drops"));
-	EXPECT_EQ(0, col(self->lfd, "drop_accq_syn"));
-	EXPECT_EQ(0, col(self->lfd, "drop_accq_ack"));
-	EXPECT_EQ(0, col(self->lfd, "expired"));
+	EXPECT_EQ(variant->drop_synq, lq_col(self->lfd, "drop_synq"));
+	EXPECT_EQ(variant->cookie_synq, lq_col(self->lfd, "cookie_synq"));
+	EXPECT_EQ(variant->drop_quarter, lq_col(self->lfd, "drop_quarter"));
+	EXPECT_EQ(drops, lq_col(self->lfd, "drops"));
+	EXPECT_EQ(0, lq_col(self->lfd, "drop_accq_syn"));
+	EXPECT_EQ(0, lq_col(self->lfd, "drop_accq_ack"));
+	EXPECT_EQ(0, lq_col(self->lfd, "expired"));
 }
 
 struct acc_wait {
@@ -262,8 +189,9 @@ static void fill_accept_queue(struct __test_metadata *_metadata, int lfd, int po
 	struct acc_wait w = { lfd, n };
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ASSERT_LE(0, lq_connect_nb(AF_INET, "127.0.0.1", port));
+	}
 	ASSERT_TRUE(lq_wait_until(acc_reached, &w, 5000)) TH_LOG("accept queue not at %d", n);
 }
 
@@ -282,9 +210,9 @@ TEST(drop_accq_syn)
 	d = mib_delta(_metadata, &before);
 
 	EXPECT_EQ(5, d.listen_overflows);
-	EXPECT_EQ(5, col(lfd, "drop_accq_syn"));
-	EXPECT_EQ(0, col(lfd, "drop_accq_ack"));
-	EXPECT_EQ(0, col(lfd, "syn_q"));
+	EXPECT_EQ(5, lq_col(lfd, "drop_accq_syn"));
+	EXPECT_EQ(0, lq_col(lfd, "drop_accq_ack"));
+	EXPECT_EQ(0, lq_col(lfd, "syn_q"));
 	close(lfd);
 }
 
@@ -324,8 +252,9 @@ static void ack_overflow(struct __test_metadata *_metadata, int abort_on_overflo
 	w = (struct q_wait){ port, 3 };
 	ASSERT_TRUE(lq_wait_until(synq_reached, &w, 5000)) TH_LOG("3 deferred requests");
 	lq_mib(_metadata, &before);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(1, write(c[i], "x", 1));
+	}
 	w.want = abort_on_overflow ? 0 : 2;
 	ASSERT_TRUE(lq_wait_until(synq_reached, &w, 5000));
 	d = mib_delta(_metadata, &before);
@@ -334,9 +263,9 @@ static void ack_overflow(struct __test_metadata *_metadata, int abort_on_overflo
 	EXPECT_LE(2, d.listen_overflows);
 	if (abort_on_overflow)
 		EXPECT_EQ(2, d.listen_overflows);
-	EXPECT_EQ(d.listen_overflows, col(lfd, "drop_accq_ack"));
-	EXPECT_EQ(0, col(lfd, "drop_accq_syn"));
-	EXPECT_EQ(3, col(lfd, "acc_q"));
+	EXPECT_EQ(d.listen_overflows, lq_col(lfd, "drop_accq_ack"));
+	EXPECT_EQ(0, lq_col(lfd, "drop_accq_syn"));
+	EXPECT_EQ(3, lq_col(lfd, "acc_q"));
 	for (i = 0; i < 3; i++)
 		close(c[i]);
 	close(lfd);
@@ -368,13 +297,13 @@ TEST(expired)
 	port = lq_port(_metadata, lfd);
 	lq_mib(_metadata, &before);
 	flood(_metadata, port, 0, 3, &before, 3);
-	EXPECT_EQ(3, col(lfd, "syn_q"));
-	EXPECT_EQ(0, col(lfd, "expired"));
+	EXPECT_EQ(3, lq_col(lfd, "syn_q"));
+	EXPECT_EQ(0, lq_col(lfd, "expired"));
 
 	w = (struct q_wait){ port, 0 };
 	ASSERT_TRUE(lq_wait_until(synq_reached, &w, 15000)) TH_LOG("requests did not expire");
-	EXPECT_EQ(3, col(lfd, "expired"));
-	EXPECT_EQ(0, col(lfd, "syn_q"));
+	EXPECT_EQ(3, lq_col(lfd, "expired"));
+	EXPECT_EQ(0, lq_col(lfd, "syn_q"));
 	close(lfd);
 }
 
@@ -416,8 +345,8 @@ TEST(two_listeners)
 	ASSERT_TRUE(lq_wait_until(drops_reached, &w, 5000)) TH_LOG("11 SYN queue drops");
 	d = mib_delta(_metadata, &before);
 
-	EXPECT_EQ(7, col(a, "drop_synq"));
-	EXPECT_EQ(4, col(b, "drop_synq"));
+	EXPECT_EQ(7, lq_col(a, "drop_synq"));
+	EXPECT_EQ(4, lq_col(b, "drop_synq"));
 	EXPECT_EQ(11, d.reqq_full_drop);
 	close(a);
 	close(b);
@@ -475,8 +404,8 @@ TEST(two_cpus)
 	 */
 	EXPECT_GE(2 * n - 5, d.reqq_full_drop);
 	EXPECT_LE(2 * n - 5 - 2, d.reqq_full_drop);
-	EXPECT_EQ(d.reqq_full_drop, col(lfd, "drop_synq"));
-	EXPECT_EQ(d.listen_drops, col(lfd, "drops"));
+	EXPECT_EQ(d.reqq_full_drop, lq_col(lfd, "drop_synq"));
+	EXPECT_EQ(d.listen_drops, lq_col(lfd, "drops"));
 	close(lfd);
 }
 
@@ -491,13 +420,13 @@ TEST(new_listener_same_port)
 	port = lq_port(_metadata, lfd);
 	lq_mib(_metadata, &before);
 	flood(_metadata, port, 0, 4, &before, 4);
-	EXPECT_EQ(3, col(lfd, "drop_synq"));
+	EXPECT_EQ(3, lq_col(lfd, "drop_synq"));
 	close(lfd);
 
 	lfd = lq_tcp_listener(AF_INET, "127.0.0.1", port, 7, 0);
 	ASSERT_LE(0, lfd) TH_LOG("listen again on %d: %s", port, strerror(-lfd));
-	EXPECT_EQ(0, col(lfd, "drop_synq"));
-	EXPECT_EQ(7, col(lfd, "backlog"));
+	EXPECT_EQ(0, lq_col(lfd, "drop_synq"));
+	EXPECT_EQ(7, lq_col(lfd, "backlog"));
 	close(lfd);
 }
 
@@ -526,15 +455,161 @@ TEST(close_after_drop)
 		lq_mib(_metadata, &before);
 		flood(_metadata, oport, i, 1, &before, i ? 2 : 1);
 	}
-	EXPECT_EQ(rounds - 1, col(other, "drop_synq"));
-	EXPECT_EQ(rounds - 1, col(other, "drops"));
-	EXPECT_EQ(0, col(other, "drop_quarter"));
+	EXPECT_EQ(rounds - 1, lq_col(other, "drop_synq"));
+	EXPECT_EQ(rounds - 1, lq_col(other, "drops"));
+	EXPECT_EQ(0, lq_col(other, "drop_quarter"));
 
 	lfd = lq_tcp_listener(AF_INET, "127.0.0.1", port, 0, 0);
 	ASSERT_LE(0, lfd) TH_LOG("listen again on %d: %s", port, strerror(-lfd));
-	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	EXPECT_EQ(0, lq_col(lfd, "drop_synq"));
 	close(lfd);
 	close(other);
+}
+
+/*
+ * Listeners closed while their drops are being accounted. Threads keep
+ * RACE_LISTENERS listeners of backlog 1 overflowing: raw SYNs from ever new
+ * sources fill each SYN queue (syncookies off: every further SYN is a
+ * drop_synq), connections fill each accept queue (then drop_accq_syn and
+ * drop_accq_ack), while this thread closes and re-creates the listeners
+ * RACE_ROUNDS times. Each close runs inet_csk_listen_stop() while another
+ * CPU may be accounting a drop of that listener: a record it got after the
+ * close freed its own would stay assigned to a dead socket. With every
+ * listener closed, probes off must say that no record was held.
+ */
+#define RACE_LISTENERS	3
+#define RACE_ROUNDS	200		/* 600 closes */
+#define RACE_SYNNERS	2
+
+struct race {
+	int port[RACE_LISTENERS];	/* the current listeners' ports */
+	int stop;
+	long syns[RACE_SYNNERS], connects;
+};
+
+struct race_synner {
+	struct race *r;
+	int id;
+};
+
+static void *race_synner(void *arg)
+{
+	struct race_synner *me = arg;
+	struct race *r = me->r;
+	int raw = lq_raw_socket(AF_INET);
+
+	for (unsigned int i = 0; raw >= 0 && !__atomic_load_n(&r->stop, __ATOMIC_RELAXED); i++) {
+		int port = __atomic_load_n(&r->port[i % RACE_LISTENERS], __ATOMIC_RELAXED);
+		int first = me->id * 50000 + (i * 8) % 50000;
+
+		if (lq_send_syns(raw, AF_INET, "127.0.0.1", port, first, 8) == 8)
+			r->syns[me->id] += 8;
+	}
+	if (raw >= 0)
+		close(raw);
+	return NULL;
+}
+
+/* Handshakes that complete into full accept queues; the clients go at once. */
+static void *race_connector(void *arg)
+{
+	struct race *r = arg;
+
+	for (unsigned int i = 0; !__atomic_load_n(&r->stop, __ATOMIC_RELAXED); i++) {
+		int port = __atomic_load_n(&r->port[i % RACE_LISTENERS], __ATOMIC_RELAXED);
+		int c = lq_connect_nb(AF_INET, "127.0.0.1", port);
+
+		if (c >= 0) {
+			close(c);
+			r->connects++;
+		}
+	}
+	return NULL;
+}
+
+/* SYN_RECV requests in this namespace, of any listener. */
+static int requests(void)
+{
+	struct lq_tcp_row *rows;
+	int n = lq_tcp_rows(AF_INET, &rows), count = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		count += rows[i].state == LQ_TCP_SYN_RECV;
+	free(rows);
+	return count;
+}
+
+static bool no_requests(void *arg)
+{
+	(void)arg;
+	return requests() == 0;
+}
+
+TEST(close_while_accounting)
+{
+	struct race_synner synner[RACE_SYNNERS];
+	pthread_t tid[RACE_SYNNERS + 1];
+	int fd[RACE_LISTENERS], i, l, ret;
+	struct lq_mib before, d;
+	struct race r = { 0 };
+	struct lq_proc t;
+
+	/*
+	 * Records are global: a listener another test left open anywhere
+	 * would hold one legitimately. This binary's tests close theirs; the
+	 * guest has no listener of its own in the namespace it started in.
+	 */
+	if (lq_read_proc(_metadata, &t)) {
+		EXPECT_EQ(0, t.nrows) TH_LOG("listeners outside the tests:\n%s", t.raw);
+		lq_proc_free(&t);
+	}
+	setup(_metadata, 0, 128);
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_synack_retries", 1);
+	for (l = 0; l < RACE_LISTENERS; l++) {
+		fd[l] = lq_listen(_metadata, AF_INET, "127.0.0.1", 1, 0);
+		r.port[l] = lq_port(_metadata, fd[l]);
+	}
+	lq_mib(_metadata, &before);
+	for (i = 0; i < RACE_SYNNERS; i++) {
+		synner[i] = (struct race_synner){ &r, i };
+		ret = pthread_create(&tid[i], NULL, race_synner, &synner[i]);
+		ASSERT_EQ(0, ret) TH_LOG("pthread_create: %s", strerror(ret));
+	}
+	ret = pthread_create(&tid[RACE_SYNNERS], NULL, race_connector, &r);
+	ASSERT_EQ(0, ret) TH_LOG("pthread_create: %s", strerror(ret));
+
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		for (l = 0; l < RACE_LISTENERS; l++) {
+			int old = fd[l];
+
+			fd[l] = lq_listen(_metadata, AF_INET, "127.0.0.1", 1, 0);
+			__atomic_store_n(&r.port[l], lq_port(_metadata, fd[l]), __ATOMIC_RELAXED);
+			close(old);
+		}
+	}
+
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < RACE_SYNNERS + 1; i++)
+		pthread_join(tid[i], NULL);
+	for (l = 0; l < RACE_LISTENERS; l++)
+		close(fd[l]);
+	d = mib_delta(_metadata, &before);
+	TH_LOG("%d listeners closed; %ld + %ld SYNs, %ld connections",
+	       RACE_LISTENERS * (RACE_ROUNDS + 1), r.syns[0], r.syns[1], r.connects);
+	TH_LOG("TcpExt: %llu ListenDrops, %llu TCPReqQFullDrop, %llu ListenOverflows",
+	       d.listen_drops, d.reqq_full_drop, d.listen_overflows);
+	EXPECT_LT(0, d.reqq_full_drop) TH_LOG("no SYN queue drop to account");
+	EXPECT_LT(0, d.listen_overflows) TH_LOG("no accept queue drop to account");
+	/*
+	 * The requests of closed listeners expire on their timer, which
+	 * accounts them against the closed listener (reqsk_timer_handler()):
+	 * let that happen with probes still on.
+	 */
+	EXPECT_TRUE(lq_wait_until(no_requests, NULL, 20000))
+		TH_LOG("%d requests still in SYN_RECV", requests());
+	lq_probes_off_expect_held(_metadata, 0);
 }
 
 /* 0 if this namespace's listener on @fd counted exactly its @drops. */
@@ -547,7 +622,7 @@ static int own_drops_exact(int fd, const struct lq_mib *before, long long drops)
 	lq_mib_delta(before, &now, &d);
 	if ((long long)d.reqq_full_drop != drops)
 		return 2;
-	return col(fd, "drop_synq") == drops ? 0 : 3;
+	return lq_col(fd, "drop_synq") == drops ? 0 : 3;
 }
 
 /*
@@ -614,16 +689,16 @@ TEST(backlog_column)
 	setup(_metadata, 1, 0);
 	lq_set_sysctl(_metadata, "net/core/somaxconn", 128);
 	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 511, 0);
-	EXPECT_EQ(511, col(lfd, "backlog"));
-	EXPECT_EQ(128, col(lfd, "acc_max"));
+	EXPECT_EQ(511, lq_col(lfd, "backlog"));
+	EXPECT_EQ(128, lq_col(lfd, "acc_max"));
 	/* a second listen() only changes the backlog; counters stay */
 	ASSERT_EQ(0, listen(lfd, 64));
-	EXPECT_EQ(64, col(lfd, "backlog"));
-	EXPECT_EQ(64, col(lfd, "acc_max"));
+	EXPECT_EQ(64, lq_col(lfd, "backlog"));
+	EXPECT_EQ(64, lq_col(lfd, "acc_max"));
 	/* a negative backlog means somaxconn */
 	ASSERT_EQ(0, listen(lfd, -1));
-	EXPECT_EQ(-1, col(lfd, "backlog"));
-	EXPECT_EQ(128, col(lfd, "acc_max"));
+	EXPECT_EQ(-1, lq_col(lfd, "backlog"));
+	EXPECT_EQ(128, lq_col(lfd, "acc_max"));
 	close(lfd);
 }
 
@@ -634,13 +709,13 @@ TEST(probes_off_shows_dash)
 
 	setup(_metadata, 1, 0);
 	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4, 0);
-	ASSERT_EQ(0, param_write("probes", "0"));
-	EXPECT_EQ(LQ_NONE, col(lfd, "drop_synq"));
-	EXPECT_EQ(LQ_NONE, col(lfd, "expired"));
-	EXPECT_EQ(LQ_NONE, col(lfd, "backlog"));
-	EXPECT_EQ(4, col(lfd, "acc_max"));
-	ASSERT_EQ(0, param_write("probes", "1"));
-	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	ASSERT_EQ(0, lq_param_set("probes", "0"));
+	EXPECT_EQ(LQ_NONE, lq_col(lfd, "drop_synq"));
+	EXPECT_EQ(LQ_NONE, lq_col(lfd, "expired"));
+	EXPECT_EQ(LQ_NONE, lq_col(lfd, "backlog"));
+	EXPECT_EQ(4, lq_col(lfd, "acc_max"));
+	ASSERT_EQ(0, lq_param_set("probes", "1"));
+	EXPECT_EQ(0, lq_col(lfd, "drop_synq"));
 	close(lfd);
 }
 
@@ -677,12 +752,12 @@ TEST(toggle_during_flood)
 	port = lq_port(_metadata, lfd);
 	pid = flooder(port, 20000);
 	for (i = 0; i < 10; i++) {
-		ASSERT_EQ(0, param_write("probes", i % 2 ? "1" : "0"));
+		ASSERT_EQ(0, lq_param_set("probes", i % 2 ? "1" : "0"));
 		usleep(20000);
 	}
 	stop(pid);
-	ASSERT_EQ(0, param_write("probes", "0"));
-	ASSERT_EQ(0, param_write("probes", "1"));
+	ASSERT_EQ(0, lq_param_set("probes", "0"));
+	ASSERT_EQ(0, lq_param_set("probes", "1"));
 	close(lfd);
 
 	/* a fresh listener, a known burst: 1 queued, 4 dropped */
@@ -690,7 +765,7 @@ TEST(toggle_during_flood)
 	port = lq_port(_metadata, lfd);
 	lq_mib(_metadata, &before);
 	flood(_metadata, port, 50000, 5, &before, 5);
-	EXPECT_EQ(4, col(lfd, "drop_synq"));
+	EXPECT_EQ(4, lq_col(lfd, "drop_synq"));
 	close(lfd);
 }
 
@@ -712,7 +787,7 @@ TEST(unload_during_flood)
 	stop(pid);
 	snprintf(cmd, sizeof(cmd), "insmod /lib/modules/%s/extra/listenq.ko probes=1", u.release);
 	ASSERT_EQ(0, system(cmd));
-	EXPECT_EQ(0, col(lfd, "drop_synq"));
+	EXPECT_EQ(0, lq_col(lfd, "drop_synq"));
 	close(lfd);
 }
 
@@ -745,7 +820,7 @@ static void log_setup(struct __test_metadata *_metadata, const char *rate,
 	ASSERT_LE(0, lseek(*kfd, 0, SEEK_END));
 	*lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
 	*port = lq_port(_metadata, *lfd);
-	ASSERT_EQ(0, param_write("drop_log", rate));
+	ASSERT_EQ(0, lq_param_set("drop_log", rate));
 }
 
 /*
@@ -765,8 +840,8 @@ TEST(drop_log_rate_limited)
 	/* one more drop in the next window prints the suppressed count */
 	usleep(1100000);
 	flood(_metadata, port, 100, 1, &before, 42);
-	EXPECT_EQ(41, col(lfd, "drop_synq"));
-	ASSERT_EQ(0, param_write("drop_log", "0"));
+	EXPECT_EQ(41, lq_col(lfd, "drop_synq"));
+	ASSERT_EQ(0, lq_param_set("drop_log", "0"));
 	kmsg_count(kfd, port, &lines, &suppressed);
 	close(kfd);
 
@@ -796,21 +871,23 @@ TEST(drop_log_without_reading)
 		usleep(10 * 1000);
 		kmsg_count(kfd, port, &lines, &suppressed);
 	}
-	ASSERT_EQ(0, param_write("drop_log", "0"));
+	ASSERT_EQ(0, lq_param_set("drop_log", "0"));
 	close(kfd);
 	EXPECT_EQ(1, lines);
-	EXPECT_EQ(1, col(lfd, "drop_synq"));
+	EXPECT_EQ(1, lq_col(lfd, "drop_synq"));
 	close(lfd);
 }
 
 static void refused(struct __test_metadata *_metadata, const char *name, const char *val)
 {
-	EXPECT_EQ(-EINVAL, param_write(name, val)) TH_LOG("%s=\"%s\" accepted", name, val);
+	EXPECT_EQ(-EINVAL, lq_param_set(name, val)) TH_LOG("%s=\"%s\" accepted", name, val);
 }
 
 /* Bad values are refused through sysfs too, and change nothing. */
 TEST(bad_params_refused)
 {
+	long long v;
+
 	probes_on(_metadata);
 	refused(_metadata, "probes", "maybe");
 	refused(_metadata, "probes", "\n");
@@ -820,9 +897,11 @@ TEST(bad_params_refused)
 	refused(_metadata, "drop_log", "\n");
 	refused(_metadata, "drop_log", "99999999999999999999");
 	/* max_listeners is fixed at load: no write access at all */
-	EXPECT_NE(0, param_write("max_listeners", "10"));
-	EXPECT_EQ(1, param_read("probes"));
-	EXPECT_EQ(0, param_read("drop_log"));
+	EXPECT_NE(0, lq_param_set("max_listeners", "10"));
+	ASSERT_EQ(0, lq_param_num("probes", &v));
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(0, lq_param_num("drop_log", &v));
+	EXPECT_EQ(0, v);
 }
 
 TEST_HARNESS_MAIN

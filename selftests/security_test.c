@@ -165,7 +165,7 @@ struct ns_info {
 };
 
 /* The inodes in a table: exactly @want, all rows of namespace @ns. */
-static bool exactly(const struct lq_table *t, const unsigned long long *want, int n,
+static bool exactly(const struct lq_proc *t, const unsigned long long *want, int n,
 		    unsigned long long ns)
 {
 	if (t->nrows != n)
@@ -174,7 +174,7 @@ static bool exactly(const struct lq_table *t, const unsigned long long *want, in
 		if ((unsigned long long)t->rows[i].ns != ns)
 			return false;
 	for (int i = 0; i < n; i++)
-		if (!lq_table_find_inode(t, want[i]))
+		if (!lq_proc_find_inode(t, want[i]))
 			return false;
 	return true;
 }
@@ -190,7 +190,7 @@ TEST(netns_views)
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int ready[2], go[2], port = 0, probe;
 	pid_t pid[NR_NS];
-	struct lq_table t;
+	struct lq_proc t;
 	char path[64];
 
 	need_module(_metadata);
@@ -209,7 +209,7 @@ TEST(netns_views)
 		if (pid[i])
 			continue;
 		struct ns_info *me = &info[i];
-		struct lq_table own;
+		struct lq_proc own;
 		int fds[3];
 		char c;
 
@@ -224,9 +224,9 @@ TEST(netns_views)
 			me->ino[k] = lq_sock_ino(fds[k]);
 		}
 		me->ns = lq_netns_ino();
-		if (!lq_table_read(&own, LQ_PROC_PATH)) {
+		if (!lq_proc_read(&own, LQ_PROC_PATH)) {
 			me->ok = exactly(&own, me->ino, 3, me->ns);
-			lq_table_free(&own);
+			lq_proc_free(&own);
 		}
 		if (write(ready[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(1);
@@ -240,18 +240,18 @@ TEST(netns_views)
 	}
 
 	/* our own namespace has none of theirs */
-	ASSERT_EQ(0, lq_table_read(&t, LQ_PROC_PATH));
-	EXPECT_EQ(0, t.nrows) TH_LOG("%s", t.text);
-	lq_table_free(&t);
+	ASSERT_EQ(0, lq_proc_read(&t, LQ_PROC_PATH));
+	EXPECT_EQ(0, t.nrows) TH_LOG("%s", t.raw);
+	lq_proc_free(&t);
 
 	for (int i = 0; i < NR_NS; i++) {
 		long long val = 0;
 
 		EXPECT_TRUE(info[i].ok) TH_LOG("namespace %d saw more than its own listeners", i);
 		snprintf(path, sizeof(path), "/proc/%d/net/listenq", pid[i]);
-		ASSERT_EQ(0, lq_table_read(&t, path));
-		EXPECT_TRUE(exactly(&t, info[i].ino, 3, info[i].ns)) TH_LOG("%s:\n%s", path, t.text);
-		lq_table_free(&t);
+		ASSERT_EQ(0, lq_proc_read(&t, path));
+		EXPECT_TRUE(exactly(&t, info[i].ino, 3, info[i].ns)) TH_LOG("%s:\n%s", path, t.raw);
+		lq_proc_free(&t);
 
 		/* its sysctls, not ours */
 		snprintf(path, sizeof(path), "/proc/%d/net/listenq_sysctl", pid[i]);
@@ -277,7 +277,7 @@ TEST(netns_views)
 TEST(open_file_keeps_its_netns)
 {
 	unsigned long long ino_a, ino_b;
-	struct lq_table t;
+	struct lq_proc t;
 	int a, b, fd, home;
 	char *text;
 
@@ -299,16 +299,16 @@ TEST(open_file_keeps_its_netns)
 	ASSERT_TRUE(text != NULL);
 	ASSERT_LT(0, read(fd, text, 65535));
 	close(fd);
-	ASSERT_EQ(0, lq_table_parse(&t, text));
-	EXPECT_TRUE(lq_table_find_inode(&t, ino_a) != NULL) TH_LOG("%s", t.text);
-	EXPECT_TRUE(lq_table_find_inode(&t, ino_b) == NULL) TH_LOG("%s", t.text);
-	lq_table_free(&t);
+	ASSERT_EQ(0, lq_proc_parse(&t, text));
+	EXPECT_TRUE(lq_proc_find_inode(&t, ino_a) != NULL) TH_LOG("%s", t.raw);
+	EXPECT_TRUE(lq_proc_find_inode(&t, ino_b) == NULL) TH_LOG("%s", t.raw);
+	lq_proc_free(&t);
 
 	/* a fresh open: namespace B */
-	ASSERT_EQ(0, lq_table_read(&t, LQ_PROC_PATH));
-	EXPECT_TRUE(lq_table_find_inode(&t, ino_b) != NULL);
-	EXPECT_TRUE(lq_table_find_inode(&t, ino_a) == NULL);
-	lq_table_free(&t);
+	ASSERT_EQ(0, lq_proc_read(&t, LQ_PROC_PATH));
+	EXPECT_TRUE(lq_proc_find_inode(&t, ino_b) != NULL);
+	EXPECT_TRUE(lq_proc_find_inode(&t, ino_a) == NULL);
+	lq_proc_free(&t);
 	close(home);
 	close(a);
 	close(b);
@@ -339,12 +339,12 @@ struct unpriv {
 static int unpriv_reads(void *arg)
 {
 	struct unpriv *u = arg;
-	struct lq_table t;
+	struct lq_proc t;
 
-	if (lq_table_read(&t, LQ_PROC_PATH))
+	if (lq_proc_read(&t, LQ_PROC_PATH))
 		return 1;
-	u->reads = lq_table_find_inode(&t, u->ino) != NULL;
-	lq_table_free(&t);
+	u->reads = lq_proc_find_inode(&t, u->ino) != NULL;
+	lq_proc_free(&t);
 	u->write_errno[0] = -lq_param_write("probes", "1\n", 2);
 	u->write_errno[1] = -lq_param_write("drop_log", "1000\n", 5);
 	return 0;
@@ -444,8 +444,8 @@ struct userns_view {
 static int userns_reader(void *arg)
 {
 	struct userns_view *v = arg;
-	const struct lq_row *r;
-	struct lq_table t;
+	const struct lq_proc_row *r;
+	struct lq_proc t;
 	int fd;
 
 	if (unshare(CLONE_NEWUSER))
@@ -460,13 +460,13 @@ static int userns_reader(void *arg)
 	if (fd < 0 || write(fd, "0 0 1", 5) != 5)
 		return 1;
 	close(fd);
-	if (lq_table_read(&t, LQ_PROC_PATH))
+	if (lq_proc_read(&t, LQ_PROC_PATH))
 		return 1;
-	r = lq_table_find_inode(&t, v->root_ino);
+	r = lq_proc_find_inode(&t, v->root_ino);
 	v->root_uid = r ? r->uid : LQ_BAD;
-	r = lq_table_find_inode(&t, v->user_ino);
+	r = lq_proc_find_inode(&t, v->user_ino);
 	v->user_uid = r ? r->uid : LQ_BAD;
-	lq_table_free(&t);
+	lq_proc_free(&t);
 	return 0;
 }
 
@@ -475,8 +475,8 @@ TEST(uid_as_the_reader_maps_it)
 	struct userns_view *v = mmap(NULL, sizeof(*v), PROT_READ | PROT_WRITE,
 				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int root_fd, user_fd, sv[2], status;
-	struct lq_table t;
-	const struct lq_row *r;
+	struct lq_proc t;
+	const struct lq_proc_row *r;
 	pid_t pid;
 
 	need_module(_metadata);
@@ -523,11 +523,11 @@ TEST(uid_as_the_reader_maps_it)
 	ASSERT_EQ(0, status);
 	v->user_ino = lq_sock_ino(user_fd);
 
-	ASSERT_EQ(0, lq_table_read(&t, LQ_PROC_PATH));
-	r = lq_table_find_inode(&t, v->user_ino);
+	ASSERT_EQ(0, lq_proc_read(&t, LQ_PROC_PATH));
+	r = lq_proc_find_inode(&t, v->user_ino);
 	ASSERT_TRUE(r != NULL);
 	EXPECT_EQ(1000, r->uid);
-	lq_table_free(&t);
+	lq_proc_free(&t);
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -594,8 +594,9 @@ TEST(reads_change_nothing)
 	for (int i = 0; i < 4; i++)
 		fds[i] = lq_listen(_metadata, i % 2 ? AF_INET6 : AF_INET, i % 2 ? "::1" : "127.0.0.1",
 				   i, i == 3 ? LQ_REUSEPORT : 0);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 5; i++) {
 		ASSERT_TRUE((before[i] = lq_read_file(views[i])) != NULL);
+	}
 	for (int i = 0; i < 50; i++) {
 		free(lq_read_file(LQ_PROC_PATH));
 		free(lq_read_file(LQ_SYSCTL_PATH));

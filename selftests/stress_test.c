@@ -420,8 +420,8 @@ static void exact_burst(struct __test_metadata *_metadata)
 	struct lq_mib before, now, d;
 	long long t0 = lq_now_ms();
 	int lfd, port, raw;
-	struct lq_table t;
-	const struct lq_row *r;
+	struct lq_proc t;
+	const struct lq_proc_row *r;
 
 	lq_setup_netns(_metadata);
 	ASSERT_EQ(0, lq_route_add(AF_INET, LQ_SYN_NET4, LQ_SYN_PREFIX4, "lo"));
@@ -441,37 +441,13 @@ static void exact_burst(struct __test_metadata *_metadata)
 		usleep(10000);
 	}
 	EXPECT_EQ(4, d.reqq_full_drop);
-	ASSERT_EQ(0, lq_table_read(&t, LQ_PROC_PATH));
-	r = lq_table_find_port(&t, AF_INET, port);
+	ASSERT_EQ(0, lq_proc_read(&t, LQ_PROC_PATH));
+	r = lq_proc_find_port(&t, AF_INET, port);
 	ASSERT_TRUE(r != NULL);
 	EXPECT_EQ(1, r->syn_q);
 	EXPECT_EQ(4, r->drops);
-	lq_table_free(&t);
-
-	/* drop_synq is past the columns struct lq_row knows: find it by name */
-	char *text = lq_read_file(LQ_PROC_PATH), *save = NULL, *line;
-	int col = -1, portcol = 0;
-	long long drop_synq = LQ_BAD;
-	char want[32];
-
-	ASSERT_TRUE(text != NULL);
-	snprintf(want, sizeof(want), "127.0.0.1:%d", port);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *tok, *ts = NULL;
-		int i = 0;
-		bool mine = false;
-
-		for (tok = strtok_r(line, " ", &ts); tok; tok = strtok_r(NULL, " ", &ts), i++) {
-			if (col < 0 && !strcmp(tok, "drop_synq"))
-				col = i;
-			if (i == portcol && !strcmp(tok, want))
-				mine = true;
-			if (mine && i == col)
-				drop_synq = strcmp(tok, "-") ? atoll(tok) : LQ_NONE;
-		}
-	}
-	free(text);
-	EXPECT_EQ(4, drop_synq);
+	EXPECT_EQ(4, lq_proc_col(r, "drop_synq")) TH_LOG("%s", t.raw);
+	lq_proc_free(&t);
 	close(lfd);
 }
 
@@ -543,6 +519,9 @@ TEST_F_TIMEOUT(storm, load_unload_under_load, 900)
 	ASSERT_EQ(0, lq_param_write("probes", "1\n", 2));
 	ASSERT_EQ(0, lq_param_write("drop_log", "0\n", 2));
 	exact_burst(_metadata);
+
+	/* every listener of the storm and of the burst is closed: none holds a record */
+	lq_probes_off_expect_held(_metadata, 0);
 }
 
 TEST_HARNESS_MAIN

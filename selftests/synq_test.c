@@ -182,7 +182,7 @@ static void synq_send(struct __test_metadata *_metadata, FIXTURE_DATA(synq) *sel
 TEST_F(synq, burst)
 {
 	int queued, young, listen_drops = variant->qfull_drops + variant->quarter_drops;
-	struct lq_row row;
+	struct lq_proc_row row;
 	struct lq_mib d;
 
 	synq_send(_metadata, self, variant->nsyn);
@@ -202,7 +202,7 @@ TEST_F(synq, burst)
 	for (int try = 0; try < 5; try++) {
 		young = lq_tcp_count_young(variant->family, self->port);
 		if (!lq_row_of(_metadata, self->lfd, &row))
-			return;
+			SKIP(return, LQ_NO_MODULE_SKIP);
 		if (young == lq_tcp_count_young(variant->family, self->port))
 			break;
 	}
@@ -220,7 +220,7 @@ TEST_F(synq, burst)
 TEST_F(synq, second_burst)
 {
 	int queued, want = variant->queued + 5;
-	struct lq_row row;
+	struct lq_proc_row row;
 	struct lq_mib d;
 	int ret;
 
@@ -237,7 +237,7 @@ TEST_F(synq, second_burst)
 	d = synq_delta(_metadata, &self->before);
 	EXPECT_EQ(want, queued);
 	if (!lq_row_of(_metadata, self->lfd, &row))
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(queued, row.syn_q);
 	EXPECT_LE(row.syn_q, row.syn_cap);
 	EXPECT_EQ(d.listen_drops, row.drops);
@@ -249,7 +249,7 @@ TEST_F(synq, syncookies_change)
 	static const char *const full[] = { "drop", "cookie", "cookie_all" };
 	long long m = lq_get_sysctl(_metadata, "net/ipv4/tcp_max_syn_backlog");
 	long long quarter = m - (m >> 2) + 1, cap;
-	struct lq_row row;
+	struct lq_proc_row row;
 
 	for (int sc = 0; sc <= 2; sc++) {
 		lq_set_sysctl(_metadata, "net/ipv4/tcp_syncookies", sc);
@@ -259,7 +259,7 @@ TEST_F(synq, syncookies_change)
 		if (sc == 2)
 			cap = 0;	/* every SYN gets a cookie */
 		if (!lq_row_of(_metadata, self->lfd, &row))
-			return;
+			SKIP(return, LQ_NO_MODULE_SKIP);
 		EXPECT_STREQ(full[sc], row.syn_full);
 		EXPECT_EQ(cap, row.syn_cap) TH_LOG("tcp_syncookies=%d", sc);
 	}
@@ -305,13 +305,13 @@ static bool synq_rows_are(void *arg)
 TEST_F(synq_age, young_decays)
 {
 	struct synq_rows w = { .port = self->port, .want_queued = 3, .want_young = 0 };
-	struct lq_row row;
+	struct lq_proc_row row;
 
 	ASSERT_EQ(3, lq_send_syns(self->raw, AF_INET, "127.0.0.1", self->port, 0, 3));
 	ASSERT_TRUE(lq_wait_until(synq_rows_are, &w, 10000))
 		TH_LOG("requests did not take their first SYN-ACK timeout");
 	if (!lq_row_of(_metadata, self->lfd, &row))
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(3, row.syn_q);
 	EXPECT_EQ(0, row.syn_young);
 }
@@ -324,7 +324,7 @@ TEST_F_TIMEOUT(synq_age, requests_expire, 120)
 {
 	struct synq_rows w = { .port = self->port, .want_queued = 0, .want_young = 0 };
 	struct lq_mib before, d;
-	struct lq_row row;
+	struct lq_proc_row row;
 
 	lq_set_sysctl(_metadata, "net/ipv4/tcp_synack_retries", 1);
 	lq_mib(_metadata, &before);
@@ -334,7 +334,7 @@ TEST_F_TIMEOUT(synq_age, requests_expire, 120)
 	d = synq_delta(_metadata, &before);
 	EXPECT_EQ(0, d.listen_drops);
 	if (!lq_row_of(_metadata, self->lfd, &row))
-		return;
+		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(0, row.syn_q);
 	EXPECT_EQ(0, row.syn_young);
 	EXPECT_EQ(0, row.drops);

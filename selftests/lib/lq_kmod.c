@@ -57,6 +57,27 @@ int lq_param_get(const char *name, char *buf, size_t size)
 	return 0;
 }
 
+int lq_param_set(const char *name, const char *val)
+{
+	return lq_param_write(name, val, strlen(val));
+}
+
+int lq_param_num(const char *name, long long *val)
+{
+	char buf[64], *end;
+	int ret = lq_param_get(name, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	if (!strcmp(buf, "Y") || !strcmp(buf, "N")) {
+		*val = buf[0] == 'Y';
+		return 0;
+	}
+	errno = 0;
+	*val = strtoll(buf, &end, 10);
+	return errno || end == buf || *end ? -EINVAL : 0;
+}
+
 const char *lq_module_path(void)
 {
 	static char path[320];
@@ -160,6 +181,27 @@ char *lq_kmsg_read(int fd)
 		out[len] = '\0';
 	}
 	return out;
+}
+
+long long lq_probes_off_held(const char *log)
+{
+	long long held = -ENOMSG;
+
+	for (const char *p = log; (p = strstr(p, LQ_PROBES_OFF_MSG)); ) {
+		const char *eol = strchr(p, '\n');
+		char *end;
+		long long n;
+
+		p += strlen(LQ_PROBES_OFF_MSG);
+		if (*p < '0' || *p > '9')
+			continue;
+		n = strtoll(p, &end, 10);
+		/* the whole rest of the line, nothing more */
+		if (!strncmp(end, LQ_PROBES_OFF_HELD, strlen(LQ_PROBES_OFF_HELD)) &&
+		    end + strlen(LQ_PROBES_OFF_HELD) == (eol ? eol : end + strlen(end)))
+			held = n;
+	}
+	return held;
 }
 
 static bool lq_hex_at(const char *s, size_t n)

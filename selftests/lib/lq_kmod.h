@@ -15,8 +15,12 @@
 
 /* write(2) exactly len bytes of val to parameter name: 0 or -errno */
 int lq_param_write(const char *name, const char *val, size_t len);
+/* The same with the string val, as `echo -n VAL >` writes it */
+int lq_param_set(const char *name, const char *val);
 /* The parameter's value as sysfs shows it, without the newline: 0 or -errno */
 int lq_param_get(const char *name, char *buf, size_t size);
+/* The same as a number (a bool's Y/N as 1/0): 0 or -errno (-EINVAL if not one) */
+int lq_param_num(const char *name, long long *val);
 
 /* The module file: $LQ_KO, else /lib/modules/<release>/extra/listenq.ko */
 const char *lq_module_path(void);
@@ -34,6 +38,17 @@ int lq_kmsg_open(void);
  * kernel escapes it as \x0a). malloc()ed, never NULL unless out of memory.
  */
 char *lq_kmsg_read(int fd);
+
+/*
+ * What the module says when its probes go off (probes=0, or rmmod with
+ * probes on): "listenq: probes off, N listener records held", N being the
+ * per-listener records still assigned to a listener when its table is
+ * freed. The N of the last such line in log (lq_kmsg_read()'s text), or
+ * -ENOMSG when there is none.
+ */
+#define LQ_PROBES_OFF_MSG	"listenq: probes off, "
+#define LQ_PROBES_OFF_HELD	" listener records held"
+long long lq_probes_off_held(const char *log);
 
 /*
  * The first thing in text that looks like a kernel address: a run of 16 hex

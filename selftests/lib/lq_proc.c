@@ -13,12 +13,15 @@
 
 #include "lq_proc.h"
 
-const char *const lq_columns[] = {
-	"local", "ns", "uid", "inode", "acc_q", "acc_max", "acc_cap", "syn_q",
-	"syn_young", "syn_cap", "drops", "syn_full", "defer_accept", "tfo_q",
-	"tfo_max", "reuseport_id",
+/* The header names of the fixed fields, by enum lq_proc_fixed. */
+static const char *const fixed_names[LQ_F_NR] = {
+	[LQ_F_LOCAL] = "local", [LQ_F_NS] = "ns", [LQ_F_UID] = "uid", [LQ_F_INODE] = "inode",
+	[LQ_F_ACC_Q] = "acc_q", [LQ_F_ACC_MAX] = "acc_max", [LQ_F_ACC_CAP] = "acc_cap",
+	[LQ_F_SYN_Q] = "syn_q", [LQ_F_SYN_YOUNG] = "syn_young", [LQ_F_SYN_CAP] = "syn_cap",
+	[LQ_F_DROPS] = "drops", [LQ_F_SYN_FULL] = "syn_full",
+	[LQ_F_DEFER_ACCEPT] = "defer_accept", [LQ_F_TFO_Q] = "tfo_q", [LQ_F_TFO_MAX] = "tfo_max",
+	[LQ_F_REUSEPORT_ID] = "reuseport_id",
 };
-const int lq_ncolumns = sizeof(lq_columns) / sizeof(lq_columns[0]);
 
 bool lq_no_module(void)
 {
@@ -83,7 +86,7 @@ static long long parse_num(const char *s)
 		return LQ_BAD;
 	if (!strcmp(s, "-"))
 		return LQ_NONE;
-	if (*s < '0' || *s > '9')
+	if ((*s < '0' || *s > '9') && !(*s == '-' && s[1] >= '0' && s[1] <= '9'))
 		return LQ_BAD;
 	errno = 0;
 	v = strtoll(s, &end, 10);
@@ -93,7 +96,7 @@ static long long parse_num(const char *s)
 }
 
 /* "127.0.0.1:80" or "[::1]:80" */
-static void parse_local(struct lq_row *r, const char *s)
+static void parse_local(struct lq_proc_row *r, const char *s)
 {
 	const char *colon;
 	long long port;
@@ -125,51 +128,96 @@ static void parse_local(struct lq_row *r, const char *s)
 	r->port = port;
 }
 
-static const char *field(const struct lq_table *t, char **tok, int ntok, const char *name)
-{
-	for (int i = 0; i < t->ncols && i < ntok; i++)
-		if (!strcmp(t->cols[i], name))
-			return tok[i];
-	return NULL;
-}
-
-static void parse_row(const struct lq_table *t, struct lq_row *r, char **tok, int ntok)
-{
-	const char *s;
-
-	memset(r, 0, sizeof(*r));
-	r->nfields = ntok;
-	parse_local(r, field(t, tok, ntok, "local"));
-	r->ns = parse_num(field(t, tok, ntok, "ns"));
-	r->uid = parse_num(field(t, tok, ntok, "uid"));
-	r->inode = parse_num(field(t, tok, ntok, "inode"));
-	r->acc_q = parse_num(field(t, tok, ntok, "acc_q"));
-	r->acc_max = parse_num(field(t, tok, ntok, "acc_max"));
-	r->acc_cap = parse_num(field(t, tok, ntok, "acc_cap"));
-	r->syn_q = parse_num(field(t, tok, ntok, "syn_q"));
-	r->syn_young = parse_num(field(t, tok, ntok, "syn_young"));
-	r->syn_cap = parse_num(field(t, tok, ntok, "syn_cap"));
-	r->drops = parse_num(field(t, tok, ntok, "drops"));
-	s = field(t, tok, ntok, "syn_full");
-	snprintf(r->syn_full, sizeof(r->syn_full), "%s", s ? s : "?");
-	r->defer_accept = parse_num(field(t, tok, ntok, "defer_accept"));
-	r->tfo_q = parse_num(field(t, tok, ntok, "tfo_q"));
-	r->tfo_max = parse_num(field(t, tok, ntok, "tfo_max"));
-	r->reuseport_id = parse_num(field(t, tok, ntok, "reuseport_id"));
-}
-
 /* Split line in place on blanks; returns the token count (at most max). */
 static int split(char *line, char **tok, int max)
 {
 	char *save, *p;
 	int n = 0;
 
-	for (p = strtok_r(line, " \t", &save); p && n < max; p = strtok_r(NULL, " \t", &save))
+	for (p = strtok_r(line, " \t\n", &save); p && n < max; p = strtok_r(NULL, " \t\n", &save))
 		tok[n++] = p;
 	return n;
 }
 
-int lq_table_read(struct lq_table *t, const char *path)
+int lq_proc_col_index(const struct lq_proc_hdr *h, const char *name)
+{
+	for (int i = 0; i < h->ncols; i++)
+		if (!strcmp(h->cols[i], name))
+			return i;
+	return -1;
+}
+
+int lq_proc_hdr_parse(struct lq_proc_hdr *h, const char *line)
+{
+	memset(h, 0, sizeof(*h));
+	h->buf = strndup(line, strcspn(line, "\n"));
+	if (!h->buf)
+		return -ENOMEM;
+	h->ncols = split(h->buf, h->cols, LQ_MAX_COLS);
+	for (int i = 0; i < LQ_F_NR; i++)
+		h->fixed[i] = lq_proc_col_index(h, fixed_names[i]);
+	return h->ncols ? 0 : -EINVAL;
+}
+
+void lq_proc_hdr_free(struct lq_proc_hdr *h)
+{
+	free(h->buf);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Token of column col (-1: absent), or NULL. */
+static const char *tok_at(const struct lq_proc_row *r, int col)
+{
+	return col >= 0 && col < r->nfields ? r->tok[col] : NULL;
+}
+
+static long long fixed_num(const struct lq_proc_row *r, enum lq_proc_fixed f)
+{
+	return parse_num(tok_at(r, r->hdr->fixed[f]));
+}
+
+int lq_proc_row_parse(const struct lq_proc_hdr *h, char *line, struct lq_proc_row *r)
+{
+	const char *s;
+
+	memset(r, 0, sizeof(*r));
+	r->hdr = h;
+	r->nfields = split(line, r->tok, LQ_MAX_COLS);
+	if (!r->nfields)
+		return 0;
+	parse_local(r, tok_at(r, h->fixed[LQ_F_LOCAL]));
+	r->ns = fixed_num(r, LQ_F_NS);
+	r->uid = fixed_num(r, LQ_F_UID);
+	r->inode = fixed_num(r, LQ_F_INODE);
+	r->acc_q = fixed_num(r, LQ_F_ACC_Q);
+	r->acc_max = fixed_num(r, LQ_F_ACC_MAX);
+	r->acc_cap = fixed_num(r, LQ_F_ACC_CAP);
+	r->syn_q = fixed_num(r, LQ_F_SYN_Q);
+	r->syn_young = fixed_num(r, LQ_F_SYN_YOUNG);
+	r->syn_cap = fixed_num(r, LQ_F_SYN_CAP);
+	r->drops = fixed_num(r, LQ_F_DROPS);
+	s = tok_at(r, h->fixed[LQ_F_SYN_FULL]);
+	snprintf(r->syn_full, sizeof(r->syn_full), "%s", s ? s : "?");
+	r->defer_accept = fixed_num(r, LQ_F_DEFER_ACCEPT);
+	r->tfo_q = fixed_num(r, LQ_F_TFO_Q);
+	r->tfo_max = fixed_num(r, LQ_F_TFO_MAX);
+	r->reuseport_id = fixed_num(r, LQ_F_REUSEPORT_ID);
+	return r->nfields;
+}
+
+const char *lq_proc_str(const struct lq_proc_row *r, const char *name)
+{
+	if (!r || !r->hdr)
+		return NULL;
+	return tok_at(r, lq_proc_col_index(r->hdr, name));
+}
+
+long long lq_proc_col(const struct lq_proc_row *r, const char *name)
+{
+	return parse_num(lq_proc_str(r, name));
+}
+
+int lq_proc_read(struct lq_proc *t, const char *path)
 {
 	char *text = lq_read_file(path);
 
@@ -177,37 +225,36 @@ int lq_table_read(struct lq_table *t, const char *path)
 		memset(t, 0, sizeof(*t));
 		return -errno;
 	}
-	return lq_table_parse(t, text);
+	return lq_proc_parse(t, text);
 }
 
-int lq_table_parse(struct lq_table *t, char *text)
+int lq_proc_parse(struct lq_proc *t, char *text)
 {
-	char *tok[LQ_MAX_COLS], *line, *next;
-	int cap = 0, ntok;
+	char *line, *next;
+	int cap = 0, ret;
 
 	memset(t, 0, sizeof(*t));
 	t->text = text;
-	/* header names live in a private copy; rows are split in place */
-	t->header = strdup(t->text);
-	if (!t->header)
+	t->raw = strdup(text);
+	if (!t->raw)
 		return -ENOMEM;
-	next = strchr(t->header, '\n');
+	next = strchr(t->text, '\n');
 	if (!next)
 		return -EINVAL;
-	*next = '\0';
-	t->ncols = split(t->header, t->cols, LQ_MAX_COLS);
-	if (!t->ncols)
-		return -EINVAL;
-	next = strchr(t->text, '\n') + 1;
+	ret = lq_proc_hdr_parse(&t->hdr, t->text);
+	if (ret)
+		return ret;
+	next++;
 	while ((line = next) && *line) {
+		struct lq_proc_row row;
+
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		ntok = split(line, tok, LQ_MAX_COLS);
-		if (!ntok)
+		if (!lq_proc_row_parse(&t->hdr, line, &row))
 			continue;
 		if (t->nrows == cap) {
-			struct lq_row *nr;
+			struct lq_proc_row *nr;
 
 			cap = cap ? 2 * cap : 16;
 			nr = realloc(t->rows, cap * sizeof(*nr));
@@ -215,28 +262,26 @@ int lq_table_parse(struct lq_table *t, char *text)
 				return -ENOMEM;
 			t->rows = nr;
 		}
-		parse_row(t, &t->rows[t->nrows++], tok, ntok);
+		t->rows[t->nrows++] = row;
 	}
 	return 0;
 }
 
-void lq_table_free(struct lq_table *t)
+void lq_proc_free(struct lq_proc *t)
 {
-	free(t->header);
+	lq_proc_hdr_free(&t->hdr);
 	free(t->rows);
 	free(t->text);
+	free(t->raw);
 	memset(t, 0, sizeof(*t));
 }
 
-bool lq_table_has_col(const struct lq_table *t, const char *name)
+bool lq_proc_has_col(const struct lq_proc *t, const char *name)
 {
-	for (int i = 0; i < t->ncols; i++)
-		if (!strcmp(t->cols[i], name))
-			return true;
-	return false;
+	return lq_proc_col_index(&t->hdr, name) >= 0;
 }
 
-const struct lq_row *lq_table_find_inode(const struct lq_table *t, unsigned long long inode)
+const struct lq_proc_row *lq_proc_find_inode(const struct lq_proc *t, unsigned long long inode)
 {
 	for (int i = 0; i < t->nrows; i++)
 		if (t->rows[i].inode == (long long)inode)
@@ -244,7 +289,7 @@ const struct lq_row *lq_table_find_inode(const struct lq_table *t, unsigned long
 	return NULL;
 }
 
-const struct lq_row *lq_table_find_port(const struct lq_table *t, int family, int port)
+const struct lq_proc_row *lq_proc_find_port(const struct lq_proc *t, int family, int port)
 {
 	for (int i = 0; i < t->nrows; i++)
 		if (t->rows[i].family == family && t->rows[i].port == port)
@@ -252,7 +297,7 @@ const struct lq_row *lq_table_find_port(const struct lq_table *t, int family, in
 	return NULL;
 }
 
-int lq_table_count_port(const struct lq_table *t, int family, int port)
+int lq_proc_count_port(const struct lq_proc *t, int family, int port)
 {
 	int n = 0;
 
@@ -260,6 +305,20 @@ int lq_table_count_port(const struct lq_table *t, int family, int port)
 		if (t->rows[i].family == family && t->rows[i].port == port)
 			n++;
 	return n;
+}
+
+long long lq_proc_col_of(const char *path, unsigned long long inode, const char *name)
+{
+	struct lq_proc t;
+	long long val;
+
+	if (lq_proc_read(&t, path)) {
+		lq_proc_free(&t);
+		return LQ_BAD;
+	}
+	val = lq_proc_col(lq_proc_find_inode(&t, inode), name);
+	lq_proc_free(&t);
+	return val;
 }
 
 int lq_sysctl_table_get(const char *name, long long *val)

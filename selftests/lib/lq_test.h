@@ -4,17 +4,20 @@
  * that their ASSERT_*s end the calling test, as in kselftest.
  *
  * LQ_NO_MODULE=1 (host development only): when /proc/listenq is absent,
- * lq_read_table()/lq_row_of() log and return false instead of failing, so the
+ * lq_read_proc()/lq_row_of() log and return false instead of failing, so the
  * ground-truth half of every test can be exercised without the module.
  */
 #ifndef LQ_TEST_H
 #define LQ_TEST_H
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.h"
+#include "lq_kmod.h"
 #include "lq_proc.h"
 #include "netutil.h"
 
@@ -73,8 +76,11 @@ static inline void lq_mib(struct __test_metadata *_metadata, struct lq_mib *m)
 	ASSERT_EQ(0, ret) TH_LOG("/proc/net/netstat: %s", strerror(-ret));
 }
 
+/* Why a test whose module half lq_read_proc()/lq_row_of() refused is skipped */
+#define LQ_NO_MODULE_SKIP	"listenq is not loaded (LQ_NO_MODULE)"
+
 /* Parse /proc/listenq; false only in LQ_NO_MODULE mode. */
-static inline bool lq_read_table(struct __test_metadata *_metadata, struct lq_table *t)
+static inline bool lq_read_proc(struct __test_metadata *_metadata, struct lq_proc *t)
 {
 	int ret;
 
@@ -82,27 +88,64 @@ static inline bool lq_read_table(struct __test_metadata *_metadata, struct lq_ta
 		TH_LOG("LQ_NO_MODULE: %s absent, module checks skipped", LQ_PROC_PATH);
 		return false;
 	}
-	ret = lq_table_read(t, LQ_PROC_PATH);
+	ret = lq_proc_read(t, LQ_PROC_PATH);
 	ASSERT_EQ(0, ret) TH_LOG("%s: %s (is the module loaded?)", LQ_PROC_PATH, strerror(-ret));
 	return true;
 }
 
-/* The /proc/listenq row of listener fd, found by socket inode. */
-static inline bool lq_row_of(struct __test_metadata *_metadata, int fd, struct lq_row *row)
+/*
+ * The /proc/listenq row of listener fd, found by socket inode: a copy with
+ * the fixed fields only (its table is gone: use lq_col() for the others).
+ */
+static inline bool lq_row_of(struct __test_metadata *_metadata, int fd, struct lq_proc_row *row)
 {
 	unsigned long long ino = lq_sock_ino(fd);
-	const struct lq_row *r;
-	struct lq_table t;
+	const struct lq_proc_row *r;
+	struct lq_proc t;
 
 	ASSERT_NE(0, ino);
-	if (!lq_read_table(_metadata, &t))
+	if (!lq_read_proc(_metadata, &t))
 		return false;
-	r = lq_table_find_inode(&t, ino);
+	r = lq_proc_find_inode(&t, ino);
 	ASSERT_TRUE(r != NULL) TH_LOG("no %s row with inode %llu:\n%s", LQ_PROC_PATH, ino,
-				      lq_read_file(LQ_PROC_PATH));
+				      t.raw);
 	*row = *r;
-	lq_table_free(&t);
+	row->hdr = NULL;
+	memset(row->tok, 0, sizeof(row->tok));
+	lq_proc_free(&t);
 	return true;
+}
+
+/* Column name of listener fd's /proc/listenq row: as lq_proc_col(), LQ_BAD without a row. */
+static inline long long lq_col(int fd, const char *name)
+{
+	return lq_proc_col_of(LQ_PROC_PATH, lq_sock_ino(fd), name);
+}
+
+/*
+ * Switch probes off (they must be on) and check the count of per-listener
+ * records the module says it still held then: the test's own count of its
+ * listeners that are still open and took a record, 0 once it closed them
+ * all. Records are global: every other test must have closed its own.
+ */
+static inline void lq_probes_off_expect_held(struct __test_metadata *_metadata, long long want)
+{
+	int kfd = lq_kmsg_open(), ret;
+	long long held;
+	char *log;
+
+	ASSERT_LE(0, kfd) TH_LOG("/dev/kmsg: %s", strerror(-kfd));
+	ret = lq_param_set("probes", "0");
+	if (ret)
+		close(kfd);
+	ASSERT_EQ(0, ret) TH_LOG("probes=0: %s", strerror(-ret));
+	log = lq_kmsg_read(kfd);
+	close(kfd);
+	ASSERT_TRUE(log != NULL);
+	held = lq_probes_off_held(log);
+	EXPECT_EQ(want, held) TH_LOG("no '" LQ_PROBES_OFF_MSG "%lld" LQ_PROBES_OFF_HELD
+				     "' as the last such line of:\n%s", want, log);
+	free(log);
 }
 
 #endif /* LQ_TEST_H */
