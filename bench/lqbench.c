@@ -54,9 +54,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lq_kmod.h"
+#include "lq_proc.h"
+#include "netutil.h"
+
 #define NPORTS		65536
 #define MAX_SAMPLES	64
-#define PARAMS		"/sys/module/listenq/parameters/"
 
 static struct {
 	const char *ko, *syngen, *ss, *phases;
@@ -162,6 +165,23 @@ static void must_write(const char *path, const char *fmt, ...)
 	}
 }
 
+/* A module parameter, through the selftests' sysfs helper. */
+static void __attribute__((format(printf, 2, 3))) must_param(const char *name, const char *fmt, ...)
+{
+	char val[64];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	err = lq_param_set(name, val);
+	if (err) {
+		errno = -err;
+		die("write %s to " LQ_PARAM_DIR "%s", val, name);
+	}
+}
+
 static int run_wait(char *const argv[])
 {
 	int status;
@@ -239,7 +259,7 @@ static const char *verdict(int met)
 /* Per-listener queue lengths, keyed by local port, as every route yields them. */
 struct agg {
 	int header_done;
-	int col_local, col_syn, col_acc, col_cap, need;
+	struct lq_proc_hdr hdr;		/* /proc/listenq's */
 	unsigned long rows, syn, acc, cap, synrecv_rows;
 	uint32_t syn_port[NPORTS], acc_port[NPORTS];
 };
@@ -248,8 +268,8 @@ static struct agg A;
 
 static void agg_reset(struct agg *a)
 {
+	lq_proc_hdr_free(&a->hdr);
 	memset(a, 0, sizeof(*a));
-	a->col_local = a->col_syn = a->col_acc = a->col_cap = -1;
 }
 
 typedef void (*line_fn)(struct agg *a, char *line);
@@ -280,46 +300,27 @@ static unsigned int port_of(const char *addr, int base)
 	return c ? strtoul(c + 1, NULL, base) & 0xffff : 0;
 }
 
-/* /proc/listenq: columns found by header name, as the ABI asks. */
+/* /proc/listenq through the selftests' reader: columns by header name, as the ABI asks. */
 static void lq_line(struct agg *a, char *line)
 {
-	char *f[32];
-	unsigned long syn, acc;
-	unsigned int port;
-	int n, i;
+	struct lq_proc_row r;
 
 	if (!a->header_done) {
-		n = split(line, f, 32);
-		for (i = 0; i < n; i++) {
-			if (!strcmp(f[i], "local"))
-				a->col_local = i;
-			else if (!strcmp(f[i], "syn_q"))
-				a->col_syn = i;
-			else if (!strcmp(f[i], "acc_q"))
-				a->col_acc = i;
-			else if (!strcmp(f[i], "syn_cap"))
-				a->col_cap = i;
-		}
-		if (a->col_local < 0 || a->col_syn < 0 || a->col_acc < 0 || a->col_cap < 0)
+		if (lq_proc_hdr_parse(&a->hdr, line) || a->hdr.fixed[LQ_F_LOCAL] < 0 ||
+		    a->hdr.fixed[LQ_F_SYN_Q] < 0 || a->hdr.fixed[LQ_F_ACC_Q] < 0 ||
+		    a->hdr.fixed[LQ_F_SYN_CAP] < 0)
 			die("/proc/listenq header lacks local, syn_q, acc_q or syn_cap");
-		a->need = a->col_local;
-		a->need = a->col_syn > a->need ? a->col_syn : a->need;
-		a->need = a->col_acc > a->need ? a->col_acc : a->need;
-		a->need = a->col_cap > a->need ? a->col_cap : a->need;
-		a->need++;
 		a->header_done = 1;
 		return;
 	}
-	if (split(line, f, a->need) < a->need)
+	if (!lq_proc_row_parse(&a->hdr, line, &r) || r.port < 0 || r.syn_q < 0 || r.acc_q < 0 ||
+	    r.syn_cap < 0)
 		return;
-	syn = strtoul(f[a->col_syn], NULL, 10);
-	acc = strtoul(f[a->col_acc], NULL, 10);
-	port = port_of(f[a->col_local], 10);
-	a->syn_port[port] += syn;
-	a->acc_port[port] += acc;
-	a->syn += syn;
-	a->acc += acc;
-	a->cap += strtoul(f[a->col_cap], NULL, 10);
+	a->syn_port[r.port] += r.syn_q;
+	a->acc_port[r.port] += r.acc_q;
+	a->syn += r.syn_q;
+	a->acc += r.acc_q;
+	a->cap += r.syn_cap;
 	a->rows++;
 }
 
@@ -702,24 +703,14 @@ static uint64_t syngen(unsigned int lo, unsigned int hi, unsigned long long coun
 /* A TcpExt counter of the current namespace. */
 static long long tcpext(const char *name)
 {
-	char names[8192], vals[8192], *ns, *vs, *a, *b;
-	FILE *f = fopen("/proc/net/netstat", "re");
+	unsigned long long val;
+	int err = lq_mib_read(name, &val);
 
-	if (!f)
-		die("open /proc/net/netstat");
-	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
-		if (strncmp(names, "TcpExt:", 7))
-			continue;
-		for (a = strtok_r(names + 7, " \n", &ns), b = strtok_r(vals + 7, " \n", &vs);
-		     a && b; a = strtok_r(NULL, " \n", &ns), b = strtok_r(NULL, " \n", &vs)) {
-			if (!strcmp(a, name)) {
-				fclose(f);
-				return strtoll(b, NULL, 10);
-			}
-		}
+	if (err) {
+		errno = -err;
+		die("TcpExt %s in /proc/net/netstat", name);
 	}
-	fclose(f);
-	die("no TcpExt %s", name);
+	return val;
 }
 
 static const char *loaded_ko;
@@ -786,13 +777,13 @@ static void set_probes(int on)
 {
 	if (on == probes_on)
 		return;
-	must_write(PARAMS "probes", "%d", on);
+	must_param("probes", "%d", on);
 	probes_on = on;
 }
 
 static void set_drop_log(unsigned int n)
 {
-	must_write(PARAMS "drop_log", "%u", n);
+	must_param("drop_log", "%u", n);
 }
 
 /* Have module @ko loaded, with probes off, unless it already is. */

@@ -41,8 +41,11 @@ kvers=${BENCH_KVERS:-$("$rig/kernels.sh" --list | cut -d' ' -f1)}
 
 # The guest programs: static, like the selftests.
 mkdir -p "$build/bin"
-# syngen shares the selftests' checksum code.
-gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -o "$build/bin/lqbench" "$here/lqbench.c"
+# lqbench reads /proc/listenq, TcpExt and the module parameters with the
+# selftests' readers; syngen shares their checksum code.
+lib=$repo/selftests/lib
+gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -I"$lib" -o "$build/bin/lqbench" \
+	"$here/lqbench.c" "$lib/lq_proc.c" "$lib/lq_kmod.c" "$lib/netutil.c"
 gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -I"$repo/selftests/lib" \
 	-o "$build/bin/syngen" "$here/syngen.c" "$repo/selftests/lib/netutil.c"
 
