@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
 
 #include <listenq/abi.h>
 #include <listenq/model.h>
@@ -34,6 +35,15 @@ struct lq_conf {
 	u8 synack_retries;
 };
 
+static inline void lq_read_conf(const struct net *net, struct lq_conf *conf)
+{
+	conf->somaxconn = READ_ONCE(net->core.sysctl_somaxconn);
+	conf->max_syn_backlog = READ_ONCE(net->ipv4.sysctl_max_syn_backlog);
+	conf->syncookies = READ_ONCE(net->ipv4.sysctl_tcp_syncookies);
+	conf->abort_on_overflow = READ_ONCE(net->ipv4.sysctl_tcp_abort_on_overflow);
+	conf->synack_retries = READ_ONCE(net->ipv4.sysctl_tcp_synack_retries);
+}
+
 /* Why a connection attempt was refused; each is a /proc/listenq column. */
 enum lq_reason {
 	LQ_DROP_SYNQ,		/* SYN dropped: SYN queue full, cookies off */
@@ -57,6 +67,23 @@ union lq_sockaddr {
 	struct sockaddr_in6 v6;
 };
 
+/* The local address and port of @sk. */
+static inline void lq_sk_sockaddr(const struct sock *sk, union lq_sockaddr *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		sa->v6.sin6_family = AF_INET6;
+		sa->v6.sin6_port = htons(sk->sk_num);
+		sa->v6.sin6_addr = sk->sk_v6_rcv_saddr;
+		return;
+	}
+#endif
+	sa->v4.sin_family = AF_INET;
+	sa->v4.sin_port = htons(sk->sk_num);
+	sa->v4.sin_addr.s_addr = sk->sk_rcv_saddr;
+}
+
 /* One listener, copied under its bucket lock and printed after it. */
 struct lq_row {
 	union lq_sockaddr local;
@@ -79,17 +106,46 @@ struct lq_cursor {
 	unsigned int skip;		/* rows of @bucket already returned */
 };
 
-void lq_sk_sockaddr(const struct sock *sk, union lq_sockaddr *sa);
-void lq_read_conf(const struct net *net, struct lq_conf *conf);
+struct request_sock;
+
+/* walk.c: the listening hash, row by row */
 unsigned int lq_walk(struct net *net, struct lq_cursor *cur,
 		     struct lq_row *rows, unsigned int max);
 
-int lq_probes_init(void);
-void lq_probes_exit(void);
-void lq_probes_read(const struct sock *sk, struct lq_row *row);
-void lq_probes_sync(void);
-
+/* proc.c: the files */
 int lq_proc_init(void);
 void lq_proc_exit(void);
+
+/* params.c: the module parameters; switching probes on and off */
+int lq_params_init(void);
+void lq_params_exit(void);
+
+/* records.c: the per-listener records and the drop log */
+extern unsigned int lq_drop_log;
+
+int lq_records_create(unsigned int size);
+void lq_records_destroy(void);
+void lq_records_set_available(unsigned long have);
+void lq_records_read(const struct sock *sk, struct lq_row *row);
+void lq_record_listen(const struct sock *sk, bool fresh, int backlog);
+void lq_record_release(const struct sock *sk);
+void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,
+		   const union lq_sockaddr *peer);
+void lq_req_peer(const struct request_sock *req, union lq_sockaddr *peer);
+void lq_skb_peer(const struct sk_buff *skb, union lq_sockaddr *peer);
+void lq_drop_log_init(void);
+void lq_drop_log_set_rate(unsigned int lines);
+
+/* hooks.c: the per-CPU windows and the ftrace hooks */
+#define LQ_HAVE_ALL	GENMASK(LQ_NR_REASONS, 0)	/* every reason and the backlog */
+
+void lq_windows_init(void);
+void lq_windows_sync(void);
+unsigned long lq_hooks_register(void);
+void lq_hooks_unregister(void);
+
+/* kprobes.c: listen() and the request timer */
+unsigned long lq_kprobes_register(void);
+void lq_kprobes_unregister(void);
 
 #endif /* _LQ_LISTENQ_H */

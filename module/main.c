@@ -16,13 +16,13 @@ static int __init lq_init(void)
 	/* lq_defer_accept_secs() hard-codes retrans_to_secs()'s arguments. */
 	BUILD_BUG_ON(TCP_TIMEOUT_INIT != 1 * HZ || TCP_RTO_MAX != 120 * HZ);
 
-	err = lq_probes_init();
+	err = lq_params_init();
 	if (err)
 		return err;
 	err = lq_proc_init();
 	if (err) {
 		pr_err("cannot create /proc/net/listenq: %d\n", err);
-		lq_probes_exit();
+		lq_params_exit();
 		return err;
 	}
 	pr_info("version %s loaded; SYN queue full when qlen %s backlog\n",
@@ -33,7 +33,7 @@ static int __init lq_init(void)
 static void __exit lq_exit(void)
 {
 	lq_proc_exit();
-	lq_probes_exit();
+	lq_params_exit();
 }
 
 module_init(lq_init);

@@ -91,7 +91,7 @@ static void *lq_seq_start(struct seq_file *seq, loff_t *pos)
 	struct lq_iter *it = seq->private;
 
 	if (!*pos) {
-		lq_probes_sync();
+		lq_windows_sync();
 		lq_iter_reset(it);
 		return SEQ_START_TOKEN;
 	}
@@ -203,19 +203,19 @@ static void lq_show_row(struct seq_file *seq, const struct lq_iter *it,
 	lq_put_num(seq, LQ_COL_TFO_Q, row->tfo_q);
 	lq_put_num(seq, LQ_COL_TFO_MAX, row->tfo_max);
 	if (row->reuseport_id < 0)
-		lq_put_str(seq, LQ_COL_REUSEPORT_ID, LQ_NONE);
+		lq_put_str(seq, LQ_COL_REUSEPORT_ID, LQ_NO_VALUE);
 	else
 		lq_put_num(seq, LQ_COL_REUSEPORT_ID, row->reuseport_id);
 	for (i = 0; i < LQ_NR_REASONS; i++) {
 		if (row->have & BIT(i))
 			lq_put_num(seq, LQ_COL_DROP_SYNQ + i, row->count[i]);
 		else
-			lq_put_str(seq, LQ_COL_DROP_SYNQ + i, LQ_NONE);
+			lq_put_str(seq, LQ_COL_DROP_SYNQ + i, LQ_NO_VALUE);
 	}
 	if (row->have & LQ_HAVE_BACKLOG && row->backlog != LQ_NO_BACKLOG)
 		seq_printf(seq, " %*d", lq_widths[LQ_COL_BACKLOG], row->backlog);
 	else
-		lq_put_str(seq, LQ_COL_BACKLOG, LQ_NONE);
+		lq_put_str(seq, LQ_COL_BACKLOG, LQ_NO_VALUE);
 	seq_putc(seq, '\n');
 }
 

@@ -30,32 +30,6 @@
 
 #include "listenq.h"
 
-void lq_read_conf(const struct net *net, struct lq_conf *conf)
-{
-	conf->somaxconn = READ_ONCE(net->core.sysctl_somaxconn);
-	conf->max_syn_backlog = READ_ONCE(net->ipv4.sysctl_max_syn_backlog);
-	conf->syncookies = READ_ONCE(net->ipv4.sysctl_tcp_syncookies);
-	conf->abort_on_overflow = READ_ONCE(net->ipv4.sysctl_tcp_abort_on_overflow);
-	conf->synack_retries = READ_ONCE(net->ipv4.sysctl_tcp_synack_retries);
-}
-
-/* The local address and port of @sk, for %pISpc. */
-void lq_sk_sockaddr(const struct sock *sk, union lq_sockaddr *sa)
-{
-	memset(sa, 0, sizeof(*sa));
-#if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6) {
-		sa->v6.sin6_family = AF_INET6;
-		sa->v6.sin6_port = htons(sk->sk_num);
-		sa->v6.sin6_addr = sk->sk_v6_rcv_saddr;
-		return;
-	}
-#endif
-	sa->v4.sin_family = AF_INET;
-	sa->v4.sin_port = htons(sk->sk_num);
-	sa->v4.sin_addr.s_addr = sk->sk_rcv_saddr;
-}
-
 /* Called with the bucket lock and rcu_read_lock() held. */
 static void lq_copy_row(struct sock *sk, struct lq_row *row)
 {
@@ -74,7 +48,7 @@ static void lq_copy_row(struct sock *sk, struct lq_row *row)
 	row->tfo_q = READ_ONCE(q->fastopenq.qlen);
 	row->tfo_max = READ_ONCE(q->fastopenq.max_qlen);
 	row->reuseport_id = reuse ? (s32)reuse->reuseport_id : -1;
-	lq_probes_read(sk, row);
+	lq_records_read(sk, row);
 }
 
 static bool lq_match(const struct sock *sk, const struct net *net)

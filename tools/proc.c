@@ -135,7 +135,7 @@ static bool lq_row_ok(const struct lq_table *t, char **f, unsigned int nf, unsig
 		return false;
 	}
 	for (i = 0; i < nf; i++) {
-		if (!strcmp(f[i], LQ_NONE) || !lq_col_numeric(t->names[i]))
+		if (!strcmp(f[i], LQ_NO_VALUE) || !lq_col_numeric(t->names[i]))
 			continue;
 		if (!lq_parse_ll(f[i], &v)) {
 			lq_err("%s:%u: %s is '%s', not a number; line skipped", t->path, line,

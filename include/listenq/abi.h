@@ -17,7 +17,7 @@
 #define LQ_PROC_SYSCTL_FILE	"/proc/net/listenq_sysctl"
 
 /* Printed for a value that does not exist (e.g. no reuseport group). */
-#define LQ_NONE			"-"
+#define LQ_NO_VALUE		"-"
 
 /* The columns of /proc/listenq, in print order. */
 enum lq_column {

@@ -86,16 +86,27 @@
  */
 #ifndef LQ_HAVE_FTRACE_REGS
 #define lq_ftrace_regs		pt_regs
-#define LQ_FTRACE_OPS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
+#define LQ_FTRACE_REGS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
 #define lq_fregs_arg(regs, n)	regs_get_kernel_argument(regs, n)
 #elif defined(LQ_HAVE_FREGS_ARG)
 #define lq_ftrace_regs		ftrace_regs
-#define LQ_FTRACE_OPS_FLAGS	0
+#define LQ_FTRACE_REGS_FLAGS	0
 #define lq_fregs_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
 #else
 #define lq_ftrace_regs		ftrace_regs
-#define LQ_FTRACE_OPS_FLAGS	0
+#define LQ_FTRACE_REGS_FLAGS	0
 #define lq_fregs_arg(fregs, n)	regs_get_kernel_argument(&(fregs)->regs, n)
+#endif
+
+/*
+ * No recursion guard from ftrace (module/hooks.c says why none is needed):
+ * before 5.11 an ops asks for that with FTRACE_OPS_FL_RECURSION_SAFE; since
+ * it is the default, and FTRACE_OPS_FL_RECURSION would add the guard.
+ */
+#ifdef LQ_HAVE_FTRACE_RECURSION_SAFE
+#define LQ_FTRACE_OPS_FLAGS	(LQ_FTRACE_REGS_FLAGS | FTRACE_OPS_FL_RECURSION_SAFE)
+#else
+#define LQ_FTRACE_OPS_FLAGS	LQ_FTRACE_REGS_FLAGS
 #endif
 
 #endif /* _LQ_COMPAT_H */

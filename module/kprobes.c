@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kprobes: listen(), whose own backlog argument and start of listening
+ * the records keep, and the request timer, whose expiries are a drop
+ * reason. Neither is on the path of every SYN, so kprobes' cost is fine.
+ */
+#include <linux/hash.h>
+#include <linux/kprobes.h>
+#include <linux/sched.h>
+#include <net/inet_connection_sock.h>
+#include <net/request_sock.h>
+#include <net/sock.h>
+
+#include "listenq.h"
+
+static void *lq_arg(struct pt_regs *regs, unsigned int n)
+{
+	return (void *)regs_get_kernel_argument(regs, n);
+}
+NOKPROBE_SYMBOL(lq_arg);
+
+/*
+ * __inet_csk_reqsk_queue_drop(sk, req, from_timer) returns whether it
+ * unlinked the request; reqsk_timer_handler() calls it with from_timer set
+ * once the SYN-ACK retries are spent.
+ */
+struct lq_expire_data {
+	const struct sock *sk;
+	union lq_sockaddr peer;
+};
+
+/* Every accepted connection comes here too: only the timer's call returns here. */
+static int lq_expire_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct lq_expire_data *d = (void *)ri->data;
+
+	if (!(u8)regs_get_kernel_argument(regs, 2))
+		return 1;
+	d->sk = lq_arg(regs, 0);
+	lq_req_peer(lq_arg(regs, 1), &d->peer);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_expire_entry);
+
+static int lq_expire_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct lq_expire_data *d = (void *)ri->data;
+
+	if ((u8)regs_return_value(regs))
+		lq_count_drop(d->sk, LQ_EXPIRED, "expired", &d->peer);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_expire_return);
+
+/*
+ * listen() clamps its backlog in __sys_listen() before inet_listen() sees
+ * it: remember the caller's own value per task for the few instructions
+ * in between. A collision only loses the value ("-").
+ */
+#define LQ_STASH_BITS	6
+
+static struct {
+	struct task_struct *task;
+	int backlog;
+} lq_stash[1 << LQ_STASH_BITS];
+
+static int lq_sys_listen_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	unsigned int i = hash_ptr(current, LQ_STASH_BITS);
+
+	WRITE_ONCE(lq_stash[i].backlog, (int)regs_get_kernel_argument(regs, 1));
+	WRITE_ONCE(lq_stash[i].task, current);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_sys_listen_pre);
+
+static int lq_stash_take(void)
+{
+	unsigned int i = hash_ptr(current, LQ_STASH_BITS);
+
+	if (READ_ONCE(lq_stash[i].task) != current)
+		return LQ_NO_BACKLOG;
+	WRITE_ONCE(lq_stash[i].task, NULL);
+	return READ_ONCE(lq_stash[i].backlog);
+}
+NOKPROBE_SYMBOL(lq_stash_take);
+
+/* inet_listen(sock, backlog): a socket that starts listening gets a fresh record. */
+struct lq_listen_data {
+	struct sock *sk;
+	bool was_listening;
+};
+
+static int lq_listen_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct lq_listen_data *d = (void *)ri->data;
+	struct socket *sock = lq_arg(regs, 0);
+
+	d->sk = sock->sk;
+	d->was_listening = READ_ONCE(d->sk->sk_state) == TCP_LISTEN;
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_listen_entry);
+
+static int lq_listen_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct lq_listen_data *d = (void *)ri->data;
+	int backlog = lq_stash_take();
+
+	if (!regs_return_value(regs))
+		lq_record_listen(d->sk, !d->was_listening, backlog);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_listen_return);
+
+#define LQ_KRETPROBE(sym, entry, ret, type)			\
+	{ .kp.symbol_name = sym, .entry_handler = entry,	\
+	  .handler = ret, .data_size = sizeof(type) }
+
+static struct kretprobe lq_kretprobes[] = {
+	LQ_KRETPROBE("inet_listen", lq_listen_entry, lq_listen_return,
+		     struct lq_listen_data),
+	LQ_KRETPROBE("__inet_csk_reqsk_queue_drop", lq_expire_entry, lq_expire_return,
+		     struct lq_expire_data),
+};
+
+/* What each kretprobe above provides; 0: needed by every counter. */
+static const unsigned long lq_kretprobe_gives[ARRAY_SIZE(lq_kretprobes)] = {
+	0,
+	BIT(LQ_EXPIRED),
+};
+
+static struct kprobe lq_kprobes[] = {
+	{ .symbol_name = "__sys_listen", .pre_handler = lq_sys_listen_pre },
+};
+
+static const unsigned long lq_kprobe_gives[ARRAY_SIZE(lq_kprobes)] = {
+	LQ_HAVE_BACKLOG,
+};
+
+static bool lq_kretprobe_on[ARRAY_SIZE(lq_kretprobes)];
+static bool lq_kprobe_on[ARRAY_SIZE(lq_kprobes)];
+
+/**
+ * lq_kprobes_register() - probe what this kernel has
+ *
+ * Process context, under the parameter lock, with the records published.
+ *
+ * Return: the values (BIT(reason), LQ_HAVE_BACKLOG) that are then missing.
+ */
+unsigned long lq_kprobes_register(void)
+{
+	unsigned long missing = 0;
+	int i, err;
+
+	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {
+		struct kretprobe *rp = &lq_kretprobes[i];
+		const char *sym = rp->kp.symbol_name;
+
+		/* Forget what an earlier registration filled in. */
+		memset(&rp->kp, 0, sizeof(rp->kp));
+		rp->kp.symbol_name = sym;
+		rp->nmissed = 0;
+		rp->maxactive = 4 * num_possible_cpus();
+		err = register_kretprobe(rp);
+		lq_kretprobe_on[i] = !err;
+		if (err) {
+			pr_warn("cannot probe %s (%d)\n", sym, err);
+			missing |= lq_kretprobe_gives[i] ?: LQ_HAVE_ALL;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(lq_kprobes); i++) {
+		struct kprobe *kp = &lq_kprobes[i];
+		const char *sym = kp->symbol_name;
+		kprobe_pre_handler_t pre = kp->pre_handler;
+
+		memset(kp, 0, sizeof(*kp));
+		kp->symbol_name = sym;
+		kp->pre_handler = pre;
+		err = register_kprobe(kp);
+		lq_kprobe_on[i] = !err;
+		if (err) {
+			pr_warn("cannot probe %s (%d)\n", sym, err);
+			missing |= lq_kprobe_gives[i] ?: LQ_HAVE_ALL;
+		}
+	}
+	return missing;
+}
+
+/* Unregister what lq_kprobes_register() registered; says what was missed. */
+void lq_kprobes_unregister(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {
+		struct kretprobe *rp = &lq_kretprobes[i];
+
+		if (!lq_kretprobe_on[i])
+			continue;
+		unregister_kretprobe(rp);
+		lq_kretprobe_on[i] = false;
+		if (rp->nmissed)
+			pr_warn("%s: %d calls missed: as many %s not counted\n",
+				rp->kp.symbol_name, rp->nmissed,
+				lq_kretprobe_gives[i] ? "expired requests" : "listen() backlogs");
+	}
+	for (i = 0; i < ARRAY_SIZE(lq_kprobes); i++) {
+		if (lq_kprobe_on[i])
+			unregister_kprobe(&lq_kprobes[i]);
+		lq_kprobe_on[i] = false;
+	}
+}

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-listener records of the probes, and the drop log.
+ *
+ * A table of records is allocated when probes are switched on and freed
+ * when they go off. A record is keyed by its listening socket: it is
+ * claimed from the table's pool at the listener's first event, reset when
+ * the socket starts listening, and released to the pool, an RCU grace
+ * period later, when it stops, so that two listeners never share counts.
+ * Nothing here allocates: every function but lq_records_create() and
+ * lq_records_destroy() may run in a probe handler.
+ */
+#include <linux/hash.h>
+#include <linux/kprobes.h>
+#include <linux/ratelimit.h>
+#include <linux/slab.h>
+#include <net/inet_connection_sock.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/tcp.h>
+
+#include "listenq.h"
+
+#define LQ_HASH_BITS	12
+
+struct lq_record {
+	struct hlist_node node;		/* in a hash bucket, or in the pool */
+	struct rcu_head rcu;
+	struct lq_records *records;
+	const struct sock *sk;		/* the key; never dereferenced */
+	atomic_long_t count[LQ_NR_REASONS];
+	int backlog;			/* listen()'s own argument; LQ_NO_BACKLOG: not seen */
+};
+
+struct lq_records {
+	raw_spinlock_t lock;		/* taken in probe handlers: raw on RT too */
+	struct hlist_head pool;		/* records no listener holds */
+	struct hlist_head hash[1 << LQ_HASH_BITS];
+	unsigned int held;		/* records in @hash, under @lock */
+	atomic_long_t untracked;	/* events lost to a full table */
+	unsigned long have;		/* what the probes registered provide */
+	unsigned int size;
+	struct lq_record rec[] __counted_by(size);
+};
+
+static struct lq_records __rcu *lq_records;
+
+static struct hlist_head *lq_bucket(struct lq_records *t, const struct sock *sk)
+{
+	return &t->hash[hash_ptr(sk, LQ_HASH_BITS)];
+}
+
+/* Under rcu_read_lock() or @t->lock. */
+static struct lq_record *lq_record_find(struct lq_records *t, const struct sock *sk)
+{
+	struct lq_record *r;
+
+	hlist_for_each_entry_rcu(r, lq_bucket(t, sk), node, lockdep_is_held(&t->lock))
+		if (r->sk == sk)
+			return r;
+	return NULL;
+}
+NOKPROBE_SYMBOL(lq_record_find);
+
+static void lq_record_reset(struct lq_record *r)
+{
+	int i;
+
+	for (i = 0; i < LQ_NR_REASONS; i++)
+		atomic_long_set(&r->count[i], 0);
+	WRITE_ONCE(r->backlog, LQ_NO_BACKLOG);
+}
+NOKPROBE_SYMBOL(lq_record_reset);
+
+/*
+ * The record of listener @sk, claimed from the pool if it has none yet.
+ * NULL if the pool is empty or @sk no longer listens. Under rcu_read_lock().
+ */
+static struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk)
+{
+	struct lq_record *r = lq_record_find(t, sk);
+	unsigned long flags;
+
+	if (r)
+		return r;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	/*
+	 * A closing listener must not get a record back after it released
+	 * its own. Its state leaves TCP_LISTEN before inet_csk_listen_stop(),
+	 * whose hook takes this lock in lq_record_release(): tested under the
+	 * lock, either we see the new state or the release sees our record.
+	 */
+	if (READ_ONCE(sk->sk_state) != TCP_LISTEN) {
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		return NULL;
+	}
+	r = lq_record_find(t, sk);
+	if (!r && !hlist_empty(&t->pool)) {
+		r = hlist_entry(t->pool.first, struct lq_record, node);
+		hlist_del(&r->node);
+		lq_record_reset(r);
+		r->sk = sk;
+		hlist_add_head_rcu(&r->node, lq_bucket(t, sk));
+		t->held++;
+	}
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	if (!r)
+		atomic_long_inc(&t->untracked);
+	return r;
+}
+NOKPROBE_SYMBOL(lq_record_claim);
+
+static void lq_record_free_rcu(struct rcu_head *head)
+{
+	struct lq_record *r = container_of(head, struct lq_record, rcu);
+	struct lq_records *t = r->records;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	hlist_add_head(&r->node, &t->pool);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+}
+
+/**
+ * lq_record_release() - give a listener's record back to the pool
+ * @sk: a listener that has left TCP_LISTEN
+ *
+ * Readers under rcu_read_lock() may still see the record until the pool
+ * takes it back, a grace period later.
+ */
+void lq_record_release(const struct sock *sk)
+{
+	struct lq_record *r = NULL;
+	struct lq_records *t;
+	unsigned long flags;
+
+	rcu_read_lock();
+	t = rcu_dereference(lq_records);
+	if (t) {
+		raw_spin_lock_irqsave(&t->lock, flags);
+		r = lq_record_find(t, sk);
+		if (r) {
+			hlist_del_rcu(&r->node);
+			t->held--;
+		}
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+	}
+	rcu_read_unlock();
+	if (r)
+		call_rcu(&r->rcu, lq_record_free_rcu);
+}
+
+/**
+ * lq_record_listen() - a socket has started listening, or listen() again
+ * @sk: the listener
+ * @fresh: it did not listen before this listen() call: its counts start at 0
+ * @backlog: the argument listen() was given, or LQ_NO_BACKLOG
+ */
+void lq_record_listen(const struct sock *sk, bool fresh, int backlog)
+{
+	struct lq_records *t;
+	struct lq_record *r;
+
+	rcu_read_lock();
+	t = rcu_dereference(lq_records);
+	r = t ? lq_record_claim(t, sk) : NULL;
+	if (r) {
+		/* A record left by an earlier socket at this address. */
+		if (fresh)
+			lq_record_reset(r);
+		WRITE_ONCE(r->backlog, backlog);
+	}
+	rcu_read_unlock();
+}
+NOKPROBE_SYMBOL(lq_record_listen);
+
+/**
+ * lq_records_read() - copy a listener's counters into its row
+ * @sk: the listener, under rcu_read_lock()
+ * @row: filled with the counters and the requested backlog
+ *
+ * Counters the running kernel cannot provide, and all of them while probes
+ * are off, are marked absent in @row.
+ */
+void lq_records_read(const struct sock *sk, struct lq_row *row)
+{
+	struct lq_records *t = rcu_dereference(lq_records);
+	struct lq_record *r;
+	int i;
+
+	row->have = 0;
+	row->backlog = LQ_NO_BACKLOG;
+	if (!t)
+		return;
+	row->have = READ_ONCE(t->have);
+	r = lq_record_find(t, sk);
+	for (i = 0; i < LQ_NR_REASONS; i++)
+		row->count[i] = r ? atomic_long_read(&r->count[i]) : 0;
+	if (r)
+		row->backlog = READ_ONCE(r->backlog);
+}
+
+/**
+ * lq_records_create() - allocate the table of @size records and publish it
+ * @size: how many listeners can be followed at once
+ *
+ * Rows show no counter until lq_records_set_available(). Process context,
+ * serialized by the caller with lq_records_destroy().
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int lq_records_create(unsigned int size)
+{
+	struct lq_records *t;
+	unsigned int i;
+
+	t = kvzalloc(struct_size(t, rec, size), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->size = size;
+	raw_spin_lock_init(&t->lock);
+	for (i = 0; i < size; i++) {
+		t->rec[i].records = t;
+		hlist_add_head(&t->rec[i].node, &t->pool);
+	}
+	rcu_assign_pointer(lq_records, t);
+	return 0;
+}
+
+/* What the registered probes provide: the counters rows show from now on. */
+void lq_records_set_available(unsigned long have)
+{
+	struct lq_records *t = rcu_dereference_protected(lq_records, true);
+
+	WRITE_ONCE(t->have, have);
+	pr_info("probes on, counting up to %u listeners in %zu KiB (%zu bytes each)\n",
+		t->size, struct_size(t, rec, t->size) >> 10, sizeof(t->rec[0]));
+}
+
+/**
+ * lq_records_destroy() - unpublish the table and free it
+ *
+ * Call with every probe unregistered: no handler can claim or release a
+ * record any more. Says how many records listeners still held, which is 0
+ * once every listener that had one has closed.
+ */
+void lq_records_destroy(void)
+{
+	struct lq_records *t = rcu_dereference_protected(lq_records, true);
+	long untracked;
+
+	if (!t)
+		return;
+	RCU_INIT_POINTER(lq_records, NULL);
+	/* Wait for readers, then for the records they or the probes released. */
+	synchronize_rcu();
+	rcu_barrier();
+	untracked = atomic_long_read(&t->untracked);
+	if (untracked)
+		pr_warn("%ld events not counted: more than %u listeners\n", untracked, t->size);
+	pr_info("probes off, %u listener records held\n", t->held);
+	kvfree(t);
+}
+
+/* ---- the drop log ---- */
+
+unsigned int lq_drop_log;		/* lines per second, 0: off */
+
+static struct ratelimit_state lq_log_rs;
+static atomic_t lq_log_suppressed = ATOMIC_INIT(0);
+
+void lq_drop_log_init(void)
+{
+	ratelimit_state_init(&lq_log_rs, HZ, lq_drop_log);
+	ratelimit_set_flags(&lq_log_rs, RATELIMIT_MSG_ON_RELEASE);
+}
+
+/* The parameter's setter, under the parameter lock. */
+void lq_drop_log_set_rate(unsigned int lines)
+{
+	WRITE_ONCE(lq_log_rs.burst, lines);
+	WRITE_ONCE(lq_drop_log, lines);
+}
+
+/* The peer of a request, for the drop log. */
+void lq_req_peer(const struct request_sock *req, union lq_sockaddr *peer)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+
+	memset(peer, 0, sizeof(*peer));
+#if IS_ENABLED(CONFIG_IPV6)
+	if (req->rsk_ops->family == AF_INET6) {
+		peer->v6.sin6_family = AF_INET6;
+		peer->v6.sin6_port = ireq->ir_rmt_port;
+		peer->v6.sin6_addr = ireq->ir_v6_rmt_addr;
+		return;
+	}
+#endif
+	peer->v4.sin_family = AF_INET;
+	peer->v4.sin_port = ireq->ir_rmt_port;
+	peer->v4.sin_addr.s_addr = ireq->ir_rmt_addr;
+}
+NOKPROBE_SYMBOL(lq_req_peer);
+
+/* The sender of a SYN, for the drop log. */
+void lq_skb_peer(const struct sk_buff *skb, union lq_sockaddr *peer)
+{
+	memset(peer, 0, sizeof(*peer));
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		peer->v6.sin6_family = AF_INET6;
+		peer->v6.sin6_port = tcp_hdr(skb)->source;
+		peer->v6.sin6_addr = ipv6_hdr(skb)->saddr;
+		return;
+	}
+#endif
+	peer->v4.sin_family = AF_INET;
+	peer->v4.sin_port = tcp_hdr(skb)->source;
+	peer->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+}
+
+/* One line per drop, at most drop_log a second; the next says how many it skipped. */
+static void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
+		   const union lq_sockaddr *peer)
+{
+	const struct lq_rules *rules = lq_kernel_rules();
+	u32 acc_max = READ_ONCE(sk->sk_max_ack_backlog);
+	struct net *net = sock_net(sk);
+	union lq_sockaddr local;
+	struct lq_conf conf;
+	char more[32] = "";
+	int skipped;
+
+	if (!__ratelimit(&lq_log_rs)) {
+		atomic_inc(&lq_log_suppressed);
+		return;
+	}
+	skipped = atomic_xchg(&lq_log_suppressed, 0);
+	if (skipped)
+		snprintf(more, sizeof(more), " (+%d suppressed)", skipped);
+
+	lq_read_conf(net, &conf);
+	lq_sk_sockaddr(sk, &local);
+	pr_info("ns %u listener %pISpc peer %pISpc %s %s syn_q %d/%llu acc_q %u/%llu%s\n",
+		net->ns.inum, &local, peer, lq_column_name(LQ_COL_DROP_SYNQ + why), action,
+		inet_csk_reqsk_queue_len(sk),
+		lq_syn_cap(rules, acc_max, 0, conf.max_syn_backlog, conf.syncookies, NULL),
+		READ_ONCE(sk->sk_ack_backlog), lq_acc_cap(rules, acc_max), more);
+}
+
+/**
+ * lq_count_drop() - count one refused connection attempt of a listener
+ * @sk: the listener
+ * @why: the reason, as the kernel's own counters told it
+ * @action: what the kernel did, for the drop log: "drop", "cookie", ...
+ * @peer: the client, for the drop log; filled only while it is on
+ */
+void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,
+		   const union lq_sockaddr *peer)
+{
+	struct lq_records *t;
+	struct lq_record *r;
+
+	rcu_read_lock();
+	t = rcu_dereference(lq_records);
+	r = t ? lq_record_claim(t, sk) : NULL;
+	if (r)
+		atomic_long_inc(&r->count[why]);
+	rcu_read_unlock();
+	if (r && READ_ONCE(lq_drop_log))
+		lq_log(sk, why, action, peer);
+}
+NOKPROBE_SYMBOL(lq_count_drop);
