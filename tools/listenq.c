@@ -3,9 +3,11 @@
  * listenq: per-listener TCP queue state from the listenq module, and the
  * queue math of every kernel era (include/listenq/model.h).
  *
- * The argument parser is hand-written because --watch takes an optional
- * value in the next word ("--watch 5"), which getopt_long cannot express.
+ * The options follow iproute2's ss(8): getopt_long(), so options and
+ * arguments mix in any order, and an option's optional value is only ever
+ * given with '=' (--watch=5, --color=never).
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +19,31 @@ static const char lq_usage[] =
 "usage: listenq [OPTIONS] [PORT | ADDR | ADDR:PORT]\n"
 "       listenq predict --backlog N [--kernel X.Y[.Z]] [--somaxconn N]\n"
 "                       [--max-syn-backlog N] [--syncookies N] [--json]\n"
-"       listenq explain [--kernel X.Y[.Z]] PORT | ADDR:PORT\n"
+"       listenq [-N NAME|PID] explain [--kernel X.Y[.Z]] PORT | ADDR:PORT\n"
 "       listenq --help | --version\n";
 
 static const char lq_help[] =
-"Show the SYN and accept queues of every TCP listener in this network\n"
-"namespace, their caps, and why they have them (needs the listenq module).\n"
+"Show the SYN and accept queues of every TCP listener in a network namespace,\n"
+"their caps, and why they have them (needs the listenq module).\n"
 "\n"
 "Filters (all given must match):\n"
 "  PORT, :PORT                 listeners on this port\n"
 "  ADDR, ADDR:PORT, [V6]:PORT  listeners bound to exactly this address\n"
-"  -p, --port N                same as PORT\n"
-"  -a, --addr ADDR             same as ADDR; '*' matches any address\n"
+"      --port N                same as PORT\n"
+"      --addr ADDR             same as ADDR; '*' matches any address\n"
+"\n"
+"Namespace:\n"
+"  -N, --net NAME|PID          the listeners of another network namespace:\n"
+"                              NAME of 'ip netns' (/run/netns/NAME, needs\n"
+"                              root), or the one process PID is in\n"
 "\n"
 "Output:\n"
+"  -H, --no-header             no header line (and no frame lines in --watch)\n"
 "  -j, --json                  one JSON object, one listener a line\n"
 "      --prometheus            node_exporter textfile format\n"
-"  -w, --watch [SECONDS]       redraw every SECONDS (default 2) with deltas\n"
+"  -w, --watch[=SECS]          redraw every SECS (default 2) with deltas\n"
+"  -i, --interval SECS         the same as --watch=SECS; SECS from 0.01 to\n"
+"                              86400, fractions allowed\n"
 "  -c, --count N               stop after N frames (implies --watch)\n"
 "      --color[=WHEN]          highlight listeners at or near a cap:\n"
 "                              auto (default: on a terminal, unless NO_COLOR\n"
@@ -46,8 +56,8 @@ static const char lq_help[] =
 "  explain PORT|ADDR:PORT      a live listener's caps, where they come from,\n"
 "                              and what to change\n"
 "\n"
-"Exit status: 0 ok, 1 error (module not loaded, unknown format, bad rows,\n"
-"no listener to explain), 2 usage error. See listenq(8).\n";
+"Exit status: 0 ok, 1 error (module not loaded, no such namespace, unknown\n"
+"format, bad rows, no listener to explain), 2 usage error. See listenq(8).\n";
 
 void lq_err(const char *fmt, ...)
 {
@@ -90,14 +100,25 @@ static bool lq_int_arg(const char *s, long long lo, long long hi, long long *v)
 	return lq_parse_ll(s, v) && *v >= lo && *v <= hi;
 }
 
+/* The --watch interval bounds: a frame at least every day, at most 100 a second. */
+#define LQ_SECS_MIN	0.01
+#define LQ_SECS_MAX	86400
+
+/* SECS: digits with an optional fraction; no sign, exponent, hex, inf or nan. */
 static bool lq_secs_arg(const char *s, double *v)
 {
-	char *end;
+	static const char digits[] = "0123456789";
+	size_t whole = strspn(s, digits), frac = 0;
+	const char *p = s + whole;
 
-	if (!*s || *s == '-')
+	if (*p == '.') {
+		frac = strspn(p + 1, digits);
+		p += 1 + frac;
+	}
+	if (*p || (!whole && !frac))
 		return false;
-	*v = strtod(s, &end);
-	return !*end && *v >= 0 && *v <= 86400;
+	*v = strtod(s, NULL);
+	return *v >= LQ_SECS_MIN && *v <= LQ_SECS_MAX;
 }
 
 /* PORT, :PORT, ADDR, ADDR:PORT, [V6], [V6]:PORT, *:PORT. */
@@ -156,116 +177,221 @@ static bool lq_color_auto(void)
 
 enum lq_cmd { CMD_SHOW, CMD_PREDICT, CMD_EXPLAIN };
 
-/* In main()'s loop: the option's value, from "--opt=value" or the next word. */
-#define LQ_NEEDS_VALUE() do {						\
-	if (!val) {							\
-		if (i + 1 >= argc)					\
-			return lq_usage_error("%s needs a value", a);	\
-		val = argv[++i];					\
-	}								\
-} while (0)
+/* The options without a short form. */
+enum {
+	OPT_PORT = 256, OPT_ADDR, OPT_PROMETHEUS, OPT_COLOR, OPT_KERNEL, OPT_BACKLOG,
+	OPT_SOMAXCONN, OPT_MAX_SYN_BACKLOG, OPT_SYNCOOKIES,
+};
+
+/*
+ * ss(8)'s letters where it has them (-H, -N, -j as in ip -j); -p and -a stay
+ * free for ss's --processes and --all. A leading ':' tells a missing value
+ * from an unknown option.
+ */
+static const char lq_short_opts[] = ":hVN:Hjwi:c:";
+
+static const struct option lq_long_opts[] = {
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "net",		required_argument,	NULL, 'N' },
+	{ "no-header",		no_argument,		NULL, 'H' },
+	{ "json",		no_argument,		NULL, 'j' },
+	{ "watch",		optional_argument,	NULL, 'w' },
+	{ "interval",		required_argument,	NULL, 'i' },
+	{ "count",		required_argument,	NULL, 'c' },
+	{ "port",		required_argument,	NULL, OPT_PORT },
+	{ "addr",		required_argument,	NULL, OPT_ADDR },
+	{ "prometheus",		no_argument,		NULL, OPT_PROMETHEUS },
+	{ "color",		optional_argument,	NULL, OPT_COLOR },
+	{ "kernel",		required_argument,	NULL, OPT_KERNEL },
+	{ "backlog",		required_argument,	NULL, OPT_BACKLOG },
+	{ "somaxconn",		required_argument,	NULL, OPT_SOMAXCONN },
+	{ "max-syn-backlog",	required_argument,	NULL, OPT_MAX_SYN_BACKLOG },
+	{ "syncookies",		required_argument,	NULL, OPT_SYNCOOKIES },
+	{ NULL,			0,			NULL, 0 },
+};
+
+/* The option getopt_long() stopped at, as the user wrote it: "--name" or "-c". */
+static void lq_opt_name(char *buf, size_t len, char **argv, int c)
+{
+	const char *word = argv[optind - 1];
+
+	if (!strncmp(word, "--", 2))
+		snprintf(buf, len, "%.*s", (int)strcspn(word, "="), word);
+	else
+		snprintf(buf, len, "-%c", c);
+}
+
+/* Whether more than one long option starts with @prefix. */
+static bool lq_ambiguous(const char *prefix)
+{
+	const struct option *o;
+	unsigned int n = 0;
+
+	for (o = lq_long_opts; o->name; o++)
+		n += !strncmp(o->name, prefix, strlen(prefix));
+	return n > 1;
+}
+
+/*
+ * getopt_long() said '?' or ':'. optopt is 0 for an unknown long option, the
+ * option's own value for a long one given a value it does not take, and the
+ * letter for an unknown short one; a missing value is always in the last word.
+ */
+static int lq_getopt_error(int c, char **argv)
+{
+	char name[64];
+
+	if (c == ':') {
+		lq_opt_name(name, sizeof(name), argv, optopt);
+		return lq_usage_error("%s needs a value", name);
+	}
+	if (!optopt || optopt >= 256 || strchr(lq_short_opts + 1, optopt)) {
+		lq_opt_name(name, sizeof(name), argv, optopt);
+		if (!optopt && lq_ambiguous(name + 2))
+			return lq_usage_error("ambiguous option '%s'", name);
+		if (optopt && strchr(argv[optind - 1], '='))
+			return lq_usage_error("%s takes no value", name);
+		return lq_usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+	if (optopt == 'p')
+		return lq_usage_error("%s", "unknown option '-p': the port is --port N or PORT");
+	if (optopt == 'a')
+		return lq_usage_error("%s", "unknown option '-a': the address is --addr ADDR or ADDR");
+	snprintf(name, sizeof(name), "-%c", optopt);
+	return lq_usage_error("unknown option '%s'", name);
+}
+
+/*
+ * For the tests only: LQ_TEST_PROC=FILE[:FILE...] reads FILE instead of the
+ * namespace's /proc/listenq, one FILE per --watch frame (the last one then
+ * repeats), and LQ_TEST_SYSCTL=FILE its listenq_sysctl.
+ */
+static int lq_test_files(char *list, const char **paths, unsigned int max, unsigned int *n)
+{
+	char *save, *tok;
+
+	for (tok = strtok_r(list, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		if (*n == max) {
+			lq_err("LQ_TEST_PROC: more than %u files", max);
+			return -1;
+		}
+		paths[(*n)++] = tok;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	const char *proc_env = getenv("LISTENQ_PROC"), *sysctl_env = getenv("LISTENQ_SYSCTL");
-	const char *paths[16], *target = NULL, *color = "auto";
+	const char *test_proc = getenv("LQ_TEST_PROC"), *test_sysctl = getenv("LQ_TEST_SYSCTL");
+	const char *paths[16], *target = NULL, *color = "auto", *net_arg = NULL;
 	struct lq_predict_opts po = { .backlog = 0 };
 	struct lq_show_opts so = { .interval = 2 };
 	struct lq_filter filter = { 0 };
 	bool have_kernel = false, have_backlog = false, predict_flag = false;
 	enum lq_cmd cmd = CMD_SHOW;
+	static struct lq_files files;
+	struct lq_net net = { 0 };
+	char *test_list = NULL;
 	unsigned int npaths = 0;
 	long long v;
-	int i;
+	int c, i, rc;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		char name[32];
-		const char *eq = strncmp(a, "--", 2) ? NULL : strchr(a, '=');
-
-		/* --opt=value and --opt value are the same. */
-		if (eq && (size_t)(eq - a) < sizeof(name)) {
-			memcpy(name, a, (size_t)(eq - a));
-			name[eq - a] = '\0';
-			val = eq + 1;
-			a = name;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, lq_short_opts, lq_long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			printf("%s\n%s", lq_usage, lq_help);
 			return LQ_EXIT_OK;
-		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+		case 'V':
 			printf("listenq %s\n", LISTENQ_VERSION);
 			return LQ_EXIT_OK;
-		} else if (!strcmp(a, "-p") || !strcmp(a, "--port")) {
-			LQ_NEEDS_VALUE();
-			if (!lq_int_arg(val, 0, 65535, &v))
-				return lq_usage_error("bad port '%s'", val);
-			filter.have_port = true;
-			filter.port = (unsigned int)v;
-		} else if (!strcmp(a, "-a") || !strcmp(a, "--addr")) {
-			LQ_NEEDS_VALUE();
-			if (lq_parse_addr(val, &filter.addr))
-				return lq_usage_error("bad address '%s'", val);
-			filter.have_addr = true;
-		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+		case 'N':
+			if (lq_parse_net(optarg, &net))
+				return lq_usage_error("bad --net '%s': a name of 'ip netns' or a PID",
+						      optarg);
+			net_arg = optarg;
+			break;
+		case 'H':
+			so.no_header = true;
+			break;
+		case 'j':
 			so.json = true;
 			po.json = true;
-		} else if (!strcmp(a, "--prometheus")) {
-			so.prometheus = true;
-		} else if (!strcmp(a, "-w") || !strcmp(a, "--watch")) {
+			break;
+		case 'w':
 			so.watch = true;
-			/* The interval is optional: take the next word only if it is one. */
-			if (!val && i + 1 < argc && lq_secs_arg(argv[i + 1], &so.interval))
-				i++;
-			else if (val && !lq_secs_arg(val, &so.interval))
-				return lq_usage_error("bad interval '%s'", val);
-		} else if (!strcmp(a, "-c") || !strcmp(a, "--count")) {
-			LQ_NEEDS_VALUE();
-			if (!lq_int_arg(val, 1, 1000000000, &v))
-				return lq_usage_error("bad count '%s'", val);
+			/* Only "--watch=SECS": a word after --watch is a filter. */
+			if (optarg && !lq_secs_arg(optarg, &so.interval))
+				return lq_usage_error("bad interval '%s': seconds from 0.01 to 86400",
+						      optarg);
+			break;
+		case 'i':
+			if (!lq_secs_arg(optarg, &so.interval))
+				return lq_usage_error("bad interval '%s': seconds from 0.01 to 86400",
+						      optarg);
+			so.watch = true;
+			break;
+		case 'c':
+			if (!lq_int_arg(optarg, 1, 1000000000, &v))
+				return lq_usage_error("bad count '%s'", optarg);
 			so.count = (unsigned long)v;
 			so.watch = true;
-		} else if (!strcmp(a, "--color")) {
-			color = val ? val : "always";
+			break;
+		case OPT_PORT:
+			if (!lq_int_arg(optarg, 0, 65535, &v))
+				return lq_usage_error("bad port '%s'", optarg);
+			filter.have_port = true;
+			filter.port = (unsigned int)v;
+			break;
+		case OPT_ADDR:
+			if (lq_parse_addr(optarg, &filter.addr))
+				return lq_usage_error("bad address '%s'", optarg);
+			filter.have_addr = true;
+			break;
+		case OPT_PROMETHEUS:
+			so.prometheus = true;
+			break;
+		case OPT_COLOR:
+			color = optarg ? optarg : "always";
 			if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
 				return lq_usage_error("bad --color '%s': auto, always or never", color);
-		} else if (!strcmp(a, "--kernel")) {
-			LQ_NEEDS_VALUE();
-			if (lq_parse_kernel(val, &po.kernel))
-				return lq_usage_error("bad kernel version '%s': X.Y[.Z]", val);
+			break;
+		case OPT_KERNEL:
+			if (lq_parse_kernel(optarg, &po.kernel))
+				return lq_usage_error("bad kernel version '%s': X.Y[.Z]", optarg);
 			have_kernel = true;
-		} else if (!strcmp(a, "--backlog")) {
-			LQ_NEEDS_VALUE();
-			if (!lq_int_arg(val, -2147483648LL, 2147483647LL, &po.backlog))
-				return lq_usage_error("bad backlog '%s'", val);
+			break;
+		case OPT_BACKLOG:
+			if (!lq_int_arg(optarg, -2147483648LL, 2147483647LL, &po.backlog))
+				return lq_usage_error("bad backlog '%s'", optarg);
 			have_backlog = predict_flag = true;
-		} else if (!strcmp(a, "--somaxconn")) {
-			LQ_NEEDS_VALUE();
-			if (!lq_int_arg(val, 0, 2147483647LL, &po.somaxconn))
-				return lq_usage_error("bad somaxconn '%s'", val);
+			break;
+		case OPT_SOMAXCONN:
+			if (!lq_int_arg(optarg, 0, 2147483647LL, &po.somaxconn))
+				return lq_usage_error("bad somaxconn '%s'", optarg);
 			po.somaxconn_given = predict_flag = true;
-		} else if (!strcmp(a, "--max-syn-backlog")) {
-			LQ_NEEDS_VALUE();
-			if (!lq_int_arg(val, -2147483648LL, 2147483647LL, &po.max_syn_backlog))
-				return lq_usage_error("bad max-syn-backlog '%s'", val);
+			break;
+		case OPT_MAX_SYN_BACKLOG:
+			if (!lq_int_arg(optarg, -2147483648LL, 2147483647LL, &po.max_syn_backlog))
+				return lq_usage_error("bad max-syn-backlog '%s'", optarg);
 			po.max_syn_given = predict_flag = true;
-		} else if (!strcmp(a, "--syncookies")) {
-			LQ_NEEDS_VALUE();
-			if (!lq_int_arg(val, 0, 2, &po.syncookies))
-				return lq_usage_error("bad syncookies '%s': 0, 1 or 2", val);
+			break;
+		case OPT_SYNCOOKIES:
+			if (!lq_int_arg(optarg, 0, 2, &po.syncookies))
+				return lq_usage_error("bad syncookies '%s': 0, 1 or 2", optarg);
 			po.syncookies_given = predict_flag = true;
-		} else if (!strcmp(a, "--proc-file")) {
-			/* For tests: repeat it to feed --watch one file per frame. */
-			LQ_NEEDS_VALUE();
-			if (npaths == ARRAY_SIZE(paths))
-				return lq_usage_error("too many %s", a);
-			paths[npaths++] = val;
-		} else if (!strcmp(a, "--sysctl-file")) {
-			LQ_NEEDS_VALUE();
-			sysctl_env = val;
-		} else if (a[0] == '-' && a[1] && strcmp(a, "-")) {
-			return lq_usage_error("unknown option '%s'", argv[i]);
-		} else if (cmd == CMD_SHOW && !target && !strcmp(a, "predict")) {
+			break;
+		default:
+			return lq_getopt_error(c, argv);
+		}
+	}
+
+	/* getopt_long() moved the words that are not options to the end. */
+	for (i = optind; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (cmd == CMD_SHOW && !target && !strcmp(a, "predict")) {
 			cmd = CMD_PREDICT;
 		} else if (cmd == CMD_SHOW && !target && !strcmp(a, "explain")) {
 			cmd = CMD_EXPLAIN;
@@ -278,22 +404,20 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!npaths)
-		paths[npaths++] = proc_env && *proc_env ? proc_env : LQ_PROC_FILE;
-	so.paths = paths;
-	so.npaths = npaths;
-	so.sysctl_path = sysctl_env && *sysctl_env ? sysctl_env : LQ_PROC_SYSCTL_FILE;
 	if (cmd != CMD_PREDICT && predict_flag)
 		return lq_usage_error("%s", "--backlog, --somaxconn, --max-syn-backlog and "
 				      "--syncookies only apply to predict");
-	if (cmd != CMD_SHOW && (so.watch || so.prometheus))
-		return lq_usage_error("%s", "--watch, --count and --prometheus only apply to the "
-				      "table");
+	if (cmd != CMD_SHOW && (so.watch || so.prometheus || so.no_header))
+		return lq_usage_error("%s", "--watch, --interval, --count, --no-header and "
+				      "--prometheus only apply to the table");
 
 	switch (cmd) {
 	case CMD_PREDICT:
 		if (target)
 			return lq_usage_error("predict takes no filter, got '%s'", target);
+		if (net_arg)
+			return lq_usage_error("%s", "predict reads no namespace: --net does not "
+					      "apply");
 		if (!have_backlog)
 			return lq_usage_error("%s", "predict needs --backlog N");
 		if (!have_kernel) {
@@ -309,21 +433,46 @@ int main(int argc, char **argv)
 			return lq_usage_error("%s", "explain needs PORT or ADDR:PORT");
 		if (so.json)
 			return lq_usage_error("%s", "explain has no --json: use 'listenq --json PORT'");
-		if (!have_kernel)
-			lq_running_kernel(&po.kernel);
-		return lq_explain(paths[0], so.sysctl_path, &filter, target, &po.kernel);
+		break;
 	default:
+		if (have_kernel)
+			return lq_usage_error("%s", "--kernel only applies to predict and explain");
+		if (so.json && so.prometheus)
+			return lq_usage_error("%s", "--json and --prometheus exclude each other");
+		if (so.watch && (so.json || so.prometheus))
+			return lq_usage_error("%s", "--watch draws the table only; run --json or "
+					      "--prometheus from a loop instead");
+		if (so.no_header && (so.json || so.prometheus))
+			return lq_usage_error("%s", "--no-header only applies to the table");
 		break;
 	}
-	if (have_kernel)
-		return lq_usage_error("%s", "--kernel only applies to predict and explain");
-	if (so.json && so.prometheus)
-		return lq_usage_error("%s", "--json and --prometheus exclude each other");
-	if (so.watch && (so.json || so.prometheus))
-		return lq_usage_error("%s", "--watch draws the table only; run --json or "
-				      "--prometheus from a loop instead");
-	so.filter = &filter;
-	so.tty = so.watch && isatty(STDOUT_FILENO);
-	so.color = !strcmp(color, "always") || (!strcmp(color, "auto") && lq_color_auto());
-	return lq_show(&so);
+
+	/* The files last: -N NAME enters the namespace for good. */
+	rc = lq_net_files(&net, &files);
+	if (rc)
+		return rc;
+	if (test_proc && *test_proc) {
+		test_list = strdup(test_proc);
+		if (!test_list || lq_test_files(test_list, paths, ARRAY_SIZE(paths), &npaths))
+			return LQ_EXIT_ERR;
+	}
+	if (!npaths)
+		paths[npaths++] = files.table;
+	so.paths = paths;
+	so.npaths = npaths;
+	so.sysctl_path = test_sysctl && *test_sysctl ? test_sysctl : files.sysctl;
+
+	if (cmd == CMD_EXPLAIN) {
+		if (!have_kernel)
+			lq_running_kernel(&po.kernel);
+		rc = lq_explain(paths[0], so.sysctl_path, &filter, target, &po.kernel);
+	} else {
+		so.filter = &filter;
+		so.tty = so.watch && isatty(STDOUT_FILENO);
+		so.color = !strcmp(color, "always") ||
+			   (!strcmp(color, "auto") && lq_color_auto());
+		rc = lq_show(&so);
+	}
+	free(test_list);
+	return rc;
 }

@@ -95,9 +95,27 @@ struct lq_show_opts {
 	unsigned int npaths;
 	const char *sysctl_path;
 	bool tty;			/* clear the screen between frames */
+	bool no_header;			/* no column titles, no frame lines */
 };
 
 int lq_show(const struct lq_show_opts *o);
+
+/* netns.c */
+#define LQ_PATH_LEN	4096
+
+/* -N NAME|PID; neither: listenq's own namespace. */
+struct lq_net {
+	const char *name;
+	int pid;
+};
+
+struct lq_files {
+	char table[LQ_PATH_LEN];	/* /proc/listenq or another namespace's */
+	char sysctl[LQ_PATH_LEN];
+};
+
+int lq_parse_net(const char *s, struct lq_net *n);
+int lq_net_files(const struct lq_net *n, struct lq_files *f);
 
 /* kernel.c */
 struct lq_kernel_version {

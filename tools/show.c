@@ -207,7 +207,7 @@ static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, 
 	int width[TC_NR];
 
 	for (c = 0; c < nc; c++)
-		width[c] = (int)strlen(lq_tc_title[cols[c]]);
+		width[c] = fr->o->no_header ? 1 : (int)strlen(lq_tc_title[cols[c]]);
 	for (i = 0; i < n; i++) {
 		for (c = 0; c < nc; c++) {
 			lq_table_cell(fr, rows[i], cols[c], cell, sizeof(cell), &color);
@@ -215,7 +215,7 @@ static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, 
 				width[c] = (int)strlen(cell);
 		}
 	}
-	for (c = 0; c < nc; c++)
+	for (c = 0; c < nc && !fr->o->no_header; c++)
 		lq_print_cell(lq_tc_title[cols[c]], NULL, width[c], lq_tc_left(cols[c]),
 			      c == nc - 1, false);
 	for (i = 0; i < n; i++) {
@@ -232,7 +232,7 @@ static void lq_json_cell(const char *s, bool numeric_ok)
 {
 	long long v;
 
-	if (!strcmp(s, LQ_NO_VALUE))
+	if (!strcmp(s, LQ_NONE))
 		fputs("null", stdout);
 	else if (numeric_ok && lq_parse_ll(s, &v))
 		printf("%lld", v);
@@ -397,8 +397,17 @@ static void lq_print_prometheus(const struct lq_frame *fr, const unsigned int *r
 	}
 }
 
+/* The line above a --watch frame; --no-header keeps only what separates frames. */
 static void lq_frame_header(const struct lq_show_opts *o, unsigned long frame)
 {
+	if (o->tty && o->no_header) {
+		printf("\033[H\033[2J");
+		return;
+	}
+	if (o->no_header) {
+		printf("%s", frame ? "\n" : "");
+		return;
+	}
 	if (o->tty) {
 		char when[32] = "";
 		time_t now = time(NULL);

@@ -8,7 +8,9 @@
  * accept queue it fills with 3 connections and then overflows with a 4th.
  * It runs listenq (--json, the table, --prometheus, --watch, explain,
  * predict) and checks the output against what it created, and predict's
- * version-based model against the module's header-probed caps.
+ * version-based model against the module's header-probed caps. A child in a
+ * third namespace holds listener C, listen(fd, 7), that -N reads by PID
+ * and, bind-mounted on /run/netns as ip netns does it, by name.
  *
  * listenq is found at $LISTENQ_BIN, next to this binary, or /selftests/listenq.
  * KTAP on stdout; exit 0 all passed, 1 a failure, 4 skipped (not root).
@@ -28,12 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define NR_TESTS	13
+#define NR_TESTS	18
 #define OUT_MAX		(256 * 1024)
 
 static int test_nr, nr_fail;
@@ -84,7 +88,7 @@ static void ms_sleep(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Runs listenq with @args (NULL-terminated), with LISTENQ_PROC=@proc if set. */
+/* Runs listenq with @args (NULL-terminated), reading @proc (LQ_TEST_PROC) if set. */
 static void run_lq(struct run *r, const char *proc, const char *const *args)
 {
 	const char *argv[32] = { lq_bin };
@@ -108,7 +112,7 @@ static void run_lq(struct run *r, const char *proc, const char *const *args)
 		close(pfd[0]);
 		close(pfd[1]);
 		if (proc)
-			setenv("LISTENQ_PROC", proc, 1);
+			setenv("LQ_TEST_PROC", proc, 1);
 		unsetenv("NO_COLOR");
 		execv(lq_bin, (char *const *)argv);
 		_exit(127);
@@ -260,6 +264,83 @@ static int client(int port, bool block)
 	return fd;
 }
 
+/*
+ * A child in a network namespace of its own, with a listener of backlog 7 on
+ * 127.0.0.1; its port comes back through a pipe. It waits to be killed.
+ */
+static pid_t netns_child(int *port)
+{
+	int pfd[2], p = -1;
+	pid_t pid;
+
+	*port = -1;
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		close(pfd[0]);
+		if (!netns_enter())
+			p = listener(7);
+		if (write(pfd[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		close(pfd[1]);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &p, sizeof(p)) != sizeof(p))
+		p = -1;
+	close(pfd[0]);
+	*port = p;
+	return pid;
+}
+
+/* /run/netns/@name, a bind mount of @pid's namespace, as ip netns add makes it. */
+static int netns_name(const char *name, pid_t pid)
+{
+	char src[64], dst[128];
+	int fd;
+
+	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)pid);
+	snprintf(dst, sizeof(dst), "/run/netns/%s", name);
+	if (mkdir("/run/netns", 0755) && errno != EEXIST)
+		return -errno;
+	fd = open(dst, O_RDONLY | O_CREAT | O_EXCL, 0444);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	if (mount(src, dst, NULL, MS_BIND, NULL)) {
+		int err = -errno;
+
+		unlink(dst);
+		return err;
+	}
+	return 0;
+}
+
+static void netns_name_del(const char *name)
+{
+	char dst[128];
+
+	snprintf(dst, sizeof(dst), "/run/netns/%s", name);
+	umount2(dst, MNT_DETACH);
+	unlink(dst);
+}
+
+/* A pid that no process has: a child's, once it is reaped. */
+static pid_t gone_pid(void)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return pid;
+}
+
 static void find_listenq(const char *argv0)
 {
 	const char *env = getenv("LISTENQ_BIN");
@@ -281,10 +362,12 @@ static void find_listenq(const char *argv0)
 
 int main(int argc, char **argv)
 {
+	static const char ns_name[] = "listenq-cli-test";
 	static struct run r;
-	char pa[16], pb[16], msb_s[24], want[128];
+	char pa[16], pb[16], pc[16], cpid[16], gone[16], msb_s[24], want[128];
 	long long v, msb, acc_cap_a = -1, syn_cap_a = -1, acc_cap_b, syn_cap_b, backlog_a = -1;
-	int port_a, port_b, i, err;
+	int port_a, port_b, port_c, i, err, name_err;
+	pid_t child;
 	bool ok;
 
 	(void)argc;
@@ -388,7 +471,7 @@ int main(int argc, char **argv)
 
 	/* 7: two --watch frames, non-interactive. */
 	{
-		const char *args[] = { "--watch", "0.1", "--count", "2", pb, NULL };
+		const char *args[] = { "--interval", "0.1", "--count", "2", pb, NULL };
 
 		run_lq(&r, NULL, args);
 		ok = r.status == 0 && strstr(r.out, "--- frame 2") && strstr(r.out, "dDROPS");
@@ -477,6 +560,86 @@ int main(int argc, char **argv)
 		if (!ok)
 			diag_block("listenq without the module", r.out);
 		result(ok, "no-module-message");
+	}
+
+	/* 14: --no-header: B's row, no titles. */
+	{
+		const char *args[] = { "-H", pb, NULL };
+
+		run_lq(&r, NULL, args);
+		snprintf(want, sizeof(want), "127.0.0.1:%d ", port_b);
+		ok = r.status == 0 && !strncmp(r.out, want, strlen(want)) && !strstr(r.out, "LOCAL");
+		if (!ok)
+			diag_block("listenq -H PORT", r.out);
+		result(ok, "no-header");
+	}
+
+	/* 15-18: -N, listener C in the child's namespace and not A or B. */
+	child = netns_child(&port_c);
+	snprintf(pc, sizeof(pc), "%d", port_c);
+	snprintf(cpid, sizeof(cpid), "%d", (int)child);
+	name_err = child > 0 && port_c > 0 ? netns_name(ns_name, child) : -ECHILD;
+	if (child < 0 || port_c < 0)
+		diag("no listener in a third namespace: %s", strerror(errno));
+	if (name_err)
+		diag("cannot bind-mount /run/netns/%s: %s", ns_name, strerror(-name_err));
+	{
+		const char *args[] = { "--json", "-N", cpid, NULL };
+		const char *obj;
+
+		run_lq(&r, NULL, args);
+		obj = json_listener(r.out, port_c);
+		ok = port_c > 0 && r.status == 0 && json_num(obj, "acc_max", &v) && v == 7 &&
+		     (port_a == port_c || !json_listener(r.out, port_a)) &&
+		     (port_b == port_c || !json_listener(r.out, port_b));
+		if (!ok)
+			diag_block("listenq --json -N PID", r.out);
+		result(ok, "net-pid");
+	}
+	{
+		const char *args[] = { "--net", ns_name, "--json", NULL };
+		const char *obj;
+
+		run_lq(&r, NULL, args);
+		obj = json_listener(r.out, port_c);
+		ok = !name_err && r.status == 0 && json_num(obj, "acc_max", &v) && v == 7 &&
+		     (port_a == port_c || !json_listener(r.out, port_a)) &&
+		     (port_b == port_c || !json_listener(r.out, port_b));
+		if (!ok)
+			diag_block("listenq -N NAME --json", r.out);
+		result(ok, "net-name");
+	}
+	{
+		const char *args[] = { "-N", ns_name, "explain", pc, NULL };
+
+		run_lq(&r, NULL, args);
+		ok = !name_err && r.status == 0 && strstr(r.out, "cap 8 = backlog 7 + 1");
+		if (!ok)
+			diag_block("listenq -N NAME explain PORT", r.out);
+		result(ok, "net-name-explain");
+	}
+	{
+		const char *no_ns[] = { "-N", "listenq-no-such-ns", NULL };
+		const char *no_pid[] = { "-N", gone, NULL };
+		bool ok2;
+
+		run_lq(&r, NULL, no_ns);
+		ok = r.status == 1 && strstr(r.out, "network namespace 'listenq-no-such-ns' not found");
+		if (!ok)
+			diag_block("listenq -N listenq-no-such-ns", r.out);
+		snprintf(gone, sizeof(gone), "%d", (int)gone_pid());
+		run_lq(&r, NULL, no_pid);
+		snprintf(want, sizeof(want), "no process %s", gone);
+		ok2 = r.status == 1 && strstr(r.out, want);
+		if (!ok2)
+			diag_block("listenq -N PID-of-no-process", r.out);
+		result(ok && ok2, "net-errors");
+	}
+	if (!name_err)
+		netns_name_del(ns_name);
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
 	}
 
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",

@@ -6,7 +6,7 @@
  * that a cap and its predicate cannot drift apart.
  *
  * Sources, by era:
- *   3.10  net/core/request_sock.c:40-59 reqsk_queue_alloc(): nr = min(nr,
+ *   3.10  net/core/request_sock.c reqsk_queue_alloc(): nr = min(nr,
  *         sysctl_max_syn_backlog); nr = max(nr, 8); roundup_pow_of_two(nr + 1);
  *         max_qlen_log from 3. include/net/request_sock.h reqsk_queue_is_full():
  *         qlen >> max_qlen_log. net/ipv4/tcp_ipv4.c tcp_v4_conn_request():
@@ -14,11 +14,13 @@
  *         "sk_acceptq_is_full(sk) && inet_csk_reqsk_queue_young(sk) > 1", and
  *         the quarter rule "sysctl_max_syn_backlog - inet_csk_reqsk_queue_len(sk)
  *         < (sysctl_max_syn_backlog >> 2)" with !sysctl_tcp_syncookies.
- *   4.4   ef547f2ac16b: include/net/inet_connection_sock.h:298
+ *   4.4   ef547f2ac16b: inet_csk_reqsk_queue_is_full() in
+ *         include/net/inet_connection_sock.h,
  *         "inet_csk_reqsk_queue_len(sk) >= sk->sk_max_ack_backlog".
  *   4.10  5ea8ea2cb7f1: tcp_conn_request() drops on sk_acceptq_is_full() alone.
  *   6.13  3479c7549fb1: ">" (stable 6.12.10, 6.6.72, 6.1.125, 5.15.177,
- *         5.10.234, 5.4.290); 6.1.192 and 6.12.117: inet_connection_sock.h:293/:294.
+ *         5.10.234, 5.4.290), in inet_csk_reqsk_queue_is_full() of 6.1.192
+ *         and 6.12.117.
  */
 #include <stdio.h>
 #include <string.h>
@@ -209,7 +211,7 @@ static void test_misc(void)
 	CHECK_EQ(!strcmp(lq_syn_full_action(0), "drop"), 1, "syncookies 0: drop");
 	CHECK_EQ(!strcmp(lq_syn_full_action(1), "cookie"), 1, "syncookies 1: cookie");
 	CHECK_EQ(!strcmp(lq_syn_full_action(2), "cookie_all"), 1, "syncookies 2: cookie_all");
-	/* retrans_to_secs(), net/ipv4/tcp.c:386 (6.12): 1 s doubling, capped at 120 s. */
+	/* retrans_to_secs() in net/ipv4/tcp.c (6.12): 1 s doubling, capped at 120 s. */
 	CHECK_EQ(lq_defer_accept_secs(0), 0, "defer_accept 0 retransmits");
 	CHECK_EQ(lq_defer_accept_secs(1), 1, "defer_accept 1 retransmit");
 	CHECK_EQ(lq_defer_accept_secs(3), 7, "defer_accept 3 retransmits");

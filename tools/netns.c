@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where the listeners' files are: those of listenq's own network namespace,
+ * or those of another one (-N NAME|PID).
+ *
+ * NAME is a namespace of ip-netns(8), a file under /run/netns: listenq
+ * enters it with setns() and reads /proc/self/net/listenq, which procfs
+ * looks up in the namespace of the reader at the time of the open. PID
+ * reads /proc/PID/net/listenq, the files of that process's namespace,
+ * without entering it. The module creates both files in every namespace
+ * (lq_proc_net_init() in module/proc.c).
+ *
+ * For the tests only, LQ_TEST_ROOT is prepended to /proc and /run/netns.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "listenq.h"
+
+#define LQ_NETNS_DIR	"/run/netns"	/* ip netns add NAME: a bind mount here */
+#define LQ_PID_MAX	4194304		/* PID_MAX_LIMIT of 64-bit kernels */
+
+/* -N's argument: all digits is a PID, anything else a name. */
+int lq_parse_net(const char *s, struct lq_net *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (*s && strspn(s, "0123456789") == strlen(s)) {
+		long long pid;
+
+		if (strlen(s) > 10 || !lq_parse_ll(s, &pid) || pid < 1 || pid > LQ_PID_MAX)
+			return -1;
+		n->pid = (int)pid;
+		return 0;
+	}
+	/* ip netns refuses the same names: they would not be a file of /run/netns. */
+	if (!*s || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, "..") || strlen(s) > 255)
+		return -1;
+	n->name = s;
+	return 0;
+}
+
+/* The path of @fmt, under LQ_TEST_ROOT in the tests. */
+static void __attribute__((format(printf, 3, 4)))
+lq_path(char *buf, size_t len, const char *fmt, ...)
+{
+	const char *root = getenv("LQ_TEST_ROOT");
+	char tail[LQ_PATH_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tail, sizeof(tail), fmt, ap);
+	va_end(ap);
+	snprintf(buf, len, "%s%s", root ? root : "", tail);
+}
+
+/* Enters the namespace /run/netns/@name. */
+static int lq_enter_netns(const char *name)
+{
+	char path[LQ_PATH_LEN];
+	int fd, err;
+
+	lq_path(path, sizeof(path), LQ_NETNS_DIR "/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (err == ENOENT)
+			lq_err("network namespace '%s' not found: no %s (ip netns list)", name,
+			       path);
+		else
+			lq_err("network namespace '%s': %s: %s", name, path, strerror(err));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		err = errno;
+		close(fd);
+		if (err == EINVAL)
+			lq_err("network namespace '%s': %s is not a network namespace", name, path);
+		else if (err == EPERM)
+			lq_err("cannot enter network namespace '%s': %s (setns() needs "
+			       "CAP_SYS_ADMIN: run as root)", name, strerror(err));
+		else
+			lq_err("cannot enter network namespace '%s': %s", name, strerror(err));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int lq_net_files(const struct lq_net *n, struct lq_files *f)
+{
+	char dir[LQ_PATH_LEN];
+	struct stat st;
+
+	if (n->name) {
+		if (lq_enter_netns(n->name))
+			return LQ_EXIT_ERR;
+		lq_path(f->table, sizeof(f->table), "/proc/self/net/listenq");
+		lq_path(f->sysctl, sizeof(f->sysctl), "/proc/self/net/listenq_sysctl");
+		return LQ_EXIT_OK;
+	}
+	if (n->pid) {
+		/* Tell a process that is gone from a namespace without the module. */
+		lq_path(dir, sizeof(dir), "/proc/%d", n->pid);
+		if (stat(dir, &st)) {
+			if (errno == ENOENT)
+				lq_err("no process %d: no %s", n->pid, dir);
+			else
+				lq_err("process %d: %s: %s", n->pid, dir, strerror(errno));
+			return LQ_EXIT_ERR;
+		}
+		lq_path(f->table, sizeof(f->table), "/proc/%d/net/listenq", n->pid);
+		lq_path(f->sysctl, sizeof(f->sysctl), "/proc/%d/net/listenq_sysctl", n->pid);
+		return LQ_EXIT_OK;
+	}
+	lq_path(f->table, sizeof(f->table), "%s", LQ_PROC_FILE);
+	lq_path(f->sysctl, sizeof(f->sysctl), "%s", LQ_PROC_SYSCTL_FILE);
+	return LQ_EXIT_OK;
+}
