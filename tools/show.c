@@ -232,7 +232,7 @@ static void lq_json_cell(const char *s, bool numeric_ok)
 {
 	long long v;
 
-	if (!strcmp(s, LQ_NONE))
+	if (!strcmp(s, LQ_NO_VALUE))
 		fputs("null", stdout);
 	else if (numeric_ok && lq_parse_ll(s, &v))
 		printf("%lld", v);
