@@ -34,9 +34,9 @@ struct lq_record {
 
 struct lq_records {
 	raw_spinlock_t lock;		/* taken in probe handlers: raw on RT too */
+	unsigned int held;		/* records in @hash, under @lock */
 	struct hlist_head pool;		/* records no listener holds */
 	struct hlist_head hash[1 << LQ_HASH_BITS];
-	unsigned int held;		/* records in @hash, under @lock */
 	atomic_long_t untracked;	/* events lost to a full table */
 	unsigned long have;		/* what the probes registered provide */
 	unsigned int size;
