@@ -19,6 +19,10 @@
 #      lockdep is still on
 #   5. the console must show each checker initialised and no report of any
 #
+# LQ_DEBUG_TESTS='fault_test probes_test' keeps only the named test
+# binaries in the guest (run.sh's own checks, kmemleak included, still run);
+# by default all of them.
+#
 # The last line is "N passed, N failed, N skipped"; the exit status is
 # non-zero if anything failed.
 set -uo pipefail
@@ -79,7 +83,15 @@ rm -rf "$bins"
 if make -C "$repo/selftests" -j"$jobs" O="$bins" >"$build/selftests.log" 2>&1 &&
 	make -s -C "$repo/tools" -j"$jobs" static O="$build/tools-static" >>"$build/selftests.log" 2>&1 &&
 	cp "$build/tools-static"/{listenq,listenq_cli_test} "$bins/"; then
-	tally selftests pass
+	if [ -n "${LQ_DEBUG_TESTS:-}" ]; then
+		for t in "$bins"/*_test; do
+			case " $LQ_DEBUG_TESTS " in
+			*" ${t##*/} "*) ;;
+			*) rm -f "$t" ;;
+			esac
+		done
+	fi
+	tally selftests pass "$(cd "$bins" && echo *_test)"
 else
 	tail -n 30 "$build/selftests.log" | sed 's/^/#   /'
 	tally selftests fail "log: $build/selftests.log"
