@@ -4,9 +4,11 @@
  * namespace, and its per-listener counter checked against what the test
  * sent, the namespace's TcpExt deltas and the listener's sk_drops.
  *
- * The probes are switched on through /sys/module/listenq/parameters/probes
- * and left on; counters count from the moment they went on, so each test
- * reads deltas of its own fresh listeners only.
+ * Each test switches the probes on through /sys/module/listenq/parameters/probes
+ * (a no-op when they are on already); counters count from the moment they
+ * went on, so each test reads deltas of its own fresh listeners only. Tests
+ * that close all their listeners and then switch probes off check that the
+ * module held no record (lq_probes_off_expect_held()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
