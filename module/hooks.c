@@ -411,12 +411,13 @@ static void lq_hooks_forget(void)
 
 /**
  * lq_hooks_register() - hook what this kernel has
+ * @nomem: set when a hook is missing for want of memory, not of a symbol
  *
  * Process context, under the parameter lock, with the records published.
  *
  * Return: the values (BIT(reason), LQ_HAVE_BACKLOG) that are then missing.
  */
-unsigned long lq_hooks_register(void)
+unsigned long lq_hooks_register(bool *nomem)
 {
 	unsigned long missing = 0;
 	unsigned char sym[KSYM_NAME_LEN];
@@ -429,7 +430,10 @@ unsigned long lq_hooks_register(void)
 	for (i = 0; i < LQ_NR_HOOKS; i++) {
 		strscpy(sym, lq_hook_info[i].sym, sizeof(sym));
 		err = ftrace_set_filter(&lq_ops, sym, strlen(sym), 0);
-		if (err) {
+		if (err == -ENOMEM) {
+			*nomem = true;
+			missing |= LQ_HAVE_ALL;
+		} else if (err) {
 			pr_warn("cannot hook %s (%d)\n", sym, err);
 			missing |= lq_hook_info[i].gives ?: LQ_HAVE_ALL;
 		} else {
@@ -442,7 +446,9 @@ unsigned long lq_hooks_register(void)
 	/* An empty filter would hook every function. */
 	err = found ? register_ftrace_function(&lq_ops) : -ENOENT;
 	if (err) {
-		if (found)
+		if (err == -ENOMEM)
+			*nomem = true;
+		else if (found)
 			pr_warn("cannot register the ftrace hooks (%d)\n", err);
 		WRITE_ONCE(lq_windows_live, false);
 		lq_hooks_forget();

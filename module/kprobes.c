@@ -143,12 +143,13 @@ static bool lq_kprobe_on[ARRAY_SIZE(lq_kprobes)];
 
 /**
  * lq_kprobes_register() - probe what this kernel has
+ * @nomem: set when a probe is missing for want of memory, not of a symbol
  *
  * Process context, under the parameter lock, with the records published.
  *
  * Return: the values (BIT(reason), LQ_HAVE_BACKLOG) that are then missing.
  */
-unsigned long lq_kprobes_register(void)
+unsigned long lq_kprobes_register(bool *nomem)
 {
 	unsigned long missing = 0;
 	int i, err;
@@ -164,7 +165,10 @@ unsigned long lq_kprobes_register(void)
 		rp->maxactive = 4 * num_possible_cpus();
 		err = register_kretprobe(rp);
 		lq_kretprobe_on[i] = !err;
-		if (err) {
+		if (err == -ENOMEM) {
+			*nomem = true;
+			missing |= LQ_HAVE_ALL;
+		} else if (err) {
 			pr_warn("cannot probe %s (%d)\n", sym, err);
 			missing |= lq_kretprobe_gives[i] ?: LQ_HAVE_ALL;
 		}
@@ -179,7 +183,10 @@ unsigned long lq_kprobes_register(void)
 		kp->pre_handler = pre;
 		err = register_kprobe(kp);
 		lq_kprobe_on[i] = !err;
-		if (err) {
+		if (err == -ENOMEM) {
+			*nomem = true;
+			missing |= LQ_HAVE_ALL;
+		} else if (err) {
 			pr_warn("cannot probe %s (%d)\n", sym, err);
 			missing |= lq_kprobe_gives[i] ?: LQ_HAVE_ALL;
 		}

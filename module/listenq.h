@@ -141,11 +141,11 @@ void lq_drop_log_set_rate(unsigned int lines);
 
 void lq_windows_init(void);
 void lq_windows_sync(void);
-unsigned long lq_hooks_register(void);
+unsigned long lq_hooks_register(bool *nomem);
 void lq_hooks_unregister(void);
 
 /* kprobes.c: listen() and the request timer */
-unsigned long lq_kprobes_register(void);
+unsigned long lq_kprobes_register(bool *nomem);
 void lq_kprobes_unregister(void);
 
 #endif /* _LQ_LISTENQ_H */

@@ -21,6 +21,7 @@ static unsigned int lq_max_listeners = 16384;
  */
 static int lq_probes_enable(void)
 {
+	bool nomem = false;
 	unsigned long have;
 	int err;
 
@@ -29,13 +30,20 @@ static int lq_probes_enable(void)
 		pr_err("probes: no memory for %u listeners\n", lq_max_listeners);
 		return err;
 	}
-	have = LQ_HAVE_ALL & ~(lq_hooks_register() | lq_kprobes_register());
-	if (!(have & ~LQ_HAVE_BACKLOG)) {
+	have = LQ_HAVE_ALL & ~(lq_hooks_register(&nomem) | lq_kprobes_register(&nomem));
+	/* Not what this kernel lacks: refused, so that the next try gets all. */
+	if (nomem) {
+		pr_err("probes: no memory to hook the kernel\n");
+		err = -ENOMEM;
+	} else if (!(have & ~LQ_HAVE_BACKLOG)) {
 		pr_err("probes: cannot follow listeners on this kernel\n");
+		err = -EOPNOTSUPP;
+	}
+	if (err) {
 		lq_hooks_unregister();
 		lq_kprobes_unregister();
 		lq_records_destroy();
-		return -EOPNOTSUPP;
+		return err;
 	}
 	for (err = 0; err < LQ_NR_REASONS; err++)
 		if (!(have & BIT(err)))

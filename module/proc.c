@@ -254,17 +254,26 @@ static int lq_sysctl_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/*
+ * A failure refuses the namespace (unshare(), clone(), the load): say why,
+ * ratelimited, as any user may create namespaces.
+ */
 static int __net_init lq_net_init(struct net *net)
 {
-	if (!proc_create_net("listenq", 0444, net->proc_net, &lq_seq_ops,
-			     sizeof(struct lq_iter)))
-		return -ENOMEM;
-	if (!proc_create_net_single("listenq_sysctl", 0444, net->proc_net,
-				    lq_sysctl_show, NULL)) {
+	const char *name = "listenq";
+
+	if (!proc_create_net(name, 0444, net->proc_net, &lq_seq_ops, sizeof(struct lq_iter)))
+		goto fail;
+	name = "listenq_sysctl";
+	if (!proc_create_net_single(name, 0444, net->proc_net, lq_sysctl_show, NULL)) {
 		remove_proc_entry("listenq", net->proc_net);
-		return -ENOMEM;
+		goto fail;
 	}
 	return 0;
+fail:
+	pr_err_ratelimited("cannot create /proc/net/%s in netns %u: %d\n",
+			   name, net->ns.inum, -ENOMEM);
+	return -ENOMEM;
 }
 
 static void __net_exit lq_net_exit(struct net *net)

@@ -215,7 +215,8 @@ int lq_records_create(unsigned int size)
 	struct lq_records *t;
 	unsigned int i;
 
-	t = kvzalloc(struct_size(t, rec, size), GFP_KERNEL);
+	/* The caller says what failed: no page allocator report on top. */
+	t = kvzalloc(struct_size(t, rec, size), GFP_KERNEL | __GFP_NOWARN);
 	if (!t)
 		return -ENOMEM;
 	t->size = size;
