@@ -268,4 +268,53 @@ static inline bool lq_synq_is_full(const struct lq_rules *r, unsigned long long 
 	}
 }
 
+/*
+ * How full a queue of @q entries was, relative to its cap @cap (acc_cap or
+ * syn_cap), when a SYN or a completed handshake arrived: the buckets of
+ * /proc/listenq_hist. Each bound belongs to the bucket below it; "full" is
+ * a queue at or past its cap, where the arrival finds no room.
+ */
+enum lq_fill {
+	LQ_FILL_0,		/* empty */
+	LQ_FILL_25,		/* 0 < q <= cap/4 */
+	LQ_FILL_50,		/* cap/4 < q <= cap/2 */
+	LQ_FILL_75,		/* cap/2 < q <= 3cap/4 */
+	LQ_FILL_99,		/* 3cap/4 < q < cap */
+	LQ_FILL_FULL,		/* q >= cap */
+	LQ_NR_FILL
+};
+
+static inline unsigned int lq_fill_bucket(unsigned long long q, unsigned long long cap)
+{
+	if (q >= cap)
+		return LQ_FILL_FULL;
+	if (!q)
+		return LQ_FILL_0;
+	if (4 * q <= cap)
+		return LQ_FILL_25;
+	if (2 * q <= cap)
+		return LQ_FILL_50;
+	if (4 * q <= 3 * cap)
+		return LQ_FILL_75;
+	return LQ_FILL_99;
+}
+
+/*
+ * How long a connection waited for accept(), in log2 buckets of
+ * microseconds: bucket i < LQ_NR_WAIT - 1 holds waits of at most 2^i us
+ * (and more than 2^(i-1) us, but bucket 0: up to 1 us), the last one the
+ * longer waits (over 2^24 us, 16.8 s).
+ */
+#define LQ_NR_WAIT	26
+
+static inline unsigned int lq_wait_bucket(unsigned long long ns)
+{
+	unsigned long long us = ns / 1000 + (ns % 1000 != 0);
+	unsigned int i = 0;
+
+	while (i < LQ_NR_WAIT - 1 && us > 1ULL << i)
+		i++;
+	return i;
+}
+
 #endif /* _LQ_MODEL_H */
