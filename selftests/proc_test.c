@@ -56,7 +56,8 @@ TEST_F(proc, header_columns)
 		"local", "ns", "uid", "inode", "acc_q", "acc_max", "acc_cap", "syn_q",
 		"syn_young", "syn_cap", "drops", "syn_full", "defer_accept", "tfo_q",
 		"tfo_max", "reuseport_id", "drop_synq", "cookie_synq", "drop_accq_syn",
-		"drop_accq_ack", "drop_quarter", "expired", "backlog",
+		"drop_accq_ack", "drop_quarter", "expired", "backlog", "syn_q_peak",
+		"acc_q_peak", "synack_retrans",
 	};
 	const int nwant = sizeof(want) / sizeof(want[0]);
 	struct lq_proc t;
