@@ -95,12 +95,39 @@ static unsigned long long kernel_end(void)
 	return max;
 }
 
-static unsigned long long kend;
+/*
+ * The text of function name: [*start, *end), up to the next symbol; 0 if
+ * it is not there.
+ */
+static int kernel_func(const char *name, unsigned long long *start, unsigned long long *end)
+{
+	char line[512], sym[256], type;
+	unsigned long long a, next = ~0ULL;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	*start = *end = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name) &&
+		    !strchr(line, '['))
+			*start = a;
+	rewind(f);
+	while (*start && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx", &a) == 1 && a > *start && a < next)
+			next = a;
+	fclose(f);
+	if (*start)
+		*end = next;
+	return *start ? 0 : -ENOENT;
+}
+
+static unsigned long long kend, reject_start, reject_end;
 
 /* Only fail-nth injects; scope as above; prob > 0: every task, any context. */
 static int fault_config(enum scope scope, int prob, int times)
 {
-	char start[32], val[16], tval[16];
+	char start[32], val[24], tval[16];
 	unsigned int i;
 	int ret = 0;
 
@@ -118,6 +145,11 @@ static int fault_config(enum scope scope, int prob, int times)
 		ret = ret ?: dbg_write(caps[i], "stacktrace-depth", "32");
 		ret = ret ?: dbg_write(caps[i], "require-end", "0xffffffffffffffff");
 		ret = ret ?: dbg_write(caps[i], "require-start", start);
+		snprintf(val, sizeof(val), "%#llx", reject_end);
+		ret = ret ?: dbg_write(caps[i], "reject-end", val);
+		snprintf(val, sizeof(val), "%#llx", reject_start);
+		ret = ret ?: dbg_write(caps[i], "reject-start", val);
+		snprintf(val, sizeof(val), "%d", prob);
 	}
 	/*
 	 * vmalloc() asks for highmem pages; user pages (highmem too) are left
@@ -142,6 +174,8 @@ static void fault_reset(void)
 		dbg_write(caps[i], "ignore-gfp-wait", "Y");
 		dbg_write(caps[i], "require-start", "0");
 		dbg_write(caps[i], "require-end", "0xffffffffffffffff");
+		dbg_write(caps[i], "reject-start", "0");
+		dbg_write(caps[i], "reject-end", "0");
 	}
 	dbg_write("fail_page_alloc", "ignore-gfp-highmem", "Y");
 	dbg_write("fail_page_alloc", "min-order", "1");
@@ -317,6 +351,13 @@ FIXTURE_SETUP(fault)
 		     "FAULT_INJECTION_STACKTRACE_FILTER)");
 	kend = kernel_end();
 	ASSERT_NE(0, kend) TH_LOG("no kernel symbol addresses in /proc/kallsyms");
+	/*
+	 * objpool_init() (kretprobe instances) vmalloc()s without __GFP_NOWARN:
+	 * a fault there is a page allocator report with a stack dump, which
+	 * the rig takes for a kernel bug. The kernel's site, not the module's:
+	 * left alone; its kmalloc()s before and after it still fail.
+	 */
+	kernel_func("objpool_init", &reject_start, &reject_end);
 	if (!lq_module_loaded())
 		ASSERT_EQ(0, lq_module_load(rig_params()));
 	ASSERT_EQ(0, lq_param_set("probes", "0"));
@@ -329,7 +370,8 @@ FIXTURE_SETUP(fault)
 	ASSERT_LE(0, self->nth) TH_LOG("%s: %s", FAIL_NTH, strerror(errno));
 	ret = fault_config(SCOPE_MODULE, 0, -1);
 	ASSERT_EQ(0, ret) TH_LOG("configuring failslab/fail_page_alloc: %s", strerror(-ret));
-	TH_LOG("stack filter: module text above %#llx", kend);
+	TH_LOG("stack filter: module text above %#llx, not in objpool_init [%#llx, %#llx)",
+	       kend, reject_start, reject_end);
 }
 
 FIXTURE_TEARDOWN(fault)
