@@ -97,9 +97,133 @@ static bool lq_explain_syn_bound(long long b, long long syn_cap, const struct lq
 	return false;
 }
 
-static void lq_explain_row(const struct lq_table *t, unsigned int row, const struct lq_sysctl *sc,
-			   const struct lq_kernel_version *k)
+/* "peaked at 129 of 129": the highest length the probes saw (syn_q_peak, acc_q_peak). */
+static bool lq_explain_peak(const struct lq_table *t, unsigned int row, int col, long long cap)
 {
+	long long peak;
+
+	if (!lq_cell_num(t, row, t->col[col], &peak))
+		return false;
+	printf("      peaked at %lld of %lld%s\n", peak, cap,
+	       cap > 0 && peak >= cap ? ": full at times" : "");
+	return cap > 0 && peak >= cap;
+}
+
+/* "12% of 1500 SYNs found the SYN queue over 3/4 full (0% full)". */
+static void lq_explain_fill(bool have, const long long *v, const char *what, const char *queue)
+{
+	long long total = lq_sum(v, LQ_NR_FILL);
+	char over[16], full[16];
+
+	if (!have)
+		return;
+	if (!total) {
+		printf("      no %s arrived yet\n", what);
+		return;
+	}
+	lq_pct_text(over, sizeof(over), v[LQ_FILL_99] + v[LQ_FILL_FULL], total);
+	lq_pct_text(full, sizeof(full), v[LQ_FILL_FULL], total);
+	printf("      %s of %lld %s found the %s over 3/4 full (%s full)\n", over, total, what,
+	       queue, full);
+}
+
+/*
+ * How long connections waited for accept(), from the log2 buckets: the
+ * bounds of the buckets that the median and the 99th percentile fall in,
+ * the exact mean, and the bucket of the longest wait.
+ */
+static unsigned int lq_explain_wait(const struct lq_hist_row *hr)
+{
+	long long total = lq_sum(hr->w, LQ_NR_WAIT);
+	unsigned int p99, p50, top;
+	char a[32], b[32], mean[32];
+
+	if (!hr->wait)
+		return 0;
+	if (!total) {
+		printf("      no connection accepted yet\n");
+		return 0;
+	}
+	p99 = lq_wait_quantile(hr->w, total, 990);
+	p50 = lq_wait_quantile(hr->w, total, 500);
+	if (p99 == LQ_NR_WAIT - 1) {
+		printf("      1%% or more of %lld connections waited over 16.777216 s for accept()\n",
+		       total);
+	} else {
+		lq_us_text(a, sizeof(a), lq_wait_le_us(p99), false);
+		if (p50 == LQ_NR_WAIT - 1)
+			snprintf(b, sizeof(b), "over 16.777216 s");
+		else
+			lq_us_text(b, sizeof(b), lq_wait_le_us(p50), false);
+		printf("      99%% of %lld connections waited at most %s for accept(), half at most "
+		       "%s\n", total, a, b);
+	}
+	for (top = LQ_NR_WAIT - 1; top > 0 && !hr->w[top]; top--)
+		;
+	lq_ns_text(mean, sizeof(mean), (double)hr->wait_sum_ns / (double)total);
+	if (top == LQ_NR_WAIT - 1) {
+		printf("      mean %s; the longest over 16.777216 s\n", mean);
+	} else if (!top) {
+		printf("      mean %s; the longest at most 1 us\n", mean);
+	} else {
+		lq_us_text(a, sizeof(a), lq_wait_le_us(top - 1), false);
+		lq_us_text(b, sizeof(b), lq_wait_le_us(top), false);
+		printf("      mean %s; the longest over %s and at most %s\n", mean, a, b);
+	}
+	return p99;
+}
+
+/* What the SYN-ACK retransmissions say. */
+enum lq_rtx_verdict { LQ_RTX_NONE, LQ_RTX_LOSSY, LQ_RTX_FLOOD };
+
+/*
+ * synack_retrans against the handshakes that completed (the acc_fill
+ * arrivals): one retransmission or more per 10 handshakes means clients
+ * do not answer. With the SYN queue over 3/4 full for 10% of the SYNs, or
+ * at its cap at its peak, the SYNs come from sources that never answer (a
+ * flood); otherwise SYN-ACKs or the ACKs get lost on the way.
+ */
+static enum lq_rtx_verdict lq_explain_rtx(const struct lq_table *t, unsigned int row,
+					  const struct lq_hist_row *hr, bool syn_peak_full)
+{
+	long long rtx, hs, syns, high;
+
+	if (!lq_cell_num(t, row, t->col[LQ_COL_SYNACK_RETRANS], &rtx))
+		return LQ_RTX_NONE;
+	printf("  SYN-ACKs      %lld retransmitted", rtx);
+	if (!hr->acc_fill) {
+		putchar('\n');
+		return LQ_RTX_NONE;
+	}
+	hs = lq_sum(hr->af, LQ_NR_FILL);
+	printf(" for %lld completed handshakes", hs);
+	if (!rtx) {
+		putchar('\n');
+		return LQ_RTX_NONE;
+	}
+	if (rtx * 10 < hs) {
+		printf(": fewer than 1 in 10, ordinary loss\n");
+		return LQ_RTX_NONE;
+	}
+	printf(": clients are not answering\n");
+	syns = hr->syn_fill ? lq_sum(hr->sf, LQ_NR_FILL) : 0;
+	high = hr->syn_fill ? hr->sf[LQ_FILL_99] + hr->sf[LQ_FILL_FULL] : 0;
+	if (syn_peak_full || (syns && high * 10 >= syns)) {
+		printf("      and the SYN queue filled up: SYNs from sources that never answer, a "
+		       "SYN flood?\n");
+		return LQ_RTX_FLOOD;
+	}
+	printf("      while the SYN queue stayed low: SYN-ACKs or the clients' ACKs are lost on "
+	       "the way\n");
+	return LQ_RTX_LOSSY;
+}
+
+static void lq_explain_row(const struct lq_table *t, unsigned int row, const struct lq_sysctl *sc,
+			   const struct lq_kernel_version *k, const struct lq_hist_row *hr)
+{
+	bool acc_peak_full, syn_peak_full;
+	enum lq_rtx_verdict rtx;
+	unsigned int p99;
 	long long acc_q = 0, b = 0, acc_cap = 0, syn_q = 0, young = 0, syn_cap = 0, drops = 0;
 	long long req = 0, msb = sc->val[LQ_SC_MAX_SYN_BACKLOG], v;
 	const char *action = lq_cell(t, row, t->col[LQ_COL_SYN_FULL]);
@@ -133,6 +257,9 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 	else
 		printf("      cap %lld, backlog %lld\n", acc_cap, b);
 	req_known = lq_explain_backlog(t, row, b, sc, &req);
+	acc_peak_full = lq_explain_peak(t, row, LQ_COL_ACC_Q_PEAK, acc_cap);
+	lq_explain_fill(hr->acc_fill, hr->af, "handshakes", "accept queue");
+	p99 = lq_explain_wait(hr);
 
 	printf("  SYN queue     %lld of %lld (%lld young)%s\n", syn_q, syn_cap, young,
 	       st & LQ_ST_SYN_FULL ? ": FULL" : st & LQ_ST_SYN_NEAR ? ": nearly full" : "");
@@ -161,9 +288,12 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 		       "changed since?)\n", syn_cap, b);
 	}
 	printf("      when full: %s\n", lq_syn_full_text(action));
+	syn_peak_full = lq_explain_peak(t, row, LQ_COL_SYN_Q_PEAK, syn_cap);
+	lq_explain_fill(hr->syn_fill, hr->sf, "SYNs", "SYN queue");
 
 	printf("  drops         %lld (SYNs and handshake ACKs this listener dropped)\n", drops);
 	lq_explain_reasons(t, row, drops);
+	rtx = lq_explain_rtx(t, row, hr, syn_peak_full);
 	if (lq_cell_num(t, row, t->col[LQ_COL_DEFER_ACCEPT], &v) && v > 0)
 		printf("  defer_accept  %llds: children wait for data before accept() sees them\n", v);
 	if (lq_cell_num(t, row, t->col[LQ_COL_TFO_MAX], &v) && v > 0)
@@ -203,6 +333,36 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 			printf("    - SYNs past the cap are dropped: net.ipv4.tcp_syncookies=1 "
 			       "answers them with cookies.\n");
 	}
+	if (rtx == LQ_RTX_FLOOD) {
+		advice = true;
+		printf("    - SYN-ACKs go unanswered while the SYN queue fills: keep "
+		       "net.ipv4.tcp_syncookies=1 so\n      that real clients still get in, and "
+		       "look at where the SYNs come from.\n");
+	} else if (rtx == LQ_RTX_LOSSY) {
+		advice = true;
+		printf("    - SYN-ACKs go unanswered: look at the return path to the clients (packet "
+		       "loss, a\n      firewall or asymmetric routing that drops SYN-ACKs or their "
+		       "ACKs).\n");
+	}
+	/* Slow to accept() with room in the queue: 1% waited past 131 ms. */
+	if (!(st & (LQ_ST_ACC_FULL | LQ_ST_ACC_NEAR)) && hr->wait && p99 >= 17) {
+		char bound[32];
+
+		advice = true;
+		if (p99 == LQ_NR_WAIT - 1)
+			snprintf(bound, sizeof(bound), "16.777216 s");
+		else
+			lq_us_text(bound, sizeof(bound), lq_wait_le_us(p99 - 1), false);
+		printf("    - 1%% of the connections waited over %s for accept() although the "
+		       "queue had room:\n      the application is slow to call accept().\n", bound);
+	}
+	if (!advice && (acc_peak_full || syn_peak_full)) {
+		advice = true;
+		printf("    - The %s queue was full at times, though it has room now: bursts. A "
+		       "larger backlog\n      absorbs them; 'listenq --watch %s' shows when they "
+		       "come.\n", acc_peak_full ? "accept" : "SYN",
+		       lq_cell(t, row, t->col[LQ_COL_LOCAL]));
+	}
 	if (!advice && drops > 0) {
 		advice = true;
 		printf("    - %lld drops while both queues have room now: they overflowed earlier, "
@@ -213,16 +373,19 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 		printf("    - Nothing: both queues have room and nothing was dropped.\n");
 }
 
-int lq_explain(const char *path, const char *sysctl_path, const struct lq_filter *f,
+int lq_explain(const char *path, const char *sysctl_path, const char *hist_path,
+	       const struct lq_filter *f,
 	       const char *what, const struct lq_kernel_version *k)
 {
+	unsigned int i, n = 0, cursor = 0;
+	struct lq_hist_row hr;
 	struct lq_sysctl sc;
-	struct lq_table t;
-	unsigned int i, n = 0;
-	int rc;
+	struct lq_table t, h;
+	int rc, hrc;
 
 	if (lq_table_load(&t, path))
 		return LQ_EXIT_ERR;
+	hrc = lq_hist_load(&h, hist_path);
 	lq_sysctl_load(&sc, sysctl_path);
 
 	printf("kernel %s%s", k->major ? k->text : "unknown", k->running ? " (running)" : "");
@@ -242,15 +405,17 @@ int lq_explain(const char *path, const char *sysctl_path, const struct lq_filter
 		if (!lq_row_matches(&t, i, f))
 			continue;
 		putchar('\n');
-		lq_explain_row(&t, i, &sc, k);
+		lq_hist_get(&h, hrc ? -1 : lq_hist_find(&h, &t, i, &cursor), &hr);
+		lq_explain_row(&t, i, &sc, k, &hr);
 		n++;
 	}
-	rc = t.nbad ? LQ_EXIT_ERR : LQ_EXIT_OK;
+	rc = t.nbad || hrc < 0 || h.nbad ? LQ_EXIT_ERR : LQ_EXIT_OK;
 	if (!n) {
 		lq_err("no listener matches %s in this network namespace", what);
 		rc = LQ_EXIT_ERR;
 	}
 	lq_sysctl_free(&sc);
+	lq_table_free(&h);
 	lq_table_free(&t);
 	return rc;
 }

@@ -265,15 +265,18 @@ static int lq_getopt_error(int c, char **argv)
 /*
  * For the tests only: LQ_TEST_PROC=FILE[:FILE...] reads FILE instead of the
  * namespace's /proc/listenq, one FILE per --watch frame (the last one then
- * repeats), and LQ_TEST_SYSCTL=FILE its listenq_sysctl.
+ * repeats), LQ_TEST_HIST=FILE[:FILE...] its listenq_hist in the same way
+ * (none when unset: the samples never meet the host's module), and
+ * LQ_TEST_SYSCTL=FILE its listenq_sysctl.
  */
-static int lq_test_files(char *list, const char **paths, unsigned int max, unsigned int *n)
+static int lq_test_files(const char *var, char *list, const char **paths, unsigned int max,
+			 unsigned int *n)
 {
 	char *save, *tok;
 
 	for (tok = strtok_r(list, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
 		if (*n == max) {
-			lq_err("LQ_TEST_PROC: more than %u files", max);
+			lq_err("%s: more than %u files", var, max);
 			return -1;
 		}
 		paths[(*n)++] = tok;
@@ -284,7 +287,8 @@ static int lq_test_files(char *list, const char **paths, unsigned int max, unsig
 int main(int argc, char **argv)
 {
 	const char *test_proc = getenv("LQ_TEST_PROC"), *test_sysctl = getenv("LQ_TEST_SYSCTL");
-	const char *paths[16], *target = NULL, *color = "auto", *net_arg = NULL;
+	const char *test_hist = getenv("LQ_TEST_HIST");
+	const char *paths[16], *hist_paths[16], *target = NULL, *color = "auto", *net_arg = NULL;
 	struct lq_predict_opts po = { .backlog = 0 };
 	struct lq_show_opts so = { .interval = 2 };
 	struct lq_filter filter = { 0 };
@@ -292,8 +296,8 @@ int main(int argc, char **argv)
 	enum lq_cmd cmd = CMD_SHOW;
 	static struct lq_files files;
 	struct lq_net net = { 0 };
-	char *test_list = NULL;
-	unsigned int npaths = 0;
+	char *test_list = NULL, *test_hist_list = NULL;
+	unsigned int npaths = 0, nhist = 0;
 	long long v;
 	int c, i, rc;
 
@@ -453,19 +457,32 @@ int main(int argc, char **argv)
 		return rc;
 	if (test_proc && *test_proc) {
 		test_list = strdup(test_proc);
-		if (!test_list || lq_test_files(test_list, paths, ARRAY_SIZE(paths), &npaths))
+		if (!test_list || lq_test_files("LQ_TEST_PROC", test_list, paths, ARRAY_SIZE(paths),
+						&npaths))
 			return LQ_EXIT_ERR;
+		if (test_hist && *test_hist) {
+			test_hist_list = strdup(test_hist);
+			if (!test_hist_list ||
+			    lq_test_files("LQ_TEST_HIST", test_hist_list, hist_paths,
+					  ARRAY_SIZE(hist_paths), &nhist))
+				return LQ_EXIT_ERR;
+		}
 	}
-	if (!npaths)
+	if (!npaths) {
 		paths[npaths++] = files.table;
+		hist_paths[nhist++] = files.hist;
+	}
 	so.paths = paths;
 	so.npaths = npaths;
+	so.hist_paths = hist_paths;
+	so.nhist = nhist;
 	so.sysctl_path = test_sysctl && *test_sysctl ? test_sysctl : files.sysctl;
 
 	if (cmd == CMD_EXPLAIN) {
 		if (!have_kernel)
 			lq_running_kernel(&po.kernel);
-		rc = lq_explain(paths[0], so.sysctl_path, &filter, target, &po.kernel);
+		rc = lq_explain(paths[0], so.sysctl_path, nhist ? hist_paths[0] : NULL, &filter,
+				target, &po.kernel);
 	} else {
 		so.filter = &filter;
 		so.tty = so.watch && isatty(STDOUT_FILENO);
@@ -474,5 +491,6 @@ int main(int argc, char **argv)
 		rc = lq_show(&so);
 	}
 	free(test_list);
+	free(test_hist_list);
 	return rc;
 }

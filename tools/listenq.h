@@ -30,16 +30,29 @@
  */
 #define LQ_NR_REQUIRED_COLUMNS	(LQ_COL_REUSEPORT_ID + 1)
 
-/* /proc/listenq, split in place: every cell points into @text. */
+/* Room for the known columns of either file (enum lq_column, lq_hist_column). */
+#define LQ_MAX_COLUMNS	64
+
+/* /proc/listenq or /proc/listenq_hist, split in place: every cell points into @text. */
 struct lq_table {
 	const char *path;
 	char *text;
 	unsigned int ncols;
 	char **names;			/* header, ncols entries */
-	int col[LQ_NR_COLUMNS];		/* where each ABI column is; -1: absent */
+	int col[LQ_MAX_COLUMNS];	/* where each ABI column is; -1: absent */
 	unsigned int nrows;
 	char ***rows;			/* rows[r][c] */
 	unsigned int nbad;		/* malformed rows, reported and skipped */
+};
+
+/* One listener's line of /proc/listenq_hist, by group; "-" (probes off): not there. */
+struct lq_hist_row {
+	bool found;			/* the listener has a line */
+	bool syn_fill, acc_fill, wait;	/* the group's cells are numbers */
+	long long sf[LQ_NR_FILL];	/* syn_fill_*, enum lq_fill */
+	long long af[LQ_NR_FILL];	/* acc_fill_* */
+	long long wait_count, wait_sum_ns;
+	long long w[LQ_NR_WAIT];	/* wait_1us ... wait_inf, not cumulative */
 };
 
 struct lq_sysctl {
@@ -72,6 +85,10 @@ struct lq_filter {
 /* proc.c */
 int lq_table_load(struct lq_table *t, const char *path);
 void lq_table_free(struct lq_table *t);
+int lq_hist_load(struct lq_table *h, const char *path);
+int lq_hist_find(const struct lq_table *h, const struct lq_table *t, unsigned int row,
+		 unsigned int *cursor);
+void lq_hist_get(const struct lq_table *h, int r, struct lq_hist_row *hr);
 const char *lq_cell(const struct lq_table *t, unsigned int row, int col);
 bool lq_cell_num(const struct lq_table *t, unsigned int row, int col, long long *v);
 bool lq_parse_ll(const char *s, long long *v);
@@ -94,6 +111,8 @@ struct lq_show_opts {
 	const char * const *paths;	/* frame i reads paths[min(i, npaths - 1)] */
 	unsigned int npaths;
 	const char *sysctl_path;
+	const char * const *hist_paths;	/* as paths; npaths 0: no listenq_hist */
+	unsigned int nhist;
 	bool tty;			/* clear the screen between frames */
 	bool no_header;			/* no column titles, no frame lines */
 };
@@ -112,6 +131,7 @@ struct lq_net {
 struct lq_files {
 	char table[LQ_PATH_LEN];	/* /proc/listenq or another namespace's */
 	char sysctl[LQ_PATH_LEN];
+	char hist[LQ_PATH_LEN];		/* listenq_hist: optional */
 };
 
 int lq_parse_net(const char *s, struct lq_net *n);
@@ -126,6 +146,14 @@ struct lq_kernel_version {
 
 int lq_parse_kernel(const char *s, struct lq_kernel_version *k);
 void lq_running_kernel(struct lq_kernel_version *k);
+
+/* hist.c: the histograms of /proc/listenq_hist as numbers and words */
+unsigned long long lq_wait_le_us(unsigned int i);
+unsigned int lq_wait_quantile(const long long *w, long long total, unsigned int permille);
+void lq_us_text(char *buf, size_t len, unsigned long long us, bool compact);
+void lq_ns_text(char *buf, size_t len, double ns);
+void lq_pct_text(char *buf, size_t len, long long n, long long total);
+long long lq_sum(const long long *v, unsigned int n);
 
 /* caps.c: phrases that predict and explain share */
 void lq_syn_cap_text(char *buf, size_t len, const struct lq_rules *r, enum lq_bound why,
@@ -148,8 +176,8 @@ struct lq_predict_opts {
 int lq_predict(const struct lq_predict_opts *o);
 
 /* explain.c */
-int lq_explain(const char *path, const char *sysctl_path, const struct lq_filter *f,
-	       const char *what, const struct lq_kernel_version *k);
+int lq_explain(const char *path, const char *sysctl_path, const char *hist_path,
+	       const struct lq_filter *f, const char *what, const struct lq_kernel_version *k);
 
 /* listenq.c */
 void lq_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,8 +7,9 @@
  * enters it with setns() and reads /proc/self/net/listenq, which procfs
  * looks up in the namespace of the reader at the time of the open. PID
  * reads /proc/PID/net/listenq, the files of that process's namespace,
- * without entering it. The module creates both files in every namespace
- * (lq_proc_net_init() in module/proc.c).
+ * without entering it. The module creates these files in every namespace
+ * (lq_proc_net_init() in module/proc.c); listenq_hist only since it has
+ * the histograms, and listenq reads the others without it.
  *
  * For the tests only, LQ_TEST_ROOT is prepended to /proc and /run/netns.
  */
@@ -103,6 +104,7 @@ int lq_net_files(const struct lq_net *n, struct lq_files *f)
 			return LQ_EXIT_ERR;
 		lq_path(f->table, sizeof(f->table), "/proc/self/net/listenq");
 		lq_path(f->sysctl, sizeof(f->sysctl), "/proc/self/net/listenq_sysctl");
+		lq_path(f->hist, sizeof(f->hist), "/proc/self/net/listenq_hist");
 		return LQ_EXIT_OK;
 	}
 	if (n->pid) {
@@ -117,9 +119,11 @@ int lq_net_files(const struct lq_net *n, struct lq_files *f)
 		}
 		lq_path(f->table, sizeof(f->table), "/proc/%d/net/listenq", n->pid);
 		lq_path(f->sysctl, sizeof(f->sysctl), "/proc/%d/net/listenq_sysctl", n->pid);
+		lq_path(f->hist, sizeof(f->hist), "/proc/%d/net/listenq_hist", n->pid);
 		return LQ_EXIT_OK;
 	}
 	lq_path(f->table, sizeof(f->table), "%s", LQ_PROC_FILE);
 	lq_path(f->sysctl, sizeof(f->sysctl), "%s", LQ_PROC_SYSCTL_FILE);
+	lq_path(f->hist, sizeof(f->hist), "%s", LQ_PROC_HIST_FILE);
 	return LQ_EXIT_OK;
 }

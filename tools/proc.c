@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading /proc/listenq and /proc/net/listenq_sysctl.
+ * Reading /proc/listenq, /proc/listenq_hist and /proc/net/listenq_sysctl.
  *
- * The table is parsed by header name, never by position: columns are only
+ * The tables are parsed by header name, never by position: columns are only
  * ever appended, so a column the tool does not know is carried along, and a
  * column it needs but cannot find means the module speaks another format.
+ * /proc/listenq_hist is optional: modules before it have no such file.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,18 +15,39 @@
 
 #include "listenq.h"
 
+/* What tells /proc/listenq from /proc/listenq_hist to the reader. */
+struct lq_schema {
+	const char *(*name)(unsigned int col);
+	unsigned int ncols;		/* known columns */
+	unsigned int nrequired;		/* the first ones, which every version has */
+	bool optional;			/* a missing file is no error */
+};
+
+static const struct lq_schema lq_listenq_schema = {
+	.name = lq_column_name, .ncols = LQ_NR_COLUMNS, .nrequired = LQ_NR_REQUIRED_COLUMNS,
+};
+
+static const struct lq_schema lq_hist_schema = {
+	.name = lq_hist_column_name, .ncols = LQ_NR_HIST_COLUMNS,
+	.nrequired = LQ_HCOL_INODE + 1, .optional = true,
+};
+
+_Static_assert(LQ_NR_COLUMNS <= LQ_MAX_COLUMNS && LQ_NR_HIST_COLUMNS <= LQ_MAX_COLUMNS,
+	       "struct lq_table's col[] is too small");
+_Static_assert(LQ_COL_LOCAL == 0 && LQ_HCOL_LOCAL == 0, "local is column 0 of both files");
+
 /*
  * Columns whose cells must be integers or "-": the known ones but "local"
  * and "syn_full". Unknown columns are carried as text, whatever they hold.
  */
-static bool lq_col_numeric(const char *name)
+static bool lq_col_numeric(const struct lq_schema *sc, const char *name)
 {
 	unsigned int i;
 
 	if (!strcmp(name, "local") || !strcmp(name, "syn_full"))
 		return false;
-	for (i = 0; i < LQ_NR_COLUMNS; i++)
-		if (!strcmp(name, lq_column_name(i)))
+	for (i = 0; i < sc->ncols; i++)
+		if (!strcmp(name, sc->name(i)))
 			return true;
 	return false;
 }
@@ -123,7 +145,8 @@ static int lq_find_col(const struct lq_table *t, const char *name)
 }
 
 /* Checks one data row; prints why it is skipped. */
-static bool lq_row_ok(const struct lq_table *t, char **f, unsigned int nf, unsigned int line)
+static bool lq_row_ok(const struct lq_table *t, const struct lq_schema *sc, char **f,
+		      unsigned int nf, unsigned int line)
 {
 	struct lq_addr a;
 	unsigned int i, port;
@@ -135,7 +158,7 @@ static bool lq_row_ok(const struct lq_table *t, char **f, unsigned int nf, unsig
 		return false;
 	}
 	for (i = 0; i < nf; i++) {
-		if (!strcmp(f[i], LQ_NO_VALUE) || !lq_col_numeric(t->names[i]))
+		if (!strcmp(f[i], LQ_NO_VALUE) || !lq_col_numeric(sc, t->names[i]))
 			continue;
 		if (!lq_parse_ll(f[i], &v)) {
 			lq_err("%s:%u: %s is '%s', not a number; line skipped", t->path, line,
@@ -151,7 +174,7 @@ static bool lq_row_ok(const struct lq_table *t, char **f, unsigned int nf, unsig
 	return true;
 }
 
-int lq_table_load(struct lq_table *t, const char *path)
+static int lq_load(struct lq_table *t, const char *path, const struct lq_schema *sc)
 {
 	unsigned int nlines = 0, i, line = 0;
 	char *p, *next, **lines;
@@ -161,6 +184,8 @@ int lq_table_load(struct lq_table *t, const char *path)
 	t->path = path;
 	t->text = lq_slurp(path, &err);
 	if (!t->text) {
+		if (err == ENOENT && sc->optional)
+			return 1;
 		if (err == ENOENT)
 			lq_err("%s: %s: is the listenq module loaded? (modprobe listenq)", path,
 			       strerror(err));
@@ -194,11 +219,11 @@ int lq_table_load(struct lq_table *t, const char *path)
 	if (!t->names)
 		goto nomem_lines;
 	lq_split(lines[0], t->names, t->ncols);
-	for (i = 0; i < LQ_NR_COLUMNS; i++) {
-		t->col[i] = lq_find_col(t, lq_column_name(i));
-		if (t->col[i] < 0 && i < LQ_NR_REQUIRED_COLUMNS) {
+	for (i = 0; i < sc->ncols; i++) {
+		t->col[i] = lq_find_col(t, sc->name(i));
+		if (t->col[i] < 0 && i < sc->nrequired) {
 			lq_err("%s: no '%s' column: this format is newer or older than listenq %s",
-			       path, lq_column_name(i), LISTENQ_VERSION);
+			       path, sc->name(i), LISTENQ_VERSION);
 			goto fail;
 		}
 	}
@@ -218,7 +243,7 @@ int lq_table_load(struct lq_table *t, const char *path)
 			free(f);
 			continue;
 		}
-		if (!lq_row_ok(t, f, nf, line + 1)) {
+		if (!lq_row_ok(t, sc, f, nf, line + 1)) {
 			free(f);
 			t->nbad++;
 			continue;
@@ -238,6 +263,76 @@ nomem:
 	lq_err("%s: %s", path, strerror(ENOMEM));
 	lq_table_free(t);
 	return -1;
+}
+
+int lq_table_load(struct lq_table *t, const char *path)
+{
+	return lq_load(t, path, &lq_listenq_schema);
+}
+
+/* 0: loaded; 1: no such file (a module before it) or no @path; -1: reported. */
+int lq_hist_load(struct lq_table *h, const char *path)
+{
+	if (!path || !*path) {
+		memset(h, 0, sizeof(*h));
+		return 1;
+	}
+	return lq_load(h, path, &lq_hist_schema);
+}
+
+/*
+ * The row of @h that is listener @row of @t: same ns and inode. The files
+ * list listeners in the same order, but they are read one after the other
+ * and listeners come and go in between: @cursor, the row after the last
+ * match, is tried first. -1: not in @h.
+ */
+int lq_hist_find(const struct lq_table *h, const struct lq_table *t, unsigned int row,
+		 unsigned int *cursor)
+{
+	const char *ns = lq_cell(t, row, t->col[LQ_COL_NS]);
+	const char *ino = lq_cell(t, row, t->col[LQ_COL_INODE]);
+	unsigned int i, r;
+
+	if (!h || !h->text || !h->nrows)
+		return -1;
+	for (i = 0; i < h->nrows; i++) {
+		r = (*cursor + i) % h->nrows;
+		if (!strcmp(h->rows[r][h->col[LQ_HCOL_INODE]], ino) &&
+		    !strcmp(h->rows[r][h->col[LQ_HCOL_NS]], ns)) {
+			*cursor = r + 1;
+			return (int)r;
+		}
+	}
+	return -1;
+}
+
+/* Whether @n cells from ABI column @first of row @r are all numbers. */
+static bool lq_hist_cells(const struct lq_table *h, int r, unsigned int first, unsigned int n,
+			  long long *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!lq_cell_num(h, (unsigned int)r, h->col[first + i], &v[i]) || v[i] < 0)
+			return false;
+	return true;
+}
+
+/* Row @r of @h (lq_hist_find()), by group; a group with a "-" is not there. */
+void lq_hist_get(const struct lq_table *h, int r, struct lq_hist_row *hr)
+{
+	long long cs[2];
+
+	memset(hr, 0, sizeof(*hr));
+	if (r < 0)
+		return;
+	hr->found = true;
+	hr->syn_fill = lq_hist_cells(h, r, LQ_HCOL_SYN_FILL, LQ_NR_FILL, hr->sf);
+	hr->acc_fill = lq_hist_cells(h, r, LQ_HCOL_ACC_FILL, LQ_NR_FILL, hr->af);
+	hr->wait = lq_hist_cells(h, r, LQ_HCOL_WAIT_COUNT, 2, cs) &&
+		   lq_hist_cells(h, r, LQ_HCOL_WAIT, LQ_NR_WAIT, hr->w);
+	hr->wait_count = cs[0];
+	hr->wait_sum_ns = cs[1];
 }
 
 void lq_table_free(struct lq_table *t)

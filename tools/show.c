@@ -17,39 +17,48 @@
 #define LQ_BOLD		"\033[1m"
 #define LQ_RESET	"\033[0m"
 
-/* The columns of the table. The d* ones exist only in --watch. */
+/*
+ * The columns of the table. The d* ones exist only in --watch; the PEAKs
+ * (each after its queue), RTX and WAIT99 only with a module that has them.
+ */
 enum lq_tc {
-	TC_LOCAL, TC_ACC_Q, TC_D_ACC, TC_ACC_MAX, TC_ACC_CAP, TC_SYN_Q, TC_D_SYN,
-	TC_SYN_CAP, TC_DROPS, TC_D_DROPS, TC_SYN_FULL, TC_BACKLOG, TC_REUSEPORT,
-	TC_UID, TC_INODE, TC_STATUS, TC_NR
+	TC_LOCAL, TC_ACC_Q, TC_D_ACC, TC_ACC_PEAK, TC_ACC_MAX, TC_ACC_CAP, TC_SYN_Q, TC_D_SYN,
+	TC_SYN_PEAK, TC_SYN_CAP, TC_DROPS, TC_D_DROPS, TC_RTX, TC_D_RTX, TC_WAIT99,
+	TC_SYN_FULL, TC_BACKLOG, TC_REUSEPORT, TC_UID, TC_INODE, TC_STATUS, TC_NR
 };
 
 static const char * const lq_tc_title[TC_NR] = {
 	[TC_LOCAL] = "LOCAL", [TC_ACC_Q] = "ACC_Q", [TC_D_ACC] = "dACC",
-	[TC_ACC_MAX] = "ACC_MAX", [TC_ACC_CAP] = "ACC_CAP", [TC_SYN_Q] = "SYN_Q",
-	[TC_D_SYN] = "dSYN", [TC_SYN_CAP] = "SYN_CAP", [TC_DROPS] = "DROPS",
-	[TC_D_DROPS] = "dDROPS", [TC_SYN_FULL] = "SYN_FULL", [TC_BACKLOG] = "BACKLOG",
-	[TC_REUSEPORT] = "REUSEPORT", [TC_UID] = "UID", [TC_INODE] = "INODE",
-	[TC_STATUS] = "STATUS",
+	[TC_ACC_PEAK] = "PEAK", [TC_ACC_MAX] = "ACC_MAX", [TC_ACC_CAP] = "ACC_CAP",
+	[TC_SYN_Q] = "SYN_Q", [TC_D_SYN] = "dSYN", [TC_SYN_PEAK] = "PEAK",
+	[TC_SYN_CAP] = "SYN_CAP", [TC_DROPS] = "DROPS", [TC_D_DROPS] = "dDROPS",
+	[TC_RTX] = "RTX", [TC_D_RTX] = "dRTX", [TC_WAIT99] = "WAIT99",
+	[TC_SYN_FULL] = "SYN_FULL", [TC_BACKLOG] = "BACKLOG", [TC_REUSEPORT] = "REUSEPORT",
+	[TC_UID] = "UID", [TC_INODE] = "INODE", [TC_STATUS] = "STATUS",
 };
 
 /* The /proc/listenq column behind each plain column. */
 static const int lq_tc_abi[TC_NR] = {
-	[TC_ACC_Q] = LQ_COL_ACC_Q, [TC_ACC_MAX] = LQ_COL_ACC_MAX,
-	[TC_ACC_CAP] = LQ_COL_ACC_CAP, [TC_SYN_Q] = LQ_COL_SYN_Q,
+	[TC_ACC_Q] = LQ_COL_ACC_Q, [TC_ACC_PEAK] = LQ_COL_ACC_Q_PEAK,
+	[TC_ACC_MAX] = LQ_COL_ACC_MAX, [TC_ACC_CAP] = LQ_COL_ACC_CAP,
+	[TC_SYN_Q] = LQ_COL_SYN_Q, [TC_SYN_PEAK] = LQ_COL_SYN_Q_PEAK,
 	[TC_SYN_CAP] = LQ_COL_SYN_CAP, [TC_DROPS] = LQ_COL_DROPS,
-	[TC_SYN_FULL] = LQ_COL_SYN_FULL, [TC_REUSEPORT] = LQ_COL_REUSEPORT_ID,
-	[TC_UID] = LQ_COL_UID, [TC_INODE] = LQ_COL_INODE,
+	[TC_RTX] = LQ_COL_SYNACK_RETRANS, [TC_SYN_FULL] = LQ_COL_SYN_FULL,
+	[TC_REUSEPORT] = LQ_COL_REUSEPORT_ID, [TC_UID] = LQ_COL_UID, [TC_INODE] = LQ_COL_INODE,
 };
 
 /* What the previous --watch frame saw of one listener. */
 struct lq_prev {
-	long long ns, inode, acc_q, syn_q, drops;
+	long long ns, inode, acc_q, syn_q, drops, rtx;
+	bool wait;			/* w[] holds its accept() wait buckets */
+	long long w[LQ_NR_WAIT];
 };
 
 struct lq_frame {
 	const struct lq_show_opts *o;
 	const struct lq_table *t;
+	const struct lq_table *h;	/* listenq_hist; NULL: none */
+	const int *hist_of;		/* row of @h for each row of @t; -1: none */
 	const struct lq_prev *prev;	/* NULL on the first frame */
 	unsigned int nprev;
 };
@@ -97,6 +106,54 @@ static void lq_delta(const struct lq_frame *fr, unsigned int row, int col, size_
 	snprintf(buf, len, *d > 0 ? "+%lld" : "%lld", *d);
 }
 
+/* Listener @row's line of listenq_hist, by group. */
+static void lq_frame_hist(const struct lq_frame *fr, unsigned int row, struct lq_hist_row *hr)
+{
+	lq_hist_get(fr->h, fr->hist_of ? fr->hist_of[row] : -1, hr);
+}
+
+/*
+ * WAIT99: the bucket bound 99% of the accept() waits stay within; in
+ * --watch, of the waits of this interval only. "-": no wait to tell.
+ */
+static void lq_wait99_cell(const struct lq_frame *fr, unsigned int row, char *buf, size_t len)
+{
+	const struct lq_prev *p;
+	struct lq_hist_row hr;
+	long long w[LQ_NR_WAIT], total;
+	unsigned int i, b;
+
+	snprintf(buf, len, "-");
+	lq_frame_hist(fr, row, &hr);
+	if (!hr.wait)
+		return;
+	memcpy(w, hr.w, sizeof(w));
+	if (fr->o->watch) {
+		if (!fr->prev)
+			return;
+		p = lq_prev_find(fr, row);
+		if (!p) {
+			snprintf(buf, len, "new");
+			return;
+		}
+		if (!p->wait)
+			return;
+		for (i = 0; i < LQ_NR_WAIT; i++) {
+			w[i] -= p->w[i];
+			if (w[i] < 0)
+				return;		/* not the same counters */
+		}
+	}
+	total = lq_sum(w, LQ_NR_WAIT);
+	if (total <= 0)
+		return;
+	b = lq_wait_quantile(w, total, 990);
+	if (b == LQ_NR_WAIT - 1)
+		snprintf(buf, len, ">16.8s");
+	else
+		lq_us_text(buf, len, lq_wait_le_us(b), true);
+}
+
 /* One cell's text and colour. */
 static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_tc tc,
 			  char *buf, size_t len, const char **color)
@@ -126,6 +183,13 @@ static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_t
 		if (d > 0)
 			*color = LQ_RED;
 		return;
+	case TC_D_RTX:
+		lq_delta(fr, row, t->col[LQ_COL_SYNACK_RETRANS], offsetof(struct lq_prev, rtx),
+			 buf, len, &d);
+		return;
+	case TC_WAIT99:
+		lq_wait99_cell(fr, row, buf, len);
+		return;
 	case TC_BACKLOG:
 		snprintf(buf, len, "%s", lq_cell(t, row, t->col[LQ_COL_BACKLOG]));
 		return;
@@ -149,6 +213,15 @@ static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_t
 		*color = LQ_RED;
 	else if (tc == TC_SYN_Q && (st & LQ_ST_SYN_NEAR))
 		*color = LQ_YELLOW;
+	else if (tc == TC_ACC_PEAK || tc == TC_SYN_PEAK) {
+		long long peak, cap;
+		int capcol = t->col[tc == TC_ACC_PEAK ? LQ_COL_ACC_CAP : LQ_COL_SYN_CAP];
+
+		/* The queue was at its cap at some time since it listens. */
+		if (lq_cell_num(t, row, t->col[lq_tc_abi[tc]], &peak) &&
+		    lq_cell_num(t, row, capcol, &cap) && cap > 0 && peak >= cap)
+			*color = LQ_YELLOW;
+	}
 }
 
 static bool lq_tc_left(enum lq_tc tc)
@@ -161,24 +234,41 @@ static unsigned int lq_table_columns(const struct lq_frame *fr, const unsigned i
 				     unsigned int n, enum lq_tc *cols)
 {
 	const struct lq_table *t = fr->t;
-	bool rp = false, backlog = false;
+	bool rp = false, backlog = false, acc_peak = false, syn_peak = false, rtx = false;
+	bool wait = false;
+	struct lq_hist_row hr;
 	unsigned int i, nc = 0;
 	long long v;
 
 	for (i = 0; i < n; i++) {
 		rp |= lq_cell_num(t, rows[i], t->col[LQ_COL_REUSEPORT_ID], &v);
 		backlog |= lq_cell_num(t, rows[i], t->col[LQ_COL_BACKLOG], &v);
+		acc_peak |= lq_cell_num(t, rows[i], t->col[LQ_COL_ACC_Q_PEAK], &v);
+		syn_peak |= lq_cell_num(t, rows[i], t->col[LQ_COL_SYN_Q_PEAK], &v);
+		rtx |= lq_cell_num(t, rows[i], t->col[LQ_COL_SYNACK_RETRANS], &v);
+		lq_frame_hist(fr, rows[i], &hr);
+		wait |= hr.wait;
 	}
 	for (i = 0; i < TC_NR; i++) {
-		if ((i == TC_D_ACC || i == TC_D_SYN || i == TC_D_DROPS) && !fr->o->watch)
+		if ((i == TC_D_ACC || i == TC_D_SYN || i == TC_D_DROPS || i == TC_D_RTX) &&
+		    !fr->o->watch)
 			continue;
 		if (i == TC_BACKLOG && !backlog)
+			continue;
+		if ((i == TC_ACC_PEAK && !acc_peak) || (i == TC_SYN_PEAK && !syn_peak) ||
+		    ((i == TC_RTX || i == TC_D_RTX) && !rtx) || (i == TC_WAIT99 && !wait))
 			continue;
 		if (i == TC_REUSEPORT && !rp)
 			continue;
 		cols[nc++] = (enum lq_tc)i;
 	}
 	return nc;
+}
+
+/* The title of a column; WAIT99 is of the interval in --watch. */
+static const char *lq_tc_name(const struct lq_frame *fr, enum lq_tc tc)
+{
+	return tc == TC_WAIT99 && fr->o->watch ? "dWAIT99" : lq_tc_title[tc];
 }
 
 static void lq_print_cell(const char *s, const char *color, int width, bool left, bool last,
@@ -207,7 +297,7 @@ static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, 
 	int width[TC_NR];
 
 	for (c = 0; c < nc; c++)
-		width[c] = fr->o->no_header ? 1 : (int)strlen(lq_tc_title[cols[c]]);
+		width[c] = fr->o->no_header ? 1 : (int)strlen(lq_tc_name(fr, cols[c]));
 	for (i = 0; i < n; i++) {
 		for (c = 0; c < nc; c++) {
 			lq_table_cell(fr, rows[i], cols[c], cell, sizeof(cell), &color);
@@ -216,7 +306,7 @@ static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, 
 		}
 	}
 	for (c = 0; c < nc && !fr->o->no_header; c++)
-		lq_print_cell(lq_tc_title[cols[c]], NULL, width[c], lq_tc_left(cols[c]),
+		lq_print_cell(lq_tc_name(fr, cols[c]), NULL, width[c], lq_tc_left(cols[c]),
 			      c == nc - 1, false);
 	for (i = 0; i < n; i++) {
 		for (c = 0; c < nc; c++) {
@@ -238,6 +328,55 @@ static void lq_json_cell(const char *s, bool numeric_ok)
 		printf("%lld", v);
 	else
 		lq_json_str(stdout, s);
+}
+
+/* A fill-at-arrival group as {"0":n,"25":n,"50":n,"75":n,"99":n,"full":n}, or null. */
+static void lq_json_fill(const char *key, bool have, const long long *v)
+{
+	static const char * const names[LQ_NR_FILL] = {
+		[LQ_FILL_0] = "0", [LQ_FILL_25] = "25", [LQ_FILL_50] = "50",
+		[LQ_FILL_75] = "75", [LQ_FILL_99] = "99", [LQ_FILL_FULL] = "full",
+	};
+	unsigned int i;
+
+	printf(",\"%s\":", key);
+	if (!have) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('{');
+	for (i = 0; i < LQ_NR_FILL; i++)
+		printf("%s\"%s\":%lld", i ? "," : "", names[i], v[i]);
+	putchar('}');
+}
+
+/* The listener's histograms of listenq_hist, when the module has the file. */
+static void lq_json_hist(const struct lq_frame *fr, unsigned int row)
+{
+	struct lq_hist_row hr;
+	unsigned int i;
+
+	if (!fr->h)
+		return;
+	lq_frame_hist(fr, row, &hr);
+	lq_json_fill("syn_fill", hr.syn_fill, hr.sf);
+	lq_json_fill("acc_fill", hr.acc_fill, hr.af);
+	printf(",\"accept_wait\":");
+	if (!hr.wait) {
+		fputs("null", stdout);
+		return;
+	}
+	/* The sum exactly, in seconds: ns as a decimal fraction. */
+	printf("{\"count\":%lld,\"sum_seconds\":%lld.%09lld,\"buckets\":[", hr.wait_count,
+	       hr.wait_sum_ns / 1000000000, hr.wait_sum_ns % 1000000000);
+	for (i = 0; i < LQ_NR_WAIT; i++) {
+		if (i < LQ_NR_WAIT - 1)
+			printf("%s{\"le_us\":%llu,\"count\":%lld}", i ? "," : "",
+			       lq_wait_le_us(i), hr.w[i]);
+		else
+			printf(",{\"le_us\":null,\"count\":%lld}", hr.w[i]);
+	}
+	fputs("]}", stdout);
 }
 
 static void lq_print_json(const struct lq_frame *fr, const unsigned int *rows, unsigned int n,
@@ -275,6 +414,7 @@ static void lq_print_json(const struct lq_frame *fr, const unsigned int *rows, u
 			lq_json_cell(t->rows[rows[i]][c], (int)c != t->col[LQ_COL_LOCAL] &&
 				     (int)c != t->col[LQ_COL_SYN_FULL]);
 		}
+		lq_json_hist(fr, rows[i]);
 		lq_status_str(lq_row_status(t, rows[i]), st, sizeof(st));
 		printf(",\"status\":");
 		lq_json_str(stdout, st);
@@ -347,7 +487,114 @@ static const struct lq_metric {
 	  "SYNs dropped by the tcp_max_syn_backlog quarter rule (tcp_syncookies=0)." },
 	{ "listenq_syn_recv_expired_total", LQ_COL_EXPIRED, "counter",
 	  "SYN_RECV requests removed after their SYN-ACK retries ran out." },
+	{ "listenq_syn_queue_peak", LQ_COL_SYN_Q_PEAK, "gauge",
+	  "Highest SYN queue length, right after a request was queued, since the socket listens." },
+	{ "listenq_accept_queue_peak", LQ_COL_ACC_Q_PEAK, "gauge",
+	  "Highest accept queue length, right after a child was queued, since the socket listens." },
+	{ "listenq_synack_retransmits_total", LQ_COL_SYNACK_RETRANS, "counter",
+	  "SYN-ACKs retransmitted (tcp:tcp_retransmit_synack, TcpExtTCPSynRetrans)." },
 };
+
+/*
+ * The fill-at-arrival groups as histograms of the fill ratio q/cap. An
+ * arrival that found room (q < cap) is at most le="1"; one that found the
+ * queue full (q >= cap) counts in +Inf only, so +Inf - le="1" is what found
+ * no room. No _sum: the module counts buckets, not ratios.
+ */
+static const struct lq_fill_metric {
+	const char *name;
+	bool syn;
+	const char *help;
+} lq_fill_metrics[] = {
+	{ "listenq_syn_queue_fill_ratio", true,
+	  "SYN queue length / cap when each SYN arrived; a full queue counts in +Inf only." },
+	{ "listenq_accept_queue_fill_ratio", false,
+	  "Accept queue length / cap when each handshake completed; a full queue counts in +Inf only." },
+};
+
+static const char * const lq_fill_le[LQ_NR_FILL] = {
+	[LQ_FILL_0] = "0", [LQ_FILL_25] = "0.25", [LQ_FILL_50] = "0.5",
+	[LQ_FILL_75] = "0.75", [LQ_FILL_99] = "1", [LQ_FILL_FULL] = "+Inf",
+};
+
+/* The le of wait bucket @i in seconds, as Go's strconv 'g' -1 prints it: 1e-06, 0.001024. */
+static void lq_prom_wait_le(char *buf, size_t len, unsigned int i)
+{
+	double v = (double)lq_wait_le_us(i) / 1e6;
+	int prec;
+
+	if (i == LQ_NR_WAIT - 1) {
+		snprintf(buf, len, "+Inf");
+		return;
+	}
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+static void lq_prom_bucket(const char *name, const struct lq_table *t, unsigned int row,
+			   const char *le, long long cum)
+{
+	printf("%s_bucket{", name);
+	lq_prom_listener_labels(t, row);
+	lq_prom_label("le", le, false);
+	printf("} %lld\n", cum);
+}
+
+static void lq_print_prom_hist(const struct lq_frame *fr, const unsigned int *rows,
+			       unsigned int n)
+{
+	const struct lq_table *t = fr->t;
+	struct lq_hist_row hr;
+	unsigned int m, i, b;
+	long long cum;
+	char le[32];
+
+	if (!fr->h)
+		return;
+	for (m = 0; m < ARRAY_SIZE(lq_fill_metrics); m++) {
+		const struct lq_fill_metric *mt = &lq_fill_metrics[m];
+
+		printf("# HELP %s %s\n# TYPE %s histogram\n", mt->name, mt->help, mt->name);
+		for (i = 0; i < n; i++) {
+			const long long *v;
+
+			lq_frame_hist(fr, rows[i], &hr);
+			if (!(mt->syn ? hr.syn_fill : hr.acc_fill))
+				continue;
+			v = mt->syn ? hr.sf : hr.af;
+			for (b = 0, cum = 0; b < LQ_NR_FILL; b++) {
+				cum += v[b];
+				lq_prom_bucket(mt->name, t, rows[i], lq_fill_le[b], cum);
+			}
+			printf("%s_count{", mt->name);
+			lq_prom_listener_labels(t, rows[i]);
+			printf("} %lld\n", cum);
+		}
+	}
+
+	printf("# HELP listenq_accept_wait_seconds Time from the completed handshake to accept() "
+	       "returning the connection.\n# TYPE listenq_accept_wait_seconds histogram\n");
+	for (i = 0; i < n; i++) {
+		lq_frame_hist(fr, rows[i], &hr);
+		if (!hr.wait)
+			continue;
+		for (b = 0, cum = 0; b < LQ_NR_WAIT; b++) {
+			cum += hr.w[b];
+			lq_prom_wait_le(le, sizeof(le), b);
+			lq_prom_bucket("listenq_accept_wait_seconds", t, rows[i], le, cum);
+		}
+		printf("listenq_accept_wait_seconds_sum{");
+		lq_prom_listener_labels(t, rows[i]);
+		printf("} %lld.%09lld\n", hr.wait_sum_ns / 1000000000, hr.wait_sum_ns % 1000000000);
+		/* _count is +Inf: the buckets' sum, which is wait_count. */
+		printf("listenq_accept_wait_seconds_count{");
+		lq_prom_listener_labels(t, rows[i]);
+		printf("} %lld\n", cum);
+	}
+}
 
 static void lq_print_prometheus(const struct lq_frame *fr, const unsigned int *rows,
 				unsigned int n, const struct lq_sysctl *sc)
@@ -372,6 +619,8 @@ static void lq_print_prometheus(const struct lq_frame *fr, const unsigned int *r
 			printf("} %lld\n", v);
 		}
 	}
+
+	lq_print_prom_hist(fr, rows, n);
 
 	printf("# HELP listenq_syn_full_action What a SYN that finds the SYN queue full gets "
 	       "(cookie, cookie_all or drop).\n# TYPE listenq_syn_full_action gauge\n");
@@ -424,9 +673,11 @@ static void lq_frame_header(const struct lq_show_opts *o, unsigned long frame)
 }
 
 /* Remembers this frame's counters for the next frame's deltas. */
-static struct lq_prev *lq_remember(const struct lq_table *t, unsigned int *n)
+static struct lq_prev *lq_remember(const struct lq_frame *fr, unsigned int *n)
 {
+	const struct lq_table *t = fr->t;
 	struct lq_prev *p = calloc(t->nrows + 1, sizeof(*p));
+	struct lq_hist_row hr;
 	unsigned int i;
 
 	*n = 0;
@@ -441,6 +692,10 @@ static struct lq_prev *lq_remember(const struct lq_table *t, unsigned int *n)
 		lq_cell_num(t, i, t->col[LQ_COL_ACC_Q], &e->acc_q);
 		lq_cell_num(t, i, t->col[LQ_COL_SYN_Q], &e->syn_q);
 		lq_cell_num(t, i, t->col[LQ_COL_DROPS], &e->drops);
+		lq_cell_num(t, i, t->col[LQ_COL_SYNACK_RETRANS], &e->rtx);
+		lq_frame_hist(fr, i, &hr);
+		e->wait = hr.wait;
+		memcpy(e->w, hr.w, sizeof(e->w));
 		(*n)++;
 	}
 	return p;
@@ -472,23 +727,39 @@ int lq_show(const struct lq_show_opts *o)
 	}
 	for (frame = 0; !lq_stop && (!count || frame < count); frame++) {
 		const char *path = o->paths[frame < o->npaths ? frame : o->npaths - 1];
+		const char *hpath = o->nhist ? o->hist_paths[frame < o->nhist ? frame : o->nhist - 1] :
+				    NULL;
 		struct lq_frame fr = { .o = o, .prev = prev, .nprev = nprev };
+		unsigned int *rows, n = 0, i, cursor = 0;
+		struct lq_table t, h;
 		struct lq_sysctl sc;
-		struct lq_table t;
-		unsigned int *rows, n = 0, i;
+		int *hist_of;
+		int hrc;
 
 		if (lq_table_load(&t, path))
 			return LQ_EXIT_ERR;
+		/* After the table: a listener new in between is only missing its histograms. */
+		hrc = lq_hist_load(&h, hpath);
+		if (hrc < 0 || h.nbad)
+			rc = LQ_EXIT_ERR;
 		fr.t = &t;
+		fr.h = hrc ? NULL : &h;
 		rows = calloc(t.nrows + 1, sizeof(*rows));
-		if (!rows) {
+		hist_of = calloc(t.nrows + 1, sizeof(*hist_of));
+		if (!rows || !hist_of) {
+			free(rows);
+			free(hist_of);
+			lq_table_free(&h);
 			lq_table_free(&t);
 			lq_err("%s", strerror(ENOMEM));
 			return LQ_EXIT_ERR;
 		}
-		for (i = 0; i < t.nrows; i++)
+		for (i = 0; i < t.nrows; i++) {
 			if (lq_row_matches(&t, i, o->filter))
 				rows[n++] = i;
+			hist_of[i] = lq_hist_find(fr.h, &t, i, &cursor);
+		}
+		fr.hist_of = hist_of;
 		lq_sysctl_load(&sc, o->sysctl_path);
 
 		if (o->watch)
@@ -505,9 +776,11 @@ int lq_show(const struct lq_show_opts *o)
 			rc = LQ_EXIT_ERR;
 
 		free(prev);
-		prev = lq_remember(&t, &nprev);
+		prev = lq_remember(&fr, &nprev);
 		lq_sysctl_free(&sc);
 		free(rows);
+		free(hist_of);
+		lq_table_free(&h);
 		lq_table_free(&t);
 		if (o->watch && !lq_stop && (!count || frame + 1 < count))
 			lq_sleep(o->interval);
