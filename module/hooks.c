@@ -221,11 +221,19 @@ void lq_windows_sync(void)
 static void lq_syn_hook(struct lq_ftrace_regs *fregs)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
+	const struct sock *sk = (void *)lq_fregs_arg(fregs, 2);
 	bool fresh = lq_close(w);
+	struct net *net = sock_net(sk);
+	unsigned long long cap;
 
+	/* How full the SYN found the queue, against the syn_cap column's cap. */
+	cap = lq_syn_cap(lq_kernel_rules(), READ_ONCE(sk->sk_max_ack_backlog), 0,
+			 READ_ONCE(net->ipv4.sysctl_max_syn_backlog),
+			 READ_ONCE(net->ipv4.sysctl_tcp_syncookies), NULL);
+	lq_count_arrival(sk, true, lq_fill_bucket(inet_csk_reqsk_queue_len(sk), cap));
 	if (lq_logging(w))
 		lq_skb_peer((void *)lq_fregs_arg(fregs, 3), &w->peer);
-	lq_open(w, fresh, (void *)lq_fregs_arg(fregs, 2), LQ_WIN_SYN);
+	lq_open(w, fresh, sk, LQ_WIN_SYN);
 }
 
 /*
@@ -254,16 +262,42 @@ static void lq_proven_hook(struct lq_ftrace_regs *fregs)
 static void lq_ack_hook(struct lq_ftrace_regs *fregs, bool v6)
 {
 	struct lq_window *w = this_cpu_ptr(&lq_windows);
+	const struct sock *sk = (void *)lq_fregs_arg(fregs, 0);
 	const struct sk_buff *skb = (void *)lq_fregs_arg(fregs, 1);
 	bool check_req = lq_fregs_arg(fregs, 4);
 	bool fresh = lq_close(w);
 
 	if ((v6 && skb->protocol == htons(ETH_P_IP)) || (!check_req && !lq_fregs_arg(fregs, 3)))
 		return;
+	lq_count_arrival(sk, false,
+			 lq_fill_bucket(READ_ONCE(sk->sk_ack_backlog),
+					lq_acc_cap(lq_kernel_rules(),
+						   READ_ONCE(sk->sk_max_ack_backlog))));
 	if (lq_logging(w))
 		lq_req_peer((void *)lq_fregs_arg(fregs, 2), &w->peer);
-	lq_open(w, fresh, (void *)lq_fregs_arg(fregs, 0),
-		check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);
+	lq_open(w, fresh, sk, check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);
+}
+
+/*
+ * inet_csk_reqsk_queue_hash_add(sk, req, timeout) adds a request to the
+ * SYN queue (reqsk_queue_added()), inet_csk_reqsk_queue_add(sk, req,
+ * child) a child to the accept queue (sk_acceptq_added()): the length
+ * each queue then has is a candidate for its peak, and the child's wait
+ * for accept() starts.
+ */
+static void lq_synq_add_hook(struct lq_ftrace_regs *fregs)
+{
+	const struct sock *sk = (void *)lq_fregs_arg(fregs, 0);
+
+	lq_note_queued(sk, true, inet_csk_reqsk_queue_len(sk) + 1);
+}
+
+static void lq_accq_add_hook(struct lq_ftrace_regs *fregs)
+{
+	const struct sock *sk = (void *)lq_fregs_arg(fregs, 0);
+
+	lq_note_queued(sk, false, READ_ONCE(sk->sk_ack_backlog) + 1);
+	lq_wait_start((void *)lq_fregs_arg(fregs, 2));
 }
 
 /*
@@ -301,6 +335,8 @@ enum lq_hook_id {
 	LQ_HOOK_PROVEN,
 	LQ_HOOK_LISTEN_STOP,
 	LQ_HOOK_SYNCOOKIE_MSS,
+	LQ_HOOK_SYNQ_ADD,
+	LQ_HOOK_ACCQ_ADD,
 	LQ_NR_HOOKS
 };
 
@@ -309,14 +345,17 @@ static const struct {
 	unsigned long gives;		/* 0: needed by every counter */
 } lq_hook_info[LQ_NR_HOOKS] = {
 	[LQ_HOOK_SYN] = { "tcp_conn_request", BIT(LQ_DROP_SYNQ) | BIT(LQ_COOKIE_SYNQ) |
-					      BIT(LQ_DROP_ACCQ_SYN) | BIT(LQ_DROP_QUARTER) },
-	[LQ_HOOK_ACK4] = { "tcp_v4_syn_recv_sock", BIT(LQ_DROP_ACCQ_ACK) },
-	[LQ_HOOK_ACK6] = { "tcp_v6_syn_recv_sock", BIT(LQ_DROP_ACCQ_ACK) },
+					      BIT(LQ_DROP_ACCQ_SYN) | BIT(LQ_DROP_QUARTER) |
+					      LQ_HAVE_SYN_FILL },
+	[LQ_HOOK_ACK4] = { "tcp_v4_syn_recv_sock", BIT(LQ_DROP_ACCQ_ACK) | LQ_HAVE_ACC_FILL },
+	[LQ_HOOK_ACK6] = { "tcp_v6_syn_recv_sock", BIT(LQ_DROP_ACCQ_ACK) | LQ_HAVE_ACC_FILL },
 	[LQ_HOOK_PROVEN] = { "tcp_peer_is_proven", BIT(LQ_DROP_QUARTER) },
 	[LQ_HOOK_LISTEN_STOP] = { "inet_csk_listen_stop", 0 },
 	/* BPF's syncookie helper counts like a SYN, but for no listener's SYN */
 	[LQ_HOOK_SYNCOOKIE_MSS] = { "tcp_get_syncookie_mss", BIT(LQ_DROP_SYNQ) |
 				    BIT(LQ_COOKIE_SYNQ) | BIT(LQ_DROP_ACCQ_SYN) },
+	[LQ_HOOK_SYNQ_ADD] = { "inet_csk_reqsk_queue_hash_add", LQ_HAVE_SYN_PEAK },
+	[LQ_HOOK_ACCQ_ADD] = { "inet_csk_reqsk_queue_add", LQ_HAVE_ACC_PEAK | LQ_HAVE_WAIT },
 };
 
 static struct ftrace_ops lq_ops;
@@ -396,6 +435,12 @@ static notrace void lq_hook(unsigned long ip, unsigned long parent_ip,
 		break;
 	case LQ_HOOK_SYNCOOKIE_MSS:
 		lq_close(this_cpu_ptr(&lq_windows));
+		break;
+	case LQ_HOOK_SYNQ_ADD:
+		lq_synq_add_hook(fregs);
+		break;
+	case LQ_HOOK_ACCQ_ADD:
+		lq_accq_add_hook(fregs);
 		break;
 	}
 }

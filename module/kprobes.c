@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kprobes: listen(), whose own backlog argument and start of listening
- * the records keep, and the request timer, whose expiries are a drop
- * reason. Neither is on the path of every SYN, so kprobes' cost is fine.
+ * The probes off the path of every SYN, where a kprobe's cost is fine:
+ * listen(), whose own backlog argument and start of listening the records
+ * keep; accept(), which ends a connection's wait in the accept queue; the
+ * request timer, whose expiries are a drop reason; and the
+ * tcp:tcp_retransmit_synack tracepoint.
  */
 #include <linux/hash.h>
 #include <linux/kprobes.h>
 #include <linux/sched.h>
+#include <linux/tracepoint.h>
 #include <net/inet_connection_sock.h>
 #include <net/request_sock.h>
 #include <net/sock.h>
@@ -113,6 +116,28 @@ static int lq_listen_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 NOKPROBE_SYMBOL(lq_listen_return);
 
+/*
+ * inet_csk_accept(sk, ...) returns the child it took off the accept queue
+ * (reqsk_queue_remove()), or NULL: the end of that child's wait. Its
+ * arguments after @sk changed in 6.10; only @sk is read.
+ */
+static int lq_accept_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	*(const struct sock **)ri->data = lq_arg(regs, 0);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_accept_entry);
+
+static int lq_accept_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct sock *child = (void *)regs_return_value(regs);
+
+	if (child)
+		lq_wait_end(*(const struct sock **)ri->data, child);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_accept_return);
+
 #define LQ_KRETPROBE(sym, entry, ret, type)			\
 	{ .kp.symbol_name = sym, .entry_handler = entry,	\
 	  .handler = ret, .data_size = sizeof(type) }
@@ -122,12 +147,21 @@ static struct kretprobe lq_kretprobes[] = {
 		     struct lq_listen_data),
 	LQ_KRETPROBE("__inet_csk_reqsk_queue_drop", lq_expire_entry, lq_expire_return,
 		     struct lq_expire_data),
+	LQ_KRETPROBE("inet_csk_accept", lq_accept_entry, lq_accept_return,
+		     const struct sock *),
 };
 
 /* What each kretprobe above provides; 0: needed by every counter. */
 static const unsigned long lq_kretprobe_gives[ARRAY_SIZE(lq_kretprobes)] = {
 	0,
 	BIT(LQ_EXPIRED),
+	LQ_HAVE_WAIT,
+};
+
+static const char * const lq_kretprobe_what[ARRAY_SIZE(lq_kretprobes)] = {
+	"listen() backlogs",
+	"expired requests",
+	"accept() waits",
 };
 
 static struct kprobe lq_kprobes[] = {
@@ -137,6 +171,49 @@ static struct kprobe lq_kprobes[] = {
 static const unsigned long lq_kprobe_gives[ARRAY_SIZE(lq_kprobes)] = {
 	LQ_HAVE_BACKLOG,
 };
+
+/*
+ * tcp:tcp_retransmit_synack(sk, req) fires in tcp_rtx_synack() where it
+ * counts TCPSynRetrans: a SYN-ACK sent again, by the request timer or for a
+ * retransmitted SYN. It is reached by name: tracepoints are not exported
+ * one by one.
+ */
+static void lq_synack_probe(void *data, const struct sock *sk, const struct request_sock *req)
+{
+	lq_count_synack_retrans(sk);
+}
+
+static struct tracepoint *lq_synack_tp;
+
+static void lq_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "tcp_retransmit_synack"))
+		*(struct tracepoint **)priv = tp;
+}
+
+static int lq_tracepoint_register(void)
+{
+	struct tracepoint *tp = NULL;
+	int err;
+
+	for_each_kernel_tracepoint(lq_find_tracepoint, &tp);
+	if (!tp)
+		return -ENOENT;
+	err = tracepoint_probe_register(tp, lq_synack_probe, NULL);
+	if (!err)
+		lq_synack_tp = tp;
+	return err;
+}
+
+static void lq_tracepoint_unregister(void)
+{
+	if (!lq_synack_tp)
+		return;
+	tracepoint_probe_unregister(lq_synack_tp, lq_synack_probe, NULL);
+	lq_synack_tp = NULL;
+	/* No probe runs when the records go. */
+	tracepoint_synchronize_unregister();
+}
 
 static bool lq_kretprobe_on[ARRAY_SIZE(lq_kretprobes)];
 static bool lq_kprobe_on[ARRAY_SIZE(lq_kprobes)];
@@ -162,7 +239,9 @@ unsigned long lq_kprobes_register(bool *nomem)
 		memset(&rp->kp, 0, sizeof(rp->kp));
 		rp->kp.symbol_name = sym;
 		rp->nmissed = 0;
-		rp->maxactive = 4 * num_possible_cpus();
+		/* Each thread blocked in accept() holds an instance. */
+		rp->maxactive = rp->entry_handler == lq_accept_entry ? 1024 :
+				4 * num_possible_cpus();
 		err = register_kretprobe(rp);
 		lq_kretprobe_on[i] = !err;
 		if (err == -ENOMEM) {
@@ -191,6 +270,14 @@ unsigned long lq_kprobes_register(bool *nomem)
 			missing |= lq_kprobe_gives[i] ?: LQ_HAVE_ALL;
 		}
 	}
+	err = lq_tracepoint_register();
+	if (err == -ENOMEM) {
+		*nomem = true;
+		missing |= LQ_HAVE_ALL;
+	} else if (err) {
+		pr_warn("cannot attach to tcp:tcp_retransmit_synack (%d)\n", err);
+		missing |= LQ_HAVE_SYNACK_RETRANS;
+	}
 	return missing;
 }
 
@@ -209,11 +296,12 @@ void lq_kprobes_unregister(void)
 		if (rp->nmissed)
 			pr_warn("%s: %d calls missed: as many %s not counted\n",
 				rp->kp.symbol_name, rp->nmissed,
-				lq_kretprobe_gives[i] ? "expired requests" : "listen() backlogs");
+				lq_kretprobe_what[i]);
 	}
 	for (i = 0; i < ARRAY_SIZE(lq_kprobes); i++) {
 		if (lq_kprobe_on[i])
 			unregister_kprobe(&lq_kprobes[i]);
 		lq_kprobe_on[i] = false;
 	}
+	lq_tracepoint_unregister();
 }

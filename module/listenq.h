@@ -57,6 +57,13 @@ enum lq_reason {
 
 /* lq_row.have: which probe values exist (none while probes are off). */
 #define LQ_HAVE_BACKLOG		BIT(LQ_NR_REASONS)
+#define LQ_HAVE_SYN_PEAK	BIT(LQ_NR_REASONS + 1)
+#define LQ_HAVE_ACC_PEAK	BIT(LQ_NR_REASONS + 2)
+#define LQ_HAVE_SYNACK_RETRANS	BIT(LQ_NR_REASONS + 3)
+#define LQ_HAVE_SYN_FILL	BIT(LQ_NR_REASONS + 4)
+#define LQ_HAVE_ACC_FILL	BIT(LQ_NR_REASONS + 5)
+#define LQ_HAVE_WAIT		BIT(LQ_NR_REASONS + 6)
+#define LQ_HAVE_ALL		GENMASK(LQ_NR_REASONS + 6, 0)
 /* lq_row.backlog when listen() was not seen: any int is a valid backlog. */
 #define LQ_NO_BACKLOG		INT_MIN
 
@@ -95,9 +102,28 @@ struct lq_row {
 	u32 tfo_q, tfo_max;
 	s32 reuseport_id;		/* -1: not in a reuseport group */
 	u8 defer_accept;		/* SYN-ACK retransmits, as the kernel keeps it */
-	unsigned long have;		/* BIT(reason) and LQ_HAVE_BACKLOG */
+	unsigned long have;		/* BIT(reason) and LQ_HAVE_* */
 	unsigned long count[LQ_NR_REASONS];
+	unsigned long synack_retrans;
+	u32 syn_peak, acc_peak;
 	int backlog;			/* listen()'s argument before the clamp */
+};
+
+/* One listener's histograms, for /proc/listenq_hist. */
+struct lq_hist_row {
+	union lq_sockaddr local;
+	unsigned long ino;
+	unsigned long have;		/* LQ_HAVE_{SYN,ACC}_FILL, LQ_HAVE_WAIT */
+	unsigned long syn_fill[LQ_NR_FILL];
+	unsigned long acc_fill[LQ_NR_FILL];
+	unsigned long wait[LQ_NR_WAIT];
+	u64 wait_sum_ns;
+};
+
+/* What lq_walk() copies of each listener. */
+enum lq_view {
+	LQ_VIEW_QUEUES,			/* struct lq_row */
+	LQ_VIEW_HIST,			/* struct lq_hist_row */
 };
 
 /* Where a batched walk of the listening hash resumes. */
@@ -109,8 +135,8 @@ struct lq_cursor {
 struct request_sock;
 
 /* walk.c: the listening hash, row by row */
-unsigned int lq_walk(struct net *net, struct lq_cursor *cur,
-		     struct lq_row *rows, unsigned int max);
+unsigned int lq_walk(struct net *net, struct lq_cursor *cur, enum lq_view view,
+		     void *rows, unsigned int max);
 
 /* proc.c: the files */
 int lq_proc_init(void);
@@ -127,24 +153,28 @@ int lq_records_create(unsigned int size);
 void lq_records_destroy(void);
 void lq_records_set_available(unsigned long have);
 void lq_records_read(const struct sock *sk, struct lq_row *row);
+void lq_records_read_hist(const struct sock *sk, struct lq_hist_row *row);
 void lq_record_listen(const struct sock *sk, bool fresh, int backlog);
 void lq_record_release(const struct sock *sk);
 void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,
 		   const union lq_sockaddr *peer);
+void lq_count_arrival(const struct sock *sk, bool syn, unsigned int fill);
+void lq_note_queued(const struct sock *sk, bool syn, u32 len);
+void lq_count_synack_retrans(const struct sock *sk);
+void lq_wait_start(const struct sock *child);
+void lq_wait_end(const struct sock *sk, const struct sock *child);
 void lq_req_peer(const struct request_sock *req, union lq_sockaddr *peer);
 void lq_skb_peer(const struct sk_buff *skb, union lq_sockaddr *peer);
 void lq_drop_log_init(void);
 void lq_drop_log_set_rate(unsigned int lines);
 
 /* hooks.c: the per-CPU windows and the ftrace hooks */
-#define LQ_HAVE_ALL	GENMASK(LQ_NR_REASONS, 0)	/* every reason and the backlog */
-
 void lq_windows_init(void);
 void lq_windows_sync(void);
 unsigned long lq_hooks_register(bool *nomem);
 void lq_hooks_unregister(void);
 
-/* kprobes.c: listen() and the request timer */
+/* kprobes.c: listen(), accept(), the request timer and SYN-ACK retransmits */
 unsigned long lq_kprobes_register(bool *nomem);
 void lq_kprobes_unregister(void);
 

@@ -15,6 +15,19 @@ static bool lq_ready;			/* module_init done: probes may change */
 static bool lq_probes;
 static unsigned int lq_max_listeners = 16384;
 
+/* The probe values beyond the drop reasons and the backlog, for the log. */
+static const struct {
+	unsigned long bit;
+	const char *what;
+} lq_extras[] = {
+	{ LQ_HAVE_SYN_PEAK, "syn_q_peak" },
+	{ LQ_HAVE_ACC_PEAK, "acc_q_peak" },
+	{ LQ_HAVE_SYNACK_RETRANS, "synack_retrans" },
+	{ LQ_HAVE_SYN_FILL, "the SYN queue's fill at arrival (syn_fill_*)" },
+	{ LQ_HAVE_ACC_FILL, "the accept queue's fill at arrival (acc_fill_*)" },
+	{ LQ_HAVE_WAIT, "the wait for accept() (wait_*)" },
+};
+
 /*
  * Records first, so that the first hooked call has one; hooks and kprobes
  * then register what the kernel has. Under the parameter lock.
@@ -25,6 +38,9 @@ static int lq_probes_enable(void)
 	unsigned long have;
 	int err;
 
+	BUILD_BUG_ON(LQ_HAVE_ALL != (GENMASK(LQ_NR_REASONS - 1, 0) | LQ_HAVE_BACKLOG |
+				     LQ_HAVE_SYN_PEAK | LQ_HAVE_ACC_PEAK | LQ_HAVE_SYNACK_RETRANS |
+				     LQ_HAVE_SYN_FILL | LQ_HAVE_ACC_FILL | LQ_HAVE_WAIT));
 	err = lq_records_create(lq_max_listeners);
 	if (err) {
 		pr_err("probes: no memory for %u listeners\n", lq_max_listeners);
@@ -51,6 +67,9 @@ static int lq_probes_enable(void)
 				lq_column_name(LQ_COL_DROP_SYNQ + err));
 	if (!(have & LQ_HAVE_BACKLOG))
 		pr_warn("the backlog asked of listen() is not available on this kernel\n");
+	for (err = 0; err < ARRAY_SIZE(lq_extras); err++)
+		if (!(have & lq_extras[err].bit))
+			pr_warn("%s is not available on this kernel\n", lq_extras[err].what);
 	lq_records_set_available(have);
 	return 0;
 }

@@ -16,15 +16,27 @@
 #include "listenq.h"
 
 #define LQ_BATCH	32
+#define LQ_HIST_BATCH	16
 
+/* The state of a reader of listenq or of listenq_hist. */
 struct lq_iter {
 	struct seq_net_private p;	/* first, for proc_create_net_data() */
 	struct lq_cursor cur;
 	loff_t pos;			/* seq_file position of rows[idx] */
 	unsigned int nr, idx;
 	struct lq_conf conf;		/* read with the current batch */
-	struct lq_row rows[LQ_BATCH];
+	union {
+		struct lq_row rows[LQ_BATCH];
+		struct lq_hist_row hrows[LQ_HIST_BATCH];
+	};
 };
+
+static const struct seq_operations lq_hist_seq_ops;
+
+static enum lq_view lq_seq_view(const struct seq_file *seq)
+{
+	return seq->op == &lq_hist_seq_ops ? LQ_VIEW_HIST : LQ_VIEW_QUEUES;
+}
 
 /* Column widths, for human eyes only: readers split on blanks. */
 static const int lq_widths[LQ_NR_COLUMNS] = {
@@ -51,6 +63,9 @@ static const int lq_widths[LQ_NR_COLUMNS] = {
 	[LQ_COL_DROP_QUARTER] = 12,
 	[LQ_COL_EXPIRED] = 7,
 	[LQ_COL_BACKLOG] = 7,
+	[LQ_COL_SYN_Q_PEAK] = 10,
+	[LQ_COL_ACC_Q_PEAK] = 10,
+	[LQ_COL_SYNACK_RETRANS] = 14,
 };
 
 static void lq_iter_reset(struct lq_iter *it)
@@ -62,19 +77,23 @@ static void lq_iter_reset(struct lq_iter *it)
 }
 
 /* The row at it->pos, fetching the next batch when this one is used up. */
-static struct lq_row *lq_iter_row(struct seq_file *seq)
+static void *lq_iter_row(struct seq_file *seq)
 {
 	struct lq_iter *it = seq->private;
 	struct net *net = seq_file_net(seq);
+	enum lq_view view = lq_seq_view(seq);
 
 	if (it->idx == it->nr) {
 		lq_read_conf(net, &it->conf);
-		it->nr = lq_walk(net, &it->cur, it->rows, LQ_BATCH);
+		if (view == LQ_VIEW_HIST)
+			it->nr = lq_walk(net, &it->cur, view, it->hrows, LQ_HIST_BATCH);
+		else
+			it->nr = lq_walk(net, &it->cur, view, it->rows, LQ_BATCH);
 		it->idx = 0;
 		if (!it->nr)
 			return NULL;
 	}
-	return &it->rows[it->idx];
+	return view == LQ_VIEW_HIST ? (void *)&it->hrows[it->idx] : &it->rows[it->idx];
 }
 
 static void *lq_iter_advance(struct seq_file *seq)
@@ -165,6 +184,16 @@ static void lq_put_num(struct seq_file *seq, unsigned int col, unsigned long lon
 	lq_put_field(seq, col, buf + i, sizeof(buf) - i);
 }
 
+/* A probe value, or "-" when the probes do not provide it. */
+static void lq_put_probe(struct seq_file *seq, unsigned int col, bool have,
+			 unsigned long long v)
+{
+	if (have)
+		lq_put_num(seq, col, v);
+	else
+		lq_put_str(seq, col, LQ_NO_VALUE);
+}
+
 static void lq_show_header(struct seq_file *seq)
 {
 	unsigned int col;
@@ -216,6 +245,10 @@ static void lq_show_row(struct seq_file *seq, const struct lq_iter *it,
 		seq_printf(seq, " %*d", lq_widths[LQ_COL_BACKLOG], row->backlog);
 	else
 		lq_put_str(seq, LQ_COL_BACKLOG, LQ_NO_VALUE);
+	lq_put_probe(seq, LQ_COL_SYN_Q_PEAK, row->have & LQ_HAVE_SYN_PEAK, row->syn_peak);
+	lq_put_probe(seq, LQ_COL_ACC_Q_PEAK, row->have & LQ_HAVE_ACC_PEAK, row->acc_peak);
+	lq_put_probe(seq, LQ_COL_SYNACK_RETRANS, row->have & LQ_HAVE_SYNACK_RETRANS,
+		     row->synack_retrans);
 	seq_putc(seq, '\n');
 }
 
@@ -233,6 +266,70 @@ static const struct seq_operations lq_seq_ops = {
 	.next	= lq_seq_next,
 	.stop	= lq_seq_stop,
 	.show	= lq_seq_show,
+};
+
+/* listenq_hist: columns as plain as a reader needs them, one blank apart. */
+static void lq_hist_put(struct seq_file *seq, bool have, unsigned long long v)
+{
+	char buf[20];
+	int i = sizeof(buf);
+
+	seq_putc(seq, ' ');
+	if (!have) {
+		seq_puts(seq, LQ_NO_VALUE);
+		return;
+	}
+	do {
+		buf[--i] = '0' + do_div(v, 10);
+	} while (v);
+	seq_write(seq, buf + i, sizeof(buf) - i);
+}
+
+static void lq_hist_show_row(struct seq_file *seq, const struct lq_hist_row *row)
+{
+	bool syn = row->have & LQ_HAVE_SYN_FILL, acc = row->have & LQ_HAVE_ACC_FILL;
+	bool wait = row->have & LQ_HAVE_WAIT;
+	unsigned long count = 0;
+	int i;
+
+	seq_printf(seq, "%pISpc", &row->local);
+	lq_hist_put(seq, true, seq_file_net(seq)->ns.inum);
+	lq_hist_put(seq, true, row->ino);
+	for (i = 0; i < LQ_NR_FILL; i++)
+		lq_hist_put(seq, syn, row->syn_fill[i]);
+	for (i = 0; i < LQ_NR_FILL; i++)
+		lq_hist_put(seq, acc, row->acc_fill[i]);
+	for (i = 0; i < LQ_NR_WAIT; i++)
+		count += row->wait[i];
+	lq_hist_put(seq, wait, count);
+	lq_hist_put(seq, wait, row->wait_sum_ns);
+	for (i = 0; i < LQ_NR_WAIT; i++)
+		lq_hist_put(seq, wait, row->wait[i]);
+	seq_putc(seq, '\n');
+}
+
+static int lq_hist_seq_show(struct seq_file *seq, void *v)
+{
+	unsigned int col;
+
+	if (v != SEQ_START_TOKEN) {
+		lq_hist_show_row(seq, v);
+		return 0;
+	}
+	for (col = 0; col < LQ_NR_HIST_COLUMNS; col++) {
+		if (col)
+			seq_putc(seq, ' ');
+		seq_puts(seq, lq_hist_column_name(col));
+	}
+	seq_putc(seq, '\n');
+	return 0;
+}
+
+static const struct seq_operations lq_hist_seq_ops = {
+	.start	= lq_seq_start,
+	.next	= lq_seq_next,
+	.stop	= lq_seq_stop,
+	.show	= lq_hist_seq_show,
 };
 
 static int lq_sysctl_show(struct seq_file *seq, void *v)
@@ -265,11 +362,16 @@ static int __net_init lq_net_init(struct net *net)
 	if (!proc_create_net(name, 0444, net->proc_net, &lq_seq_ops, sizeof(struct lq_iter)))
 		goto fail;
 	name = "listenq_sysctl";
-	if (!proc_create_net_single(name, 0444, net->proc_net, lq_sysctl_show, NULL)) {
-		remove_proc_entry("listenq", net->proc_net);
-		goto fail;
-	}
+	if (!proc_create_net_single(name, 0444, net->proc_net, lq_sysctl_show, NULL))
+		goto fail_sysctl;
+	name = "listenq_hist";
+	if (!proc_create_net(name, 0444, net->proc_net, &lq_hist_seq_ops, sizeof(struct lq_iter)))
+		goto fail_hist;
 	return 0;
+fail_hist:
+	remove_proc_entry("listenq_sysctl", net->proc_net);
+fail_sysctl:
+	remove_proc_entry("listenq", net->proc_net);
 fail:
 	pr_err_ratelimited("cannot create /proc/net/%s in netns %u: %d\n",
 			   name, net->ns.inum, -ENOMEM);
@@ -278,6 +380,7 @@ fail:
 
 static void __net_exit lq_net_exit(struct net *net)
 {
+	remove_proc_entry("listenq_hist", net->proc_net);
 	remove_proc_entry("listenq_sysctl", net->proc_net);
 	remove_proc_entry("listenq", net->proc_net);
 }
@@ -295,15 +398,21 @@ int lq_proc_init(void)
 	if (err)
 		return err;
 	/* /proc/net is /proc/self/net: the link resolves per reader. */
-	if (!proc_symlink("listenq", NULL, "net/listenq")) {
-		unregister_pernet_subsys(&lq_net_ops);
-		return -ENOMEM;
+	if (!proc_symlink("listenq", NULL, "net/listenq"))
+		goto fail;
+	if (!proc_symlink("listenq_hist", NULL, "net/listenq_hist")) {
+		remove_proc_entry("listenq", NULL);
+		goto fail;
 	}
 	return 0;
+fail:
+	unregister_pernet_subsys(&lq_net_ops);
+	return -ENOMEM;
 }
 
 void lq_proc_exit(void)
 {
+	remove_proc_entry("listenq_hist", NULL);
 	remove_proc_entry("listenq", NULL);
 	unregister_pernet_subsys(&lq_net_ops);
 }

@@ -12,6 +12,8 @@
  */
 #include <linux/hash.h>
 #include <linux/kprobes.h>
+#include <linux/log2.h>
+#include <linux/timekeeping.h>
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <net/inet_connection_sock.h>
@@ -29,7 +31,25 @@ struct lq_record {
 	struct lq_records *records;
 	const struct sock *sk;		/* the key; never dereferenced */
 	atomic_long_t count[LQ_NR_REASONS];
+	atomic_long_t synack_retrans;
+	atomic_long_t syn_fill[LQ_NR_FILL];
+	atomic_long_t acc_fill[LQ_NR_FILL];
+	atomic_long_t wait[LQ_NR_WAIT];
+	atomic64_t wait_sum_ns;
+	atomic_t syn_peak, acc_peak;
 	int backlog;			/* listen()'s own argument; LQ_NO_BACKLOG: not seen */
+};
+
+/*
+ * When each child entered an accept queue, for the wait histogram: a slot
+ * per hash of the child, overwritten by the next child of that hash. A
+ * child that finds its slot taken by another at accept() is not counted
+ * (@lost). Two children enqueued at the same moment in one slot may leave
+ * one of them with the other's time, which differs by that moment only.
+ */
+struct lq_wait_slot {
+	const struct sock *child;	/* never dereferenced */
+	u64 ns;				/* ktime_get_mono_fast_ns() at the enqueue */
 };
 
 struct lq_records {
@@ -38,7 +58,10 @@ struct lq_records {
 	struct hlist_head pool;		/* records no listener holds */
 	struct hlist_head hash[1 << LQ_HASH_BITS];
 	atomic_long_t untracked;	/* events lost to a full table */
+	atomic_long_t lost;		/* accepted children whose enqueue time was lost */
 	unsigned long have;		/* what the probes registered provide */
+	struct lq_wait_slot *slots;
+	unsigned int slot_bits;
 	unsigned int size;
 	struct lq_record rec[] __counted_by(size);
 };
@@ -68,6 +91,16 @@ static void lq_record_reset(struct lq_record *r)
 
 	for (i = 0; i < LQ_NR_REASONS; i++)
 		atomic_long_set(&r->count[i], 0);
+	atomic_long_set(&r->synack_retrans, 0);
+	for (i = 0; i < LQ_NR_FILL; i++) {
+		atomic_long_set(&r->syn_fill[i], 0);
+		atomic_long_set(&r->acc_fill[i], 0);
+	}
+	for (i = 0; i < LQ_NR_WAIT; i++)
+		atomic_long_set(&r->wait[i], 0);
+	atomic64_set(&r->wait_sum_ns, 0);
+	atomic_set(&r->syn_peak, 0);
+	atomic_set(&r->acc_peak, 0);
 	WRITE_ONCE(r->backlog, LQ_NO_BACKLOG);
 }
 NOKPROBE_SYMBOL(lq_record_reset);
@@ -197,8 +230,36 @@ void lq_records_read(const struct sock *sk, struct lq_row *row)
 	r = lq_record_find(t, sk);
 	for (i = 0; i < LQ_NR_REASONS; i++)
 		row->count[i] = r ? atomic_long_read(&r->count[i]) : 0;
+	row->synack_retrans = r ? atomic_long_read(&r->synack_retrans) : 0;
+	row->syn_peak = r ? atomic_read(&r->syn_peak) : 0;
+	row->acc_peak = r ? atomic_read(&r->acc_peak) : 0;
 	if (r)
 		row->backlog = READ_ONCE(r->backlog);
+}
+
+/**
+ * lq_records_read_hist() - copy a listener's histograms into its row
+ * @sk: the listener, under rcu_read_lock()
+ * @row: filled with the histograms; @row->have says which exist
+ */
+void lq_records_read_hist(const struct sock *sk, struct lq_hist_row *row)
+{
+	struct lq_records *t = rcu_dereference(lq_records);
+	struct lq_record *r;
+	int i;
+
+	row->have = 0;
+	if (!t)
+		return;
+	row->have = READ_ONCE(t->have);
+	r = lq_record_find(t, sk);
+	for (i = 0; i < LQ_NR_FILL; i++) {
+		row->syn_fill[i] = r ? atomic_long_read(&r->syn_fill[i]) : 0;
+		row->acc_fill[i] = r ? atomic_long_read(&r->acc_fill[i]) : 0;
+	}
+	for (i = 0; i < LQ_NR_WAIT; i++)
+		row->wait[i] = r ? atomic_long_read(&r->wait[i]) : 0;
+	row->wait_sum_ns = r ? atomic64_read(&r->wait_sum_ns) : 0;
 }
 
 /**
@@ -219,6 +280,13 @@ int lq_records_create(unsigned int size)
 	t = kvzalloc(struct_size(t, rec, size), GFP_KERNEL | __GFP_NOWARN);
 	if (!t)
 		return -ENOMEM;
+	/* Two wait slots per record: room for every listener's accept queue. */
+	t->slot_bits = order_base_2(size) + 1;
+	t->slots = kvcalloc(1U << t->slot_bits, sizeof(*t->slots), GFP_KERNEL | __GFP_NOWARN);
+	if (!t->slots) {
+		kvfree(t);
+		return -ENOMEM;
+	}
 	t->size = size;
 	raw_spin_lock_init(&t->lock);
 	for (i = 0; i < size; i++) {
@@ -234,9 +302,11 @@ void lq_records_set_available(unsigned long have)
 {
 	struct lq_records *t = rcu_dereference_protected(lq_records, true);
 
+	size_t bytes = struct_size(t, rec, t->size) + (sizeof(*t->slots) << t->slot_bits);
+
 	WRITE_ONCE(t->have, have);
 	pr_info("probes on, counting up to %u listeners in %zu KiB (%zu bytes each)\n",
-		t->size, struct_size(t, rec, t->size) >> 10, sizeof(t->rec[0]));
+		t->size, bytes >> 10, bytes / t->size);
 }
 
 /**
@@ -260,9 +330,146 @@ void lq_records_destroy(void)
 	untracked = atomic_long_read(&t->untracked);
 	if (untracked)
 		pr_warn("%ld events not counted: more than %u listeners\n", untracked, t->size);
+	untracked = atomic_long_read(&t->lost);
+	if (untracked)
+		pr_warn("%ld accepted connections not timed: queued before probes were on, or their slot reused\n",
+			untracked);
 	pr_info("probes off, %u listener records held\n", t->held);
+	kvfree(t->slots);
 	kvfree(t);
 }
+
+/* The record of @sk for an event in a probe handler; under rcu_read_lock(). */
+static struct lq_record *lq_record_of(const struct sock *sk)
+{
+	struct lq_records *t = rcu_dereference(lq_records);
+
+	return t ? lq_record_claim(t, sk) : NULL;
+}
+NOKPROBE_SYMBOL(lq_record_of);
+
+/**
+ * lq_count_arrival() - a SYN or a completed handshake reached a listener
+ * @sk: the listener
+ * @syn: a SYN, at tcp_conn_request(); else a handshake at ->syn_recv_sock()
+ * @fill: lq_fill_bucket() of the queue it found
+ */
+void lq_count_arrival(const struct sock *sk, bool syn, unsigned int fill)
+{
+	struct lq_record *r;
+
+	rcu_read_lock();
+	r = lq_record_of(sk);
+	if (r)
+		atomic_long_inc(syn ? &r->syn_fill[fill] : &r->acc_fill[fill]);
+	rcu_read_unlock();
+}
+
+/**
+ * lq_note_queued() - a request or a child was added to a listener's queue
+ * @sk: the listener
+ * @syn: to the SYN queue; else to the accept queue
+ * @len: the queue's length with it
+ */
+void lq_note_queued(const struct sock *sk, bool syn, u32 len)
+{
+	struct lq_record *r;
+	atomic_t *peak;
+	int old;
+
+	rcu_read_lock();
+	r = lq_record_of(sk);
+	if (r) {
+		peak = syn ? &r->syn_peak : &r->acc_peak;
+		old = atomic_read(peak);
+		while ((u32)old < len && !atomic_try_cmpxchg(peak, &old, len))
+			;
+	}
+	rcu_read_unlock();
+}
+
+/* A SYN-ACK of @sk's was sent again: tcp:tcp_retransmit_synack. */
+void lq_count_synack_retrans(const struct sock *sk)
+{
+	struct lq_record *r;
+
+	rcu_read_lock();
+	r = lq_record_of(sk);
+	if (r)
+		atomic_long_inc(&r->synack_retrans);
+	rcu_read_unlock();
+}
+
+static struct lq_wait_slot *lq_wait_slot(struct lq_records *t, const struct sock *child)
+{
+	return &t->slots[hash_ptr(child, t->slot_bits)];
+}
+
+/**
+ * lq_wait_start() - a child entered an accept queue: note the time
+ * @child: the new connection
+ *
+ * The slot's owner is cleared before its time is written and set after,
+ * so that lq_wait_end(), which reads them in the other order, never takes
+ * the time of another child for that of @child.
+ */
+void lq_wait_start(const struct sock *child)
+{
+	struct lq_records *t;
+	struct lq_wait_slot *s;
+
+	rcu_read_lock();
+	t = rcu_dereference(lq_records);
+	if (t) {
+		s = lq_wait_slot(t, child);
+		WRITE_ONCE(s->child, NULL);
+		smp_wmb();	/* the owner cleared before the time changes */
+		WRITE_ONCE(s->ns, ktime_get_mono_fast_ns());
+		smp_wmb();	/* the time before the new owner */
+		WRITE_ONCE(s->child, child);
+	}
+	rcu_read_unlock();
+}
+NOKPROBE_SYMBOL(lq_wait_start);
+
+/**
+ * lq_wait_end() - accept() returned @child: count how long it waited
+ * @sk: the listener
+ * @child: the accepted connection
+ */
+void lq_wait_end(const struct sock *sk, const struct sock *child)
+{
+	u64 now = ktime_get_mono_fast_ns(), ns;
+	struct lq_records *t;
+	struct lq_wait_slot *s;
+	struct lq_record *r;
+
+	rcu_read_lock();
+	t = rcu_dereference(lq_records);
+	if (!t)
+		goto out;
+	s = lq_wait_slot(t, child);
+	if (READ_ONCE(s->child) != child)
+		goto lost;
+	smp_rmb();	/* pairs with the second smp_wmb() of lq_wait_start() */
+	ns = READ_ONCE(s->ns);
+	smp_rmb();	/* pairs with the first */
+	if (READ_ONCE(s->child) != child)
+		goto lost;
+	WRITE_ONCE(s->child, NULL);
+	r = lq_record_claim(t, sk);
+	if (r) {
+		ns = now > ns ? now - ns : 0;
+		atomic_long_inc(&r->wait[lq_wait_bucket(ns)]);
+		atomic64_add(ns, &r->wait_sum_ns);
+	}
+	goto out;
+lost:
+	atomic_long_inc(&t->lost);
+out:
+	rcu_read_unlock();
+}
+NOKPROBE_SYMBOL(lq_wait_end);
 
 /* ---- the drop log ---- */
 

@@ -51,6 +51,14 @@ static void lq_copy_row(struct sock *sk, struct lq_row *row)
 	lq_records_read(sk, row);
 }
 
+/* The same for the histograms of /proc/listenq_hist. */
+static void lq_copy_hist_row(struct sock *sk, struct lq_hist_row *row)
+{
+	lq_sk_sockaddr(sk, &row->local);
+	row->ino = sock_i_ino(sk);
+	lq_records_read_hist(sk, row);
+}
+
 static bool lq_match(const struct sock *sk, const struct net *net)
 {
 	return net_eq(sock_net(sk), net) && READ_ONCE(sk->sk_state) == TCP_LISTEN;
@@ -60,6 +68,7 @@ static bool lq_match(const struct sock *sk, const struct net *net)
  * lq_walk() - copy the next listeners of a namespace
  * @net: whose listeners
  * @cur: where to resume; start from a zeroed cursor
+ * @view: what to copy of each: struct lq_row or struct lq_hist_row
  * @rows: where to copy them
  * @max: room in @rows
  *
@@ -68,8 +77,8 @@ static bool lq_match(const struct sock *sk, const struct net *net)
  *
  * Return: the number of rows copied; 0 once the walk is complete.
  */
-unsigned int lq_walk(struct net *net, struct lq_cursor *cur,
-		     struct lq_row *rows, unsigned int max)
+unsigned int lq_walk(struct net *net, struct lq_cursor *cur, enum lq_view view,
+		     void *rows, unsigned int max)
 {
 	struct inet_hashinfo *hinfo = lq_tcp_hashinfo(net);
 	unsigned int n = 0;
@@ -93,7 +102,10 @@ unsigned int lq_walk(struct net *net, struct lq_cursor *cur,
 				more = true;
 				break;
 			}
-			lq_copy_row(sk, &rows[n++]);
+			if (view == LQ_VIEW_HIST)
+				lq_copy_hist_row(sk, (struct lq_hist_row *)rows + n++);
+			else
+				lq_copy_row(sk, (struct lq_row *)rows + n++);
 			taken++;
 		}
 		spin_unlock(&ilb2->lock);
