@@ -57,11 +57,14 @@ t() {
 
 # s SAMPLE SYSCTL: the environment of a case reading samples/SAMPLE.txt.
 s() { echo "LQ_TEST_PROC=samples/$1.txt LQ_TEST_SYSCTL=samples/${2:-sysctl}.txt"; }
+# h SAMPLE HIST: with probes' sysctls and samples/HIST.txt as listenq_hist.
+h() { echo "$(s "$1" sysctl_probes) LQ_TEST_HIST=samples/$2.txt"; }
 
 # -N reads a fake root: LQ_TEST_ROOT is prepended to /proc and /run/netns.
 #   4242  a process whose namespace has the module (probes.txt)
 #   4243  a process whose namespace has not
 #   4244  no process
+#   4245  a process whose namespace has the module's histograms (peaks.txt)
 #   run/netns/self   this namespace, as ip netns would bind-mount one
 #   run/netns/plain  a file that is not a namespace
 # Entering a namespace needs CAP_SYS_ADMIN, and without it ("unshare -U":
@@ -72,6 +75,10 @@ ROOT=$TMP/root
 mkdir -p "$ROOT/proc/4242/net" "$ROOT/proc/4243/net" "$ROOT/proc/self/net" "$ROOT/run/netns"
 cp samples/probes.txt "$ROOT/proc/4242/net/listenq"
 cp samples/sysctl_probes.txt "$ROOT/proc/4242/net/listenq_sysctl"
+mkdir -p "$ROOT/proc/4245/net"
+cp samples/peaks.txt "$ROOT/proc/4245/net/listenq"
+cp samples/peaks_hist.txt "$ROOT/proc/4245/net/listenq_hist"
+cp samples/sysctl_probes.txt "$ROOT/proc/4245/net/listenq_sysctl"
 cp samples/current.txt "$ROOT/proc/self/net/listenq"
 cp samples/sysctl.txt "$ROOT/proc/self/net/listenq_sysctl"
 ln -s /proc/self/ns/net "$ROOT/run/netns/self"
@@ -145,6 +152,36 @@ t no_header_watch 0 env LQ_TEST_PROC=samples/watch1.txt:samples/watch2.txt:sampl
 t option_after_filter 0 env $(s probes sysctl_probes) "$LQ" 443 -j
 t option_after_explain 0 env $(s probes sysctl_probes) "$LQ" explain 6379 --kernel 6.1.192
 t double_dash 0 env $(s probes) "$LQ" -- 443
+
+# Peaks, SYN-ACK retransmits and listenq_hist: 10.0.0.1:22 has no line in
+# peaks_hist.txt (new between the two reads); peaks_off.txt is probes=0.
+t table_peaks 0 env $(h peaks peaks_hist) "$LQ"
+t table_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ"
+t table_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ"
+t table_peaks_filtered 0 env $(h peaks peaks_hist) "$LQ" 22
+t json_peaks 0 env $(h peaks peaks_hist) "$LQ" --json
+t json_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ" --json 443
+t json_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ" --json 80
+t prom_peaks 0 env $(h peaks peaks_hist) "$LQ" --prometheus
+t prom_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ" --prometheus 80
+t prom_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ" --prometheus 80
+t watch_peaks 0 env LQ_TEST_PROC=samples/watch_peaks1.txt:samples/watch_peaks2.txt:samples/watch_peaks3.txt \
+	LQ_TEST_HIST=samples/watch_hist1.txt:samples/watch_hist2.txt:samples/watch_hist3.txt \
+	"$LQ" -i 0.01 -c 3
+t watch_peaks_no_hist 0 env LQ_TEST_PROC=samples/watch_peaks1.txt:samples/watch_peaks2.txt \
+	"$LQ" -i 0.01 -c 2
+t explain_peaks_accept_full 0 env $(h peaks peaks_hist) "$LQ" explain --kernel 6.12.117 80
+t explain_peaks_lossy 0 env $(h peaks peaks_hist) "$LQ" explain --kernel 6.12.117 '[::]:443'
+t explain_peaks_flood 0 env $(h peaks peaks_hist) "$LQ" explain --kernel 6.12.117 6379
+t explain_peaks_slow_accept 0 env $(h peaks peaks_hist) "$LQ" explain --kernel 6.12.117 8080
+t explain_peaks_no_hist_line 0 env $(h peaks peaks_hist) "$LQ" explain --kernel 6.12.117 22
+t explain_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ" explain --kernel 6.12.117 443
+t explain_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ" explain --kernel 6.12.117 80
+t err_hist_bad_rows 1 env $(h peaks peaks_hist_bad) "$LQ"
+t err_hist_foreign 1 env $(h peaks hist_foreign) "$LQ" --json 80
+t err_hist_foreign_explain 1 env $(h peaks hist_foreign) "$LQ" explain --kernel 6.12.117 80
+t net_pid_hist 0 env $(r) "$LQ" -N 4245
+t net_pid_hist_explain 0 env $(r) "$LQ" -N 4245 explain --kernel 6.12.117 8080
 
 # -N PID: /proc/PID/net; -N NAME: setns() into /run/netns/NAME
 t net_pid 0 env $(r) "$LQ" -N 4242
@@ -295,6 +332,20 @@ t usage_long_takes_no_value 2 "$LQ" --json=1
 t usage_ambiguous 2 "$LQ" --co 1
 t usage_test_only_options_gone 2 "$LQ" --proc-file samples/probes.txt
 }
+
+# The --prometheus outputs pass promtool's own checks, when it is installed.
+if command -v promtool >/dev/null 2>&1; then
+	for c in prom_v1 prom_probes prom_peaks prom_peaks_no_hist prom_peaks_off; do
+		if promtool check metrics <"expected/$c.out" >"$TMP/promtool" 2>&1; then
+			ok "promtool check metrics $c"
+		else
+			ko "promtool check metrics $c"
+			sed 's/^/# /' "$TMP/promtool"
+		fi
+	done
+else
+	skip "promtool check metrics" "no promtool (apt-get install prometheus)"
+fi
 
 # --version and --help, whose text moves with the tree
 want="listenq $(cat "$TOP/VERSION")"
