@@ -110,7 +110,8 @@ static bool lq_explain_peak(const struct lq_table *t, unsigned int row, int col,
 }
 
 /* "12% of 1500 SYNs found the SYN queue over 3/4 full (0% full)". */
-static void lq_explain_fill(bool have, const long long *v, const char *what, const char *queue)
+static void lq_explain_fill(bool have, const long long *v, const char *one, const char *what,
+			    const char *queue)
 {
 	long long total = lq_sum(v, LQ_NR_FILL);
 	char over[16], full[16];
@@ -118,7 +119,11 @@ static void lq_explain_fill(bool have, const long long *v, const char *what, con
 	if (!have)
 		return;
 	if (!total) {
-		printf("      no %s arrived yet\n", what);
+		printf("      no %s yet\n", one);
+		return;
+	}
+	if (!v[LQ_FILL_99] && !v[LQ_FILL_FULL]) {
+		printf("      none of %lld %s found the %s over 3/4 full\n", total, what, queue);
 		return;
 	}
 	lq_pct_text(over, sizeof(over), v[LQ_FILL_99] + v[LQ_FILL_FULL], total);
@@ -188,34 +193,29 @@ static enum lq_rtx_verdict lq_explain_rtx(const struct lq_table *t, unsigned int
 {
 	long long rtx, hs, syns, high;
 
+	enum lq_rtx_verdict v = LQ_RTX_LOSSY;
+
 	if (!lq_cell_num(t, row, t->col[LQ_COL_SYNACK_RETRANS], &rtx))
 		return LQ_RTX_NONE;
-	printf("  SYN-ACKs      %lld retransmitted", rtx);
-	if (!hr->acc_fill) {
-		putchar('\n');
-		return LQ_RTX_NONE;
-	}
 	hs = lq_sum(hr->af, LQ_NR_FILL);
-	printf(" for %lld completed handshakes", hs);
-	if (!rtx) {
-		putchar('\n');
+	if (!hr->acc_fill || !rtx || rtx * 10 < hs) {
+		printf("  SYN-ACKs      %lld retransmitted\n", rtx);
+		if (hr->acc_fill && rtx)
+			printf("      %lld for %lld completed handshakes: fewer than 1 in 10, ordinary "
+			       "loss\n", rtx, hs);
 		return LQ_RTX_NONE;
 	}
-	if (rtx * 10 < hs) {
-		printf(": fewer than 1 in 10, ordinary loss\n");
-		return LQ_RTX_NONE;
-	}
-	printf(": clients are not answering\n");
 	syns = hr->syn_fill ? lq_sum(hr->sf, LQ_NR_FILL) : 0;
 	high = hr->syn_fill ? hr->sf[LQ_FILL_99] + hr->sf[LQ_FILL_FULL] : 0;
-	if (syn_peak_full || (syns && high * 10 >= syns)) {
-		printf("      and the SYN queue filled up: SYNs from sources that never answer, a "
-		       "SYN flood?\n");
-		return LQ_RTX_FLOOD;
-	}
-	printf("      while the SYN queue stayed low: SYN-ACKs or the clients' ACKs are lost on "
-	       "the way\n");
-	return LQ_RTX_LOSSY;
+	if (syn_peak_full || (syns && high * 10 >= syns))
+		v = LQ_RTX_FLOOD;
+	printf("  SYN-ACKs      %lld retransmitted: clients are not answering\n", rtx);
+	printf("      %lld for %lld completed handshakes (1 in 10 or more), with the SYN queue %s:\n",
+	       rtx, hs, v == LQ_RTX_FLOOD ? "filling up" : "low");
+	printf("      %s\n", v == LQ_RTX_FLOOD ?
+	       "SYNs from sources that never answer, a SYN flood?" :
+	       "SYN-ACKs or the clients' ACKs are lost on the way");
+	return v;
 }
 
 static void lq_explain_row(const struct lq_table *t, unsigned int row, const struct lq_sysctl *sc,
@@ -258,7 +258,7 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 		printf("      cap %lld, backlog %lld\n", acc_cap, b);
 	req_known = lq_explain_backlog(t, row, b, sc, &req);
 	acc_peak_full = lq_explain_peak(t, row, LQ_COL_ACC_Q_PEAK, acc_cap);
-	lq_explain_fill(hr->acc_fill, hr->af, "handshakes", "accept queue");
+	lq_explain_fill(hr->acc_fill, hr->af, "completed handshake", "handshakes", "accept queue");
 	p99 = lq_explain_wait(hr);
 
 	printf("  SYN queue     %lld of %lld (%lld young)%s\n", syn_q, syn_cap, young,
@@ -289,7 +289,7 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 	}
 	printf("      when full: %s\n", lq_syn_full_text(action));
 	syn_peak_full = lq_explain_peak(t, row, LQ_COL_SYN_Q_PEAK, syn_cap);
-	lq_explain_fill(hr->syn_fill, hr->sf, "SYNs", "SYN queue");
+	lq_explain_fill(hr->syn_fill, hr->sf, "SYN arrived", "SYNs", "SYN queue");
 
 	printf("  drops         %lld (SYNs and handshake ACKs this listener dropped)\n", drops);
 	lq_explain_reasons(t, row, drops);
@@ -353,8 +353,8 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 			snprintf(bound, sizeof(bound), "16.777216 s");
 		else
 			lq_us_text(bound, sizeof(bound), lq_wait_le_us(p99 - 1), false);
-		printf("    - 1%% of the connections waited over %s for accept() although the "
-		       "queue had room:\n      the application is slow to call accept().\n", bound);
+		printf("    - 1%% of the connections waited over %s for accept() although the\n"
+		       "      queue had room: the application is slow to call accept().\n", bound);
 	}
 	if (!advice && (acc_peak_full || syn_peak_full)) {
 		advice = true;
