@@ -5,9 +5,9 @@
  *
  * Clients connect one at a time and each handshake is waited for, so the
  * queue state is exact: a SYN is admitted while sk_ack_backlog <=
- * sk_max_ack_backlog (sock.h:1058 "> means full"), so the queue holds
+ * sk_max_ack_backlog (sk_acceptq_is_full(): "> means full"), so the queue holds
  * backlog + 1 children, and every later SYN is dropped at the accept-queue
- * gate of tcp_conn_request() (tcp_input.c:7085 / :7276: ListenOverflows +
+ * gate of tcp_conn_request() (its sk_acceptq_is_full() test: ListenOverflows +
  * ListenDrops + sk_drops). A client whose SYN was dropped is closed at once,
  * before its 1 s retransmit, so each extra client costs exactly one drop.
  *

@@ -128,7 +128,7 @@ FIXTURE_VARIANT_ADD(syn_burst, cookie_all) {
 
 /*
  * The quarter rule: M = 16 keeps 13 requests from unproven peers and drops
- * the rest with ListenDrops only (tcp_input.c:7135 / :7328).
+ * the rest with ListenDrops only (the quarter rule of tcp_conn_request()).
  */
 FIXTURE_VARIANT_ADD(syn_burst, drop_quarter) {
 	.syncookies = 0, .max_syn_backlog = 16, .backlog = 100, .nsyn = 20, .drop_quarter = 7,

@@ -11,8 +11,8 @@
  * Ground truth: the number of SYNs sent, the SYN_RECV rows of
  * /proc/net/tcp{,6} (with their retransmit count), and TcpExt deltas. Every
  * SYN ends in exactly one of: queued (SYN_RECV row), cookie
- * (TCPReqQFullDoCookies) or dropped (ListenDrops) - tcp_conn_request(),
- * net/ipv4/tcp_input.c:7079-7147 (6.1) / :7265-7340 (6.12).
+ * (TCPReqQFullDoCookies) or dropped (ListenDrops) - tcp_conn_request()
+ * in net/ipv4/tcp_input.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,7 +40,7 @@ FIXTURE_VARIANT(synq) {
 
 /*
  * On 6.1.125+/6.12.10+ the SYN queue is full when qlen > sk_max_ack_backlog
- * (inet_connection_sock.h:291), so it holds backlog + 1 requests.
+ * (inet_csk_reqsk_queue_is_full()), so it holds backlog + 1 requests.
  */
 FIXTURE_VARIANT_ADD(synq, cookies1_b4) {
 	/* 5 queued, SYNs 6..12 get cookies */
@@ -83,7 +83,7 @@ FIXTURE_VARIANT_ADD(synq, cookies0_b0) {
 
 /*
  * Quarter rule: with syncookies=0 a SYN from an unproven peer is dropped when
- * M - qlen < M >> 2 (tcp_input.c:7130 / :7323). M = 16: dropped once
+ * M - qlen < M >> 2 (tcp_conn_request()). M = 16: dropped once
  * qlen > 12, so 13 are queued (M - (M >> 2) + 1), well below backlog + 1 = 101.
  * These drops bump ListenDrops and sk_drops only, not TCPReqQFullDrop.
  */
@@ -300,7 +300,7 @@ static bool synq_rows_are(void *arg)
 
 /*
  * young counts requests whose SYN-ACK never timed out: after the first
- * retransmit (1 s) all three are old but still queued (request_sock.h:217).
+ * retransmit (1 s) all three are old but still queued (reqsk_queue_len_young()).
  */
 TEST_F(synq_age, young_decays)
 {
