@@ -159,6 +159,7 @@ t table_peaks 0 env $(h peaks peaks_hist) "$LQ"
 t table_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ"
 t table_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ"
 t table_peaks_filtered 0 env $(h peaks peaks_hist) "$LQ" 22
+t table_peaks_color 0 env $(h peaks peaks_hist) "$LQ" --color=always 6379
 t json_peaks 0 env $(h peaks peaks_hist) "$LQ" --json
 t json_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ" --json 443
 t json_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ" --json 80
