@@ -2,8 +2,8 @@
 /*
  * lqbench: the listenq benchmarks, run inside the QEMU guest (static binary).
  *
- *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtlh] [--quick]
- *           [--reps N] [--flat-reps N] [--rounds N] [--tput-count N]
+ *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtalh] [--quick]
+ *           [--reps N] [--flat-reps N] [--rounds N] [--tput-count N] [--accepts N]
  *           [--listeners N] [--halfopen N] [--grow A,B,C] [--max-listeners A,B,C]
  *           [--drop-log N] [--alt-ko NAME=PATH]...
  *
@@ -14,6 +14,10 @@
  *     log on, rounds in rotating order, with syncookies 0 and 1; each
  *     --alt-ko adds a mode with that build of the module (probes=1), to
  *     weigh a design change against the current one in the same run
+ *  a  accept() throughput: a client process connects over loopback in a
+ *     loop while this one accepts and closes, probes off / on / each
+ *     --alt-ko, rounds in rotating order; the wait histogram's count is
+ *     checked against the accepts done with probes on
  *  l  /proc/listenq read time at growing listener counts (0 half-open)
  *  h  10k listeners with 100k half-open requests: per-listener queue
  *     lengths from /proc/listenq, from ss, and from /proc/net/tcp; then
@@ -54,6 +58,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lq_hist.h"
 #include "lq_kmod.h"
 #include "lq_proc.h"
 #include "netutil.h"
@@ -64,13 +69,15 @@
 static struct {
 	const char *ko, *syngen, *ss, *phases;
 	unsigned int reps, flat_reps, rounds, tput_count, tput_listeners, tput_backlog;
+	unsigned int accepts, acc_backlog;
 	unsigned int listeners, halfopen, grow[3], ml[3];
 	unsigned int drop_log;
 	unsigned int nalt;
 	const char *alt_name[4], *alt_ko[4];	/* --alt-ko NAME=PATH */
 } o = {
-	.phases = "mtlh",
+	.phases = "mtalh",
 	.reps = 7, .flat_reps = 11, .rounds = 7, .tput_count = 100000,
+	.accepts = 5000, .acc_backlog = 128,
 	.tput_listeners = 16, .tput_backlog = 8,
 	.listeners = 10000, .halfopen = 100000,
 	.grow = { 1000, 10000, 50000 },
@@ -81,7 +88,7 @@ static struct {
 static uint64_t t_start;
 static unsigned long long next_k;	/* syngen source numbers already used */
 /* The result table, printed at the end in section order, whatever the phase order. */
-enum section { S_1, S_2A, S_2B, S_3, S_4, NR_SECTIONS };
+enum section { S_1, S_2A, S_2B, S_3, S_4, S_5, NR_SECTIONS };
 static FILE *sec[NR_SECTIONS], *table;
 static char *sec_buf[NR_SECTIONS];
 static size_t sec_len[NR_SECTIONS];
@@ -888,13 +895,38 @@ static void mem_snap(struct memsnap *m, int show)
 	fclose(f);
 }
 
-/* The table layout of module/probes.c on x86_64 (see the README). */
-#define LQ_STAT_SIZE	104	/* struct lq_stat */
-#define LQ_TABLE_HDR	32800	/* struct lq_table without its pool */
+/*
+ * The table layout of module/records.c on x86_64 (see the README), counted
+ * by hand: struct lq_record is hlist_node 16 + rcu_head 16 + two pointers
+ * 16 + 6 drop counters 48 + synack_retrans 8 + two fill histograms 2 x 6 x
+ * 8 + the wait histogram 26 x 8 + wait_sum_ns 8 + two peaks 8 + backlog 4,
+ * padded to 8 = 432; struct lq_records without rec[] is lock 4 + held 4 +
+ * pool 8 + 4096 hash heads 32768 + untracked, lost, have, slots 32 +
+ * slot_bits and size 8 = 32824. Its wait-slot table (struct lq_wait_slot,
+ * 16) is a second allocation of 2 slots per record, rounded up to a power
+ * of two.
+ */
+#define LQ_STAT_SIZE	432	/* struct lq_record */
+#define LQ_TABLE_HDR	32824	/* struct lq_records without its rec[] */
+#define LQ_WAIT_SLOT	16	/* struct lq_wait_slot */
+
+/* The module's table and wait slots for @n listeners, by the layout. */
+static double layout_bytes(unsigned int n)
+{
+	unsigned long long slots = 2;
+
+	while (slots < 2ull * n)
+		slots <<= 1;
+	return LQ_TABLE_HDR + (double)n * LQ_STAT_SIZE + slots * LQ_WAIT_SLOT;
+}
+
+static void kmsg_mark(void);
+static int kmsg_find(const char *what, char *out, size_t size);
 
 static void phase_memory(void)
 {
 	struct series d_vm[3], d_slab[3], d_free[3];
+	unsigned long mod_n[3] = { 0 }, mod_kib[3] = { 0 }, mod_each[3] = { 0 };
 	struct memsnap a, b;
 	unsigned int i, r;
 	double slope;
@@ -914,8 +946,21 @@ static void phase_memory(void)
 		for (r = 0; r < 3; r++) {
 			sleep(1);
 			mem_snap(&a, 0);
+			kmsg_mark();
 			set_probes(1);
 			sleep(1);
+			if (!r) {
+				/* "probes on, counting up to N listeners in K KiB (B bytes each)" */
+				char line[256], *p;
+
+				if (kmsg_find("counting up to", line, sizeof(line)) &&
+				    (p = strstr(line, "counting up to")) &&
+				    sscanf(p, "counting up to %lu listeners in %lu KiB (%lu bytes each)",
+					   &mod_n[i], &mod_kib[i], &mod_each[i]) == 3)
+					raw("mem max_listeners=%u module: %s", o.ml[i], p);
+				else
+					raw("mem max_listeners=%u module: no \"counting up to\" line", o.ml[i]);
+			}
 			mem_snap(&b, !r);
 			set_probes(0);
 			add(&d_vm[i], b.lq_vmalloc_bytes - a.lq_vmalloc_bytes);
@@ -932,27 +977,39 @@ static void phase_memory(void)
 
 	T("\n4. Memory held with probes=1, by max_listeners (the table is allocated when probes go\n");
 	T("   on, whatever the number of listeners; median of 3 toggles)\n");
-	T("   %-14s %14s %14s %9s %12s %16s\n", "max_listeners", "layout B", "held B", "from",
-	  "B/listener", "MemFree drop B");
+	T("   %-14s %14s %14s %14s %9s %12s %16s\n", "max_listeners", "layout B", "module KiB",
+	  "held B", "from", "B/listener", "MemFree drop B");
 	for (i = 0; i < 3; i++) {
 		double held = median(&d_vm[i]) + median(&d_slab[i]);
 
-		T("   %-14u %14u %14.0f %9s %12.1f %16.0f\n", o.ml[i],
-		  LQ_TABLE_HDR + o.ml[i] * LQ_STAT_SIZE, held,
-		  median(&d_vm[i]) > median(&d_slab[i]) ? "vmalloc" : "kmalloc",
+		T("   %-14u %14.0f %14lu %14.0f %9s %12.1f %16.0f\n", o.ml[i], layout_bytes(o.ml[i]),
+		  mod_kib[i], held,
+		  median(&d_vm[i]) > 2 * median(&d_slab[i]) ? "vmalloc" :
+		  median(&d_slab[i]) > 2 * median(&d_vm[i]) ? "kmalloc" : "both",
 		  held / o.ml[i], median(&d_free[i]));
+	}
+	for (i = 0; i < 3; i++) {
+		int same = mod_n[i] == o.ml[i] &&
+			   mod_kib[i] == (unsigned long)layout_bytes(o.ml[i]) / 1024 &&
+			   mod_each[i] == (unsigned long)(layout_bytes(o.ml[i]) / o.ml[i]);
+
+		T("   module at %u: \"counting up to %lu listeners in %lu KiB (%lu bytes each)\";\n"
+		  "      layout %.0f KiB, %.0f B each: %s\n", o.ml[i], mod_n[i], mod_kib[i],
+		  mod_each[i], (double)(unsigned long)(layout_bytes(o.ml[i]) / 1024),
+		  (double)(unsigned long)(layout_bytes(o.ml[i]) / o.ml[i]), same ? "the same" : "DIFFERENT");
 	}
 	slope = (median(&d_vm[2]) + median(&d_slab[2]) - median(&d_vm[1]) - median(&d_slab[1])) /
 		(o.ml[2] - o.ml[1]);
-	T("   layout: struct lq_stat %d B per listener + %d B of table (4096-bucket hash);\n",
-	  LQ_STAT_SIZE, LQ_TABLE_HDR);
+	T("   layout: struct lq_record %d B per listener + %d B of struct lq_records (4096-bucket\n"
+	  "   hash), and wait slots of %d B, 2 per listener rounded up to a power of two;\n",
+	  LQ_STAT_SIZE, LQ_TABLE_HDR, LQ_WAIT_SLOT);
 	T("   held: vmalloc pages (/proc/vmallocinfo, incl. its page array) + SUnreclaim (kmalloc);\n");
 	T("   kvzalloc() rounds up: to a power of two from kmalloc, to 2 MiB steps from huge vmalloc.\n");
 	T("   %.1f B more per listener from %u to %u; bounded by max_listeners <= 1048576:\n",
 	  slope, o.ml[1], o.ml[2]);
 	T("   %.0f MiB by layout. Memory per tracked listener stated and bounded: %s\n",
-	  (LQ_TABLE_HDR + 1048576.0 * LQ_STAT_SIZE) / 1048576,
-	  verdict(slope > 0 && slope < 2 * LQ_STAT_SIZE));
+	  layout_bytes(1048576) / 1048576,
+	  verdict(slope > 0 && slope < 2 * (LQ_STAT_SIZE + 2 * LQ_WAIT_SLOT)));
 }
 
 /* ---- t: SYN throughput at the caps ---- */
@@ -1036,6 +1093,31 @@ static void kmsg_collect(struct kmsg_count *k)
 	}
 }
 
+/* The last kernel message since kmsg_mark() that contains @what, into @out; 1 if any. */
+static int kmsg_find(const char *what, char *out, size_t size)
+{
+	char rec[2048];
+	ssize_t len;
+	int found = 0;
+
+	for (;;) {
+		char *msg;
+
+		len = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;
+		if (len <= 0)
+			break;
+		rec[len] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg || !strstr(msg, what))
+			continue;
+		snprintf(out, size, "%.*s", (int)strcspn(msg + 1, "\n"), msg + 1);
+		found = 1;
+	}
+	return found;
+}
+
 enum { M_OFF, M_ON, M_LOG, NR_BASE_MODES, MAX_TMODES = NR_BASE_MODES + 4 };
 
 struct tmode {
@@ -1049,7 +1131,7 @@ static void phase_tput_one(int cookies)
 	const char *counter = cookies ? "TCPReqQFullDoCookies" : "TCPReqQFullDrop";
 	const unsigned int port0 = 20000, np = o.tput_listeners;
 	struct nsconf c = { cookies, 10, 65536, 65535 };
-	struct series rate[MAX_TMODES], ratio[MAX_TMODES];
+	struct series rate[MAX_TMODES], ratio[MAX_TMODES], vs_alt[MAX_TMODES];
 	unsigned long log_lines = 0, log_sum = 0, log_supp = 0, log_max1s = 0;
 	unsigned long log_events = 0, log_over = 0;
 	struct tmode modes[MAX_TMODES];
@@ -1062,6 +1144,7 @@ static void phase_tput_one(int cookies)
 
 	memset(rate, 0, sizeof(rate));
 	memset(ratio, 0, sizeof(ratio));
+	memset(vs_alt, 0, sizeof(vs_alt));
 	memset(modes, 0, sizeof(modes));
 	snprintf(modes[M_OFF].name, sizeof(modes[0].name), "probes=0");
 	snprintf(modes[M_ON].name, sizeof(modes[0].name), "probes=1");
@@ -1153,8 +1236,10 @@ static void phase_tput_one(int cookies)
 				    k.suppressed, k.max_in_1s);
 			}
 		}
-		for (i = 0; i < nm; i++)
+		for (i = 0; i < nm; i++) {
 			add(&ratio[i], v[i] / v[M_OFF]);
+			add(&vs_alt[i], v[M_ON] / v[i]);
+		}
 	}
 	module_use(o.ko);
 	set_probes(0);
@@ -1170,6 +1255,11 @@ static void phase_tput_one(int cookies)
 	base = median(&ratio[M_ON]);
 	T("   probes=1 cost: %.1f%% of SYN throughput (median of %u per-round ratios; goal <= 3%%: %s)\n",
 	  (1 - base) * 100, o.rounds, verdict(1 - base <= 0.03));
+	for (i = NR_BASE_MODES; i < nm; i++)
+		T("   probes=1 vs %s: %+.1f%% (median of per-round ratios; %s costs %.1f%%):\n"
+		  "   what the module's changes since %s add to the probe cost\n", modes[i].name,
+		  (median(&vs_alt[i]) - 1) * 100, modes[i].name, (1 - median(&ratio[i])) * 100,
+		  o.alt_name[i - NR_BASE_MODES]);
 	T("   drop_log=%u under this flood: %lu event lines in %.1f s of %u runs (%lu events); at most\n",
 	  o.drop_log, log_lines, log_secs, o.rounds, log_events);
 	T("   %lu event lines in any 1 s; %lu lines carried a \"(+N suppressed)\" count, which\n",
@@ -1188,6 +1278,203 @@ static void phase_tput(void)
 	T("   of %u SYNs per mode, the order of the modes rotated each round\n", o.tput_count);
 	phase_tput_one(0);
 	phase_tput_one(1);
+}
+
+/* ---- a: accept() throughput ---- */
+
+/*
+ * The client: @n blocking connects to 127.0.0.1:@port, each closed at once
+ * with SO_LINGER 0 (a reset, no TIME_WAIT: a round's connections would
+ * otherwise use up the ephemeral ports). Waits for a byte on @go first.
+ */
+static void acc_client(int go, unsigned int port, unsigned int n)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct linger lg = { 1, 0 };
+	unsigned int i;
+	char c;
+
+	if (read(go, &c, 1) != 1)
+		_exit(2);
+	for (i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+			_exit(1);
+		close(fd);
+	}
+	_exit(0);
+}
+
+/* Accept and close @n connections of a client process on @lfd; ns taken. */
+static uint64_t acc_run(int lfd, unsigned int port, unsigned int n)
+{
+	int go[2], status;
+	unsigned int i;
+	uint64_t t0, ns;
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(go[1]);
+		close(lfd);
+		acc_client(go[0], port, n);
+	}
+	close(go[0]);
+	t0 = now_ns();
+	if (write(go[1], "g", 1) != 1)
+		die("start the client");
+	for (i = 0; i < n; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0)
+			die("accept, %u of %u", i, n);
+		close(fd);
+	}
+	ns = now_ns() - t0;
+	close(go[1]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("accept client failed (status 0x%x)", status);
+	return ns;
+}
+
+/* The wait histogram's count of listener @ino, 0 when probes show none yet. */
+static long long acc_wait_count(unsigned long long ino)
+{
+	struct lq_hist h;
+	int err = lq_hist_of(LQ_HIST_PATH, ino, &h);
+
+	if (err) {
+		errno = -err;
+		die("%s: the listener's row", LQ_HIST_PATH);
+	}
+	if (h.wait_count == LQ_BAD)
+		die("%s: wait_count unreadable", LQ_HIST_PATH);
+	return h.wait_count == LQ_NONE ? 0 : h.wait_count;
+}
+
+static void phase_accept(void)
+{
+	const unsigned int port = 30000, n = o.accepts;
+	struct nsconf c = { 1, 5, 4096, 4096 };
+	struct series rate[MAX_TMODES], ratio[MAX_TMODES], vs_alt[MAX_TMODES];
+	struct tmode modes[MAX_TMODES];
+	unsigned int r, i, nm = 2, base_alt = 0;
+	unsigned long long counted = 0, accepted = 0, overflows = 0;
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct stat st;
+	double cost, wcost;
+	int lfd, one = 1, nsfd;
+
+	memset(rate, 0, sizeof(rate));
+	memset(ratio, 0, sizeof(ratio));
+	memset(vs_alt, 0, sizeof(vs_alt));
+	memset(modes, 0, sizeof(modes));
+	snprintf(modes[M_OFF].name, sizeof(modes[0].name), "probes=0");
+	snprintf(modes[M_ON].name, sizeof(modes[0].name), "probes=1");
+	modes[M_OFF].ko = modes[M_ON].ko = o.ko;
+	modes[M_ON].probes = 1;
+	for (i = 0; i < o.nalt; i++, nm++) {
+		snprintf(modes[nm].name, sizeof(modes[0].name), "%s probes=1", o.alt_name[i]);
+		modes[nm].ko = o.alt_ko[i];
+		modes[nm].probes = 1;
+		if (!base_alt && !strcmp(o.alt_name[i], "before-13"))
+			base_alt = nm;
+	}
+	if (!base_alt && o.nalt)
+		base_alt = 2;
+
+	nsfd = ns_create(&c);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) || listen(lfd, o.acc_backlog) ||
+	    fstat(lfd, &st))
+		die("accept listener on port %u", port);
+	info("accept: %u rounds of %u connections per mode, backlog %u", o.rounds, n, o.acc_backlog);
+	settle();
+	/* One warm-up run per mode, not counted. */
+	for (i = 0; i < nm; i++) {
+		module_use(modes[i].ko);
+		set_probes(modes[i].probes);
+		acc_run(lfd, port, n / 5);
+	}
+	for (r = 0; r < o.rounds; r++) {
+		double v[MAX_TMODES];
+
+		for (i = 0; i < nm; i++) {
+			unsigned int m = (r + i) % nm;	/* rotate the order */
+			long long w0 = 0, w1 = 0, ov0, ov1;
+			uint64_t ns;
+
+			module_use(modes[m].ko);
+			set_probes(modes[m].probes);
+			if (m == M_ON)
+				w0 = acc_wait_count(st.st_ino);
+			ov0 = tcpext("ListenOverflows");
+			ns = acc_run(lfd, port, n);
+			ov1 = tcpext("ListenOverflows");
+			overflows += ov1 - ov0;
+			if (m == M_ON) {
+				w1 = acc_wait_count(st.st_ino);
+				counted += w1 - w0;
+				accepted += n;
+			}
+			v[m] = n * 1e9 / ns;
+			add(&rate[m], v[m]);
+			raw("accept round=%u mode=%s accepts=%u ns=%llu rate=%.0f wait_count=%lld listen_overflows=%lld",
+			    r, modes[m].name, n, (unsigned long long)ns, v[m],
+			    m == M_ON ? w1 - w0 : -1, ov1 - ov0);
+		}
+		for (i = 0; i < nm; i++) {
+			add(&ratio[i], v[i] / v[M_OFF]);
+			add(&vs_alt[i], v[M_ON] / v[i]);
+		}
+	}
+	module_use(o.ko);
+	set_probes(0);
+	close(lfd);
+	close(nsfd);
+
+	table = sec[S_5];
+	T("\n5. accept() throughput: one listener (backlog %u), a client process connecting over\n",
+	  o.acc_backlog);
+	T("   loopback in a loop (blocking connect, close with a reset) while this one accepts\n");
+	T("   and closes; %u rounds of %u connections per mode, the order rotated each round\n",
+	  o.rounds, n);
+	T("   %-26s %12s %12s %12s %14s\n", "mode", "accepts/s", "min", "max", "vs probes=0");
+	for (i = 0; i < nm; i++)
+		T("   %-26s %12.0f %12.0f %12.0f %+13.1f%%\n", modes[i].name, median(&rate[i]),
+		  smin(&rate[i]), smax(&rate[i]), (median(&ratio[i]) - 1) * 100);
+	cost = 1 - median(&ratio[M_ON]);
+	T("   probes=1 cost: %.1f%% of accept() throughput (median of %u per-round ratios)\n",
+	  cost * 100, o.rounds);
+	if (base_alt) {
+		wcost = 1 - median(&vs_alt[base_alt]);
+		T("   wait histogram (and the rest of what changed since %s): probes=1 vs %s:\n",
+		  o.alt_name[base_alt - 2], modes[base_alt].name);
+		T("   cost %.1f%% of accept() throughput (median of %u per-round ratios; goal <= 3%%: %s)\n",
+		  wcost * 100, o.rounds, verdict(wcost <= 0.03));
+	} else {
+		T("   no baseline module (--alt-ko before-13=...): the wait histogram's cost is within\n");
+		T("   probes=1's: goal <= 3%%: %s\n", verdict(cost <= 0.03));
+	}
+	T("   wait histogram exercised: wait_count moved by %llu for the %llu accepts with probes=1\n",
+	  counted, accepted);
+	T("   (%s); ListenOverflows over all runs: %llu: %s\n",
+	  LQ_HIST_PATH, overflows, verdict(counted == accepted && !overflows));
 }
 
 /* ---- l: growth in listeners ---- */
@@ -1399,7 +1686,8 @@ int main(int argc, char **argv)
 		{ "tput-count", 1, NULL, 'n' }, { "listeners", 1, NULL, 'l' },
 		{ "halfopen", 1, NULL, 'H' }, { "grow", 1, NULL, 'g' },
 		{ "max-listeners", 1, NULL, 'm' }, { "drop-log", 1, NULL, 'd' },
-		{ "quick", 0, NULL, 'q' }, { "alt-ko", 1, NULL, 'A' }, { NULL, 0, NULL, 0 },
+		{ "quick", 0, NULL, 'q' }, { "alt-ko", 1, NULL, 'A' },
+		{ "accepts", 1, NULL, 'a' }, { NULL, 0, NULL, 0 },
 	};
 	struct utsname u;
 	int c, orig_ns;
@@ -1420,6 +1708,7 @@ int main(int argc, char **argv)
 		case 'g': parse_list(optarg, o.grow); break;
 		case 'm': parse_list(optarg, o.ml); break;
 		case 'd': o.drop_log = strtoul(optarg, NULL, 10); break;
+		case 'a': o.accepts = strtoul(optarg, NULL, 10); break;
 		case 'A': {
 			char *eq = strchr(optarg, '=');
 
@@ -1432,6 +1721,7 @@ int main(int argc, char **argv)
 		}
 		case 'q':
 			o.reps = 3; o.flat_reps = 3; o.rounds = 3; o.tput_count = 20000;
+			o.accepts = 1000;
 			o.listeners = 1000; o.halfopen = 10000;
 			o.grow[0] = 100; o.grow[1] = 1000; o.grow[2] = 5000;
 			break;
@@ -1442,7 +1732,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.ko || !o.syngen || o.reps < 1 || o.reps > MAX_SAMPLES ||
 	    o.flat_reps < 1 || o.flat_reps > MAX_SAMPLES || o.rounds < 1 || o.rounds > MAX_SAMPLES ||
-	    o.listeners > 50000 || o.grow[2] > 50000)
+	    o.listeners > 50000 || o.grow[2] > 50000 || o.accepts < 5)
 		die("bad arguments");
 	if (o.ss && access(o.ss, X_OK)) {
 		printf("# lqbench: %s not usable, the ss routes are left out\n", o.ss);
@@ -1471,6 +1761,8 @@ int main(int argc, char **argv)
 		phase_memory();
 	if (strchr(o.phases, 't'))
 		phase_tput(), ns_enter(orig_ns);
+	if (strchr(o.phases, 'a'))
+		phase_accept(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'l'))
 		phase_listeners(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'h'))

@@ -11,7 +11,12 @@
 # BENCH_KVERS='<kver> ...' picks kernels; BENCH_ARGS adds lqbench options
 # (and, like --quick, keeps bench/results/ untouched); BENCH_ICOUNT=0 runs
 # the guest on the host's clock instead of counting instructions (see
-# bench/boot.sh; also keeps bench/results/ untouched).
+# bench/boot.sh; also keeps bench/results/ untouched). BENCH_BASELINE=REF
+# (default 475cc6e, the tree just before issue 13's module commits) is the
+# git ref whose module runs beside the current one as "before-13" (lqbench
+# --alt-ko): sections 3 and 5 show what the module's changes since then
+# cost. BENCH_BASELINE= (empty) leaves it out; any other value than the
+# default keeps bench/results/ untouched.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,14 +25,17 @@ rig=$repo/selftests/qemu
 build=${LQ_BUILD:-$repo/build}/bench
 cache=${LQ_CACHE:-$repo/.cache}/bench
 args=${BENCH_ARGS:-}
+baseline_default=475cc6e
+baseline=${BENCH_BASELINE-$baseline_default}
 quick=0
 case ${1:-} in
 --quick) quick=1; args="--quick $args" ;;
 '') ;;
-*) sed -n '4,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*) sed -n '4,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
 official=$([ $quick = 0 ] && [ -z "${BENCH_ARGS:-}" ] && [ -z "${BENCH_KVERS:-}" ] &&
-	[ "${BENCH_ICOUNT:-1}" = 1 ] && [ -z "${BENCH_QEMU_EXTRA:-}" ] && echo 1 || echo 0)
+	[ "${BENCH_ICOUNT:-1}" = 1 ] && [ -z "${BENCH_QEMU_EXTRA:-}" ] &&
+	[ "$baseline" = "$baseline_default" ] && echo 1 || echo 0)
 unset MAKEFLAGS MFLAGS MAKELEVEL
 mkdir -p "$build" "$cache"
 
@@ -45,7 +53,7 @@ mkdir -p "$build/bin"
 # selftests' readers; syngen shares their checksum code.
 lib=$repo/selftests/lib
 gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -I"$lib" -o "$build/bin/lqbench" \
-	"$here/lqbench.c" "$lib/lq_proc.c" "$lib/lq_kmod.c" "$lib/netutil.c"
+	"$here/lqbench.c" "$lib/lq_proc.c" "$lib/lq_hist.c" "$lib/lq_kmod.c" "$lib/netutil.c"
 gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -I"$repo/selftests/lib" \
 	-o "$build/bin/syngen" "$here/syngen.c" "$repo/selftests/lib/netutil.c"
 
@@ -57,6 +65,20 @@ module() {
 	in_root "${kroot[$k]:--}" make -s -C "/lib/modules/$k/build" M="$dir" -j"$(nproc)" \
 		LISTENQ_VERSION="$(cat "$repo/VERSION")" modules >"$build/$k/build.log" 2>&1 ||
 		{ cat "$build/$k/build.log"; return 1; }
+}
+
+# The baseline's module (BENCH_BASELINE) for kernel $1, from git, built
+# exactly as module() builds the current one; with lqbench and syngen in
+# the kernel's own bin directory, which the guest gets as /bench.
+baseline_module() {
+	local k=$1 dir=$build/$1/base bin=$build/$1/bin
+	rm -rf "$dir" "$bin" && mkdir -p "$dir" "$bin" && cp "$build"/bin/* "$bin/"
+	[ -n "$baseline" ] || return 0
+	git -C "$repo" archive "$baseline" Kbuild VERSION module include | tar -x -C "$dir"
+	in_root "${kroot[$k]:--}" make -s -C "/lib/modules/$k/build" M="$dir" -j"$(nproc)" \
+		LISTENQ_VERSION="$(cat "$dir/VERSION")" modules >"$build/$k/base-build.log" 2>&1 ||
+		{ cat "$build/$k/base-build.log"; return 1; }
+	cp "$dir/listenq.ko" "$bin/before-13.ko"
 }
 
 # inet_diag.ko and tcp_diag.ko of Debian's package of kernel $1 (=m there;
@@ -91,6 +113,7 @@ diag_modules() {
 for k in $kvers; do
 	mkdir -p "$build/$k"
 	module "$k"
+	baseline_module "$k"
 	diag_modules "$k"
 done
 
@@ -98,6 +121,9 @@ qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version 
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$repo" diff --quiet HEAD -- module include Kbuild 2>/dev/null || commit="$commit+changes"
+kargs=$args
+[ -z "$baseline" ] || kargs="$args --alt-ko before-13=/bench/before-13.ko"
+base_commit=$([ -z "$baseline" ] || git -C "$repo" rev-parse --short "$baseline^{commit}")
 
 rc=0
 for k in $kvers; do
@@ -106,8 +132,8 @@ for k in $kvers; do
 	start=$(date +%s)
 	echo "bench: $k: booting (console below; results on the second serial port)"
 	if ! "$here/boot.sh" --kver "$k" --kernel "$repo/.cache/kernels/$k/vmlinuz" \
-		--module "$build/$k/src/listenq.ko" --bin "$build/bin" --diag "$cache/$k" \
-		--out "$out" --args "$args"; then
+		--module "$build/$k/src/listenq.ko" --bin "$build/$k/bin" --diag "$cache/$k" \
+		--out "$out" --args "$kargs"; then
 		rc=1
 		continue
 	fi
@@ -125,6 +151,10 @@ for k in $kvers; do
 		fi
 		echo "host:    $host_cpu, $(nproc) CPUs, load average $load at the start (shared machine)"
 		echo "listenq: $(cat "$repo/VERSION") at $commit; lqbench ${args:-(defaults)}"
+		if [ -n "$baseline" ]; then
+			echo "baseline: before-13 = the module at $base_commit (BENCH_BASELINE=$baseline),"
+			echo "         built as the current one, loaded with probes=1 (lqbench --alt-ko)"
+		fi
 		echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC'), guest run $(($(date +%s) - start)) s"
 		sed -n '/^=== table begin ===$/,/^=== table end ===$/{/^===/d;p}' "$out/results.txt"
 		if grep -q '^# dmesg: ' "$out/results.txt"; then
