@@ -1,31 +1,49 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once) the debug guest kernel of `make check-debug`: linux-source-7.3
-# of trixie-backports, the newest line listenq supports, `make tinyconfig`,
-# then debug.config on top (KASAN, lockdep, PROVE_RCU, kmemleak, kprobes...).
+# Build (once) a debug guest kernel: linux-source-7.3 of trixie-backports,
+# the newest line listenq supports, `make tinyconfig`, then a fragment.
 #
-#   build-kernel.sh          build unless cached; print the tree's path
-#   build-kernel.sh --dir    print the tree's path, build nothing
-#   build-kernel.sh --key    print the cache key and what it is made of
+#   build-kernel.sh [--flavour F]          build unless cached; print the tree
+#   build-kernel.sh [--flavour F] --dir    print the tree's path, build nothing
+#   build-kernel.sh [--flavour F] --key    print the cache key and its inputs
+#
+# Flavours: debug (the default; make check-debug, .ci/run): debug.config
+# (KASAN, lockdep, PROVE_RCU, kmemleak, kprobes, fault injection...). kcsan
+# (make check-kcsan): debug.config's base sections, every line before its
+# "# --- the checkers ---" marker, then kcsan.config (KCSAN, lockdep; KCSAN
+# cannot share a kernel with KASAN).
 #
 # Source package and compiler (gcc-14) are the trixie chroot's
 # (selftests/qemu/chroot.sh, made here if it is not ready): the package is
 # installed there, and the kernel, like the modules built against it, is
 # compiled there. The tree lives outside the repo, in $LQ_DEBUG_CACHE
 # (default /var/cache/listenq for root, ~/.cache/listenq for others) as
-# debug-<key>/linux, bind-mounted at the same path into the chroot
-# (chroot_binds below); <key> hashes debug.config, the source package's
-# version, the chroot's compiler and RECIPE below: only the first run pays
-# (about 20-30 min on 2 busy cores). Out-of-tree modules build against it
-# with `make -C <tree> M=...` in the chroot (the module build needs
-# Module.symvers, so the tree keeps its objects: about 2 GB).
+# <flavour>-<key>/linux, bind-mounted at the same path into the chroot
+# (chroot_binds below); <key> hashes the fragment, the source package's
+# version, the chroot's compiler, RECIPE below and the flavour (but for
+# debug, whose key predates flavours): only the first run pays (about 20-30
+# min on 2 busy cores). Out-of-tree modules build against it with `make -C
+# <tree> M=...` in the chroot (the module build needs Module.symvers, so the
+# tree keeps its objects: about 2 GB).
 # $LQ_DEBUG_SRC picks another tarball of the 7.3 line.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 rig=$(cd "$here/../qemu" && pwd)
-frag=$here/debug.config
+flavour=debug
+if [ "${1:-}" = --flavour ]; then
+	flavour=${2:-}
+	shift 2 || shift
+fi
+case $flavour in
+debug | kcsan) ;;
+*)
+	echo "build-kernel.sh: unknown flavour '$flavour' (debug or kcsan)" >&2
+	exit 2
+	;;
+esac
+marker='# --- the checkers ---'
 # Root's default is shared by every checkout and by CI; other users get
 # their own cache.
 if [ -n "${LQ_DEBUG_CACHE:-}" ]; then
@@ -74,6 +92,34 @@ deps() {
 			apt-get install -y -q --no-install-recommends ${t:+-t "$t"} "${missing[@]}" >&2; }
 }
 
+# The fragment files applied on top of tinyconfig, in order, into
+# directory $1: debug.config alone, or debug.config's base and kcsan.config.
+# Prints their names.
+fragments() {
+	case $flavour in
+	debug)
+		cp "$here/debug.config" "$1/debug.config"
+		echo "$1/debug.config"
+		;;
+	kcsan)
+		grep -qxF -- "$marker" "$here/debug.config" ||
+			{ echo "kcsan: no '$marker' line in debug.config" >&2; return 1; }
+		sed "/^$marker\$/,\$d" "$here/debug.config" >"$1/base.config"
+		cp "$here/kcsan.config" "$1/kcsan.config"
+		echo "$1/base.config"
+		echo "$1/kcsan.config"
+		;;
+	esac
+}
+
+# The fragments' text, concatenated.
+fragment_text() {
+	local d f
+	d=$(mktemp -d) || return 1
+	for f in $(fragments "$d"); do cat "$f"; done
+	rm -rf "$d"
+}
+
 # What the tree depends on, one item a line; the key is its hash. Fails if
 # the chroot or the source is not there yet.
 key_inputs() {
@@ -89,7 +135,8 @@ key_inputs() {
 	echo "recipe $RECIPE"
 	echo "source ${src##*/} $v"
 	echo "compiler $cc"
-	echo "fragment $(sha256sum <"$frag" | cut -c1-64)"
+	echo "fragment $(fragment_text | sha256sum | cut -c1-64)"
+	[ "$flavour" = debug ] || echo "flavour $flavour"
 }
 
 key() {
@@ -98,31 +145,42 @@ key() {
 	echo "$k" | sha256sum | cut -c1-16
 }
 
-# Every CONFIG_ line of the fragment must hold in .config after olddefconfig:
-# a dependency that is not met, or a symbol that was renamed, drops an
-# option silently.
+# Every CONFIG_ line of the fragments must hold in .config after
+# olddefconfig: a dependency that is not met, or a symbol that was renamed,
+# drops an option silently. A symbol set twice counts with its last value,
+# as merge_config.sh applies it.
 verify_config() {
 	local cfg=$1 line sym bad=0
+	local -A seen=()
+	shift
 	while IFS= read -r line; do
 		case $line in
-		CONFIG_*=*)
-			grep -qxF -- "$line" "$cfg" || { echo "debug: not in .config: $line" >&2; bad=1; }
-			;;
+		CONFIG_*=*) sym=${line%%=*} ;;
 		"# CONFIG_"*" is not set")
 			sym=${line#\# }
 			sym=${sym%% *}
-			! grep -q "^$sym=" "$cfg" || { echo "debug: set in .config: $(grep "^$sym=" "$cfg")" >&2; bad=1; }
+			;;
+		*) continue ;;
+		esac
+		[ -z "${seen[$sym]:-}" ] || continue
+		seen[$sym]=1
+		case $line in
+		CONFIG_*=*)
+			grep -qxF -- "$line" "$cfg" || { echo "$flavour: not in .config: $line" >&2; bad=1; }
+			;;
+		*)
+			! grep -q "^$sym=" "$cfg" || { echo "$flavour: set in .config: $(grep "^$sym=" "$cfg")" >&2; bad=1; }
 			;;
 		esac
-	done <"$frag"
+	done < <(cat "$@" | tac)
 	return $bad
 }
 
 build() {
-	local dir=$1 tmp=$1.tmp t0 t1 t2
+	local dir=$1 tmp=$1.tmp t0 t1 t2 frags
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
-	echo "debug: building the debug kernel in $dir, in the $env chroot (first run only;" \
+	echo "$flavour: building the $flavour kernel in $dir, in the $env chroot (first run only;" \
 		"about 20-30 min on 2 busy cores)" >&2
 	key_inputs >"$tmp/key"
 	t0=$(date +%s)
@@ -131,18 +189,20 @@ build() {
 	local mk=(in_chroot make -C "$tmp/linux" ARCH=x86_64 -s)
 	"${mk[@]}" tinyconfig >/dev/null
 	# The chroot sees the cache, not the repo.
-	cp "$frag" "$tmp/debug.config"
-	# shellcheck disable=SC2016 # expanded by the chroot's sh
-	in_chroot sh -c 'cd "$1" && scripts/kconfig/merge_config.sh -m -O . .config ../debug.config' \
-		merge "$tmp/linux" >/dev/null
+	frags=$(fragments "$tmp") || return 1
+	# shellcheck disable=SC2016,SC2086 # expanded by the chroot's sh; one name a word
+	in_chroot sh -c 'cd "$1" && shift && scripts/kconfig/merge_config.sh -m -O . .config "$@"' \
+		merge "$tmp/linux" $frags >/dev/null
 	"${mk[@]}" olddefconfig >/dev/null
-	verify_config "$tmp/linux/.config" || { echo "debug: debug.config did not apply" >&2; return 1; }
+	# shellcheck disable=SC2086
+	verify_config "$tmp/linux/.config" $frags ||
+		{ echo "$flavour: the fragments did not apply: ${frags//$tmp\//}" >&2; return 1; }
 	t1=$(date +%s)
 	# "modules", not "modules_prepare": M= builds need Module.symvers.
 	if ! { TIMEFORMAT='%0R s wall, %0U s user, %0S s sys'; time "${mk[@]}" -j"$jobs" \
 		bzImage modules >"$tmp/build.log" 2>&1; } 2>"$tmp/time"; then
 		tail -n 40 "$tmp/build.log" >&2
-		echo "debug: kernel build failed, log in $tmp/build.log" >&2
+		echo "$flavour: kernel build failed, log in $tmp/build.log" >&2
 		return 1
 	fi
 	t2=$(date +%s)
@@ -151,7 +211,7 @@ build() {
 		echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $((t2 - t0))s with -j$jobs" \
 			"(extract + config $((t1 - t0))s, make $(cat "$tmp/time"))"
 	} >"$tmp/stamp"
-	echo "debug: kernel built in $((t2 - t0))s (make: $(cat "$tmp/time"))" >&2
+	echo "$flavour: kernel built in $((t2 - t0))s (make: $(cat "$tmp/time"))" >&2
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
 }
@@ -164,12 +224,12 @@ case ${1:-} in
 	;;
 --dir)
 	k=$(key) || exit 1
-	echo "$cache/debug-$k/linux"
+	echo "$cache/$flavour-$k/linux"
 	exit 0
 	;;
 "") ;;
 *)
-	sed -n 's/^# \{0,1\}//; 8,10p' "$0" >&2
+	sed -n 's/^# \{0,1\}//; 7,9p' "$0" >&2
 	exit 2
 	;;
 esac
@@ -177,7 +237,7 @@ esac
 deps
 # The bind mount needs the directory on this side.
 mkdir -p "$cache"
-dir=$cache/debug-$(key)
+dir=$cache/$flavour-$(key)
 # One builder at a time; a second run waits for the first, then reuses it.
 exec 9>"$dir.lock"
 flock 9
