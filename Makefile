@@ -20,7 +20,7 @@ endif
 
 .DELETE_ON_ERROR:
 .PHONY: all module clean install deps kernels selftests check check-build dkms-check demo help \
-	tools check-debug lint bench deb
+	tools check-debug check-kcsan lint bench deb
 
 all: module
 
@@ -66,6 +66,10 @@ tools:
 check-debug:
 	@selftests/debug/check-debug.sh
 
+# KCSAN lane (data races), a kernel of its own; not part of .ci/run.
+check-kcsan:
+	@selftests/debug/check-kcsan.sh
+
 # checkpatch --strict, sparse and W=1 on every supported kernel.
 lint:
 	@selftests/qemu/lint.sh
@@ -96,3 +100,5 @@ help:
 	@echo '  demo          boot the newest kernel and watch /proc/listenq while a listener is flooded'
 	@echo '  deps          install the Debian packages the rig needs (as root)'
 	@echo '  kernels       install headers and extract the kernels into .cache/kernels'
+	@echo '  check-kcsan   probes, stress and queue_stats selftests on a KCSAN kernel built from'
+	@echo '                linux-source-7.3 (cached); a data race with listenq on the stack fails'
