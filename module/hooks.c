@@ -292,12 +292,28 @@ static void lq_synq_add_hook(struct lq_ftrace_regs *fregs)
 	lq_note_queued(sk, true, inet_csk_reqsk_queue_len(sk) + 1);
 }
 
+static void lq_accq_add(const struct sock *sk, const struct sock *child)
+{
+	lq_note_queued(sk, false, READ_ONCE(sk->sk_ack_backlog) + 1);
+	lq_wait_start(child);
+}
+
 static void lq_accq_add_hook(struct lq_ftrace_regs *fregs)
 {
-	const struct sock *sk = (void *)lq_fregs_arg(fregs, 0);
+	lq_accq_add((void *)lq_fregs_arg(fregs, 0), (void *)lq_fregs_arg(fregs, 2));
+}
 
-	lq_note_queued(sk, false, READ_ONCE(sk->sk_ack_backlog) + 1);
-	lq_wait_start((void *)lq_fregs_arg(fregs, 2));
+/*
+ * inet_csk_complete_hashdance(sk, child, req, own_req) adds the child of a
+ * completed handshake with inet_csk_reqsk_queue_add() when @own_req, and
+ * the compiler may inline that call: hooked too. Where it is not inlined
+ * both hooks see the child, which changes nothing: the peak is a maximum,
+ * and the later start time is as good.
+ */
+static void lq_hashdance_hook(struct lq_ftrace_regs *fregs)
+{
+	if (lq_fregs_arg(fregs, 3) & 0xff)
+		lq_accq_add((void *)lq_fregs_arg(fregs, 0), (void *)lq_fregs_arg(fregs, 1));
 }
 
 /*
@@ -337,6 +353,7 @@ enum lq_hook_id {
 	LQ_HOOK_SYNCOOKIE_MSS,
 	LQ_HOOK_SYNQ_ADD,
 	LQ_HOOK_ACCQ_ADD,
+	LQ_HOOK_HASHDANCE,
 	LQ_NR_HOOKS
 };
 
@@ -356,6 +373,7 @@ static const struct {
 				    BIT(LQ_COOKIE_SYNQ) | BIT(LQ_DROP_ACCQ_SYN) },
 	[LQ_HOOK_SYNQ_ADD] = { "inet_csk_reqsk_queue_hash_add", LQ_HAVE_SYN_PEAK },
 	[LQ_HOOK_ACCQ_ADD] = { "inet_csk_reqsk_queue_add", LQ_HAVE_ACC_PEAK | LQ_HAVE_WAIT },
+	[LQ_HOOK_HASHDANCE] = { "inet_csk_complete_hashdance", LQ_HAVE_ACC_PEAK | LQ_HAVE_WAIT },
 };
 
 static struct ftrace_ops lq_ops;
@@ -441,6 +459,9 @@ static notrace void lq_hook(unsigned long ip, unsigned long parent_ip,
 		break;
 	case LQ_HOOK_ACCQ_ADD:
 		lq_accq_add_hook(fregs);
+		break;
+	case LQ_HOOK_HASHDANCE:
+		lq_hashdance_hook(fregs);
 		break;
 	}
 }
