@@ -16,7 +16,8 @@
 # git ref whose module runs beside the current one as "before-13" (lqbench
 # --alt-ko): sections 3 and 5 show what the module's changes since then
 # cost. BENCH_BASELINE= (empty) leaves it out; any other value than the
-# default keeps bench/results/ untouched.
+# default keeps bench/results/ untouched. BENCH_TIMEOUT (default 3600 s)
+# bounds each guest in host time, which a loaded host stretches.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +32,7 @@ quick=0
 case ${1:-} in
 --quick) quick=1; args="--quick $args" ;;
 '') ;;
-*) sed -n '4,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*) sed -n '4,21s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
 official=$([ $quick = 0 ] && [ -z "${BENCH_ARGS:-}" ] && [ -z "${BENCH_KVERS:-}" ] &&
 	[ "${BENCH_ICOUNT:-1}" = 1 ] && [ -z "${BENCH_QEMU_EXTRA:-}" ] &&
@@ -59,8 +60,20 @@ gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -I"$repo/selftests/lib" \
 
 # A plain module build per kernel, from a fresh copy of the sources, in the
 # environment make check builds it in.
+# Kept from the last run when its sources are the same (a full build of
+# every kernel's two modules takes minutes on a shared host).
+same_sources() {
+	local dir=$1 from=$2
+	[ -s "$dir/listenq.ko" ] || return 1
+	for f in Kbuild VERSION module include; do
+		diff -r -q -x '*.o' -x '*.ko' -x '*.mod*' -x '.*' -x modules.order -x Module.symvers \
+			"$from/$f" "$dir/$f" >/dev/null 2>&1 || return 1
+	done
+}
+
 module() {
 	local k=$1 dir=$build/$1/src
+	same_sources "$dir" "$repo" && return 0
 	rm -rf "$dir" && mkdir -p "$dir" && cp -r "$repo"/{Kbuild,VERSION,module,include} "$dir/"
 	in_root "${kroot[$k]:--}" make -s -C "/lib/modules/$k/build" M="$dir" -j"$(nproc)" \
 		LISTENQ_VERSION="$(cat "$repo/VERSION")" modules >"$build/$k/build.log" 2>&1 ||
@@ -71,13 +84,20 @@ module() {
 # exactly as module() builds the current one; with lqbench and syngen in
 # the kernel's own bin directory, which the guest gets as /bench.
 baseline_module() {
-	local k=$1 dir=$build/$1/base bin=$build/$1/bin
-	rm -rf "$dir" "$bin" && mkdir -p "$dir" "$bin" && cp "$build"/bin/* "$bin/"
+	local k=$1 dir=$build/$1/base bin=$build/$1/bin ref tmp
+	rm -rf "$bin" && mkdir -p "$bin" && cp "$build"/bin/* "$bin/"
 	[ -n "$baseline" ] || return 0
-	git -C "$repo" archive "$baseline" Kbuild VERSION module include | tar -x -C "$dir"
+	ref=$(git -C "$repo" rev-parse "$baseline^{commit}")
+	if [ "$(cat "$dir/.ref" 2>/dev/null)" = "$ref" ] && [ -s "$dir/listenq.ko" ]; then
+		cp "$dir/listenq.ko" "$bin/before-13.ko"
+		return 0
+	fi
+	rm -rf "$dir" && mkdir -p "$dir"
+	git -C "$repo" archive "$ref" Kbuild VERSION module include | tar -x -C "$dir"
 	in_root "${kroot[$k]:--}" make -s -C "/lib/modules/$k/build" M="$dir" -j"$(nproc)" \
 		LISTENQ_VERSION="$(cat "$dir/VERSION")" modules >"$build/$k/base-build.log" 2>&1 ||
 		{ cat "$build/$k/base-build.log"; return 1; }
+	echo "$ref" >"$dir/.ref"
 	cp "$dir/listenq.ko" "$bin/before-13.ko"
 }
 
@@ -133,7 +153,7 @@ for k in $kvers; do
 	echo "bench: $k: booting (console below; results on the second serial port)"
 	if ! "$here/boot.sh" --kver "$k" --kernel "$repo/.cache/kernels/$k/vmlinuz" \
 		--module "$build/$k/src/listenq.ko" --bin "$build/$k/bin" --diag "$cache/$k" \
-		--out "$out" --args "$kargs"; then
+		--out "$out" --args "$kargs" --timeout "${BENCH_TIMEOUT:-3600}"; then
 		rc=1
 		continue
 	fi
