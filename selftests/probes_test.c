@@ -529,6 +529,32 @@ static void *race_connector(void *arg)
 	return NULL;
 }
 
+/*
+ * A listener of backlog 1, away from the threads' ports: two handshakes
+ * fill its accept queue (acc_cap 2), a third SYN overflows it
+ * (ListenOverflows, drop_accq_syn), then all are closed at once.
+ */
+static void overflow_and_close(struct __test_metadata *_metadata)
+{
+	int lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 1, 0);
+	int port = lq_port(_metadata, lfd), c[3], i;
+	unsigned int acc = 0, max;
+	long long deadline = lq_now_ms() + 10000;
+
+	for (i = 0; i < 2; i++) {
+		c[i] = lq_connect_nb(AF_INET, "127.0.0.1", port);
+		ASSERT_LE(0, c[i]) TH_LOG("connect: %s", strerror(-c[i]));
+	}
+	while (!lq_listener_info(lfd, &acc, &max) && acc < 2 && lq_now_ms() < deadline)
+		usleep(1000);
+	ASSERT_EQ(2, acc) TH_LOG("two handshakes did not complete");
+	c[2] = lq_connect_nb(AF_INET, "127.0.0.1", port);
+	ASSERT_LE(0, c[2]) TH_LOG("connect: %s", strerror(-c[2]));
+	close(lfd);
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+}
+
 /* SYN_RECV requests in this namespace, of any listener. */
 static int requests(void)
 {
@@ -591,6 +617,12 @@ TEST(close_while_accounting)
 			__atomic_store_n(&r.port[l], lq_port(_metadata, fd[l]), __ATOMIC_RELAXED);
 			close(old);
 		}
+		/*
+		 * Whether the threads' handshakes ever meet a full accept queue
+		 * depends on how fast this machine runs them: overflow one of
+		 * our own every round, and close it with that drop just made.
+		 */
+		overflow_and_close(_metadata);
 	}
 
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
