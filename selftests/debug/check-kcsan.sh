@@ -171,7 +171,7 @@ is_benign() {
 		grep -qxF -e "$title" -e "$b"
 }
 bad=0 known=0 other=0
-for r in "$out/kcsan"/*; do
+for r in "$out/kcsan"/[0-9]*; do
 	[ -f "$r" ] || continue
 	title=$(head -n 1 "$r")
 	if grep -q '\[listenq\]' "$r"; then
@@ -185,10 +185,14 @@ for r in "$out/kcsan"/*; do
 		fi
 	else
 		other=$((other + 1))
-		echo "# KCSAN report without listenq (not counted): $title"
-		sed 's/^/#   /' "$r" | head -n 30
+		echo "$title" >>"$out/kcsan/elsewhere"
 	fi
 done
+# The others by title, with how often each came (reports: $out/kcsan/).
+if [ -f "$out/kcsan/elsewhere" ]; then
+	sort "$out/kcsan/elsewhere" | uniq -c | sort -rn |
+		sed 's/^ *\([0-9]*\) \(.*\)$/# KCSAN, not involving listenq (not counted): \2 (x\1)/'
+fi
 if [ $bad != 0 ]; then
 	tally "kcsan races in listenq" fail "$bad report(s), $known benign, $other elsewhere; $out/kcsan"
 else
