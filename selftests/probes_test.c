@@ -172,19 +172,6 @@ TEST_F(syn_burst, counters)
 	EXPECT_EQ(0, lq_col(self->lfd, "expired"));
 }
 
-struct acc_wait {
-	int lfd;
-	unsigned int want;
-};
-
-static bool acc_reached(void *arg)
-{
-	struct acc_wait *w = arg;
-	unsigned int acc, max;
-
-	return !lq_listener_info(w->lfd, &acc, &max) && acc == w->want;
-}
-
 /* Fill listener @lfd's accept queue with @n real connections. */
 static void fill_accept_queue(struct __test_metadata *_metadata, int lfd, int port, int n)
 {
@@ -538,16 +525,13 @@ static void overflow_and_close(struct __test_metadata *_metadata)
 {
 	int lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 1, 0);
 	int port = lq_port(_metadata, lfd), c[3], i;
-	unsigned int acc = 0, max;
-	long long deadline = lq_now_ms() + 10000;
+	struct acc_wait w = { lfd, 2 };
 
 	for (i = 0; i < 2; i++) {
 		c[i] = lq_connect_nb(AF_INET, "127.0.0.1", port);
 		ASSERT_LE(0, c[i]) TH_LOG("connect: %s", strerror(-c[i]));
 	}
-	while (!lq_listener_info(lfd, &acc, &max) && acc < 2 && lq_now_ms() < deadline)
-		usleep(1000);
-	ASSERT_EQ(2, acc) TH_LOG("two handshakes did not complete");
+	ASSERT_TRUE(lq_wait_until(acc_reached, &w, 10000)) TH_LOG("two handshakes did not complete");
 	c[2] = lq_connect_nb(AF_INET, "127.0.0.1", port);
 	ASSERT_LE(0, c[2]) TH_LOG("connect: %s", strerror(-c[2]));
 	close(lfd);

@@ -138,19 +138,6 @@ static void probes_off_clean(struct __test_metadata *_metadata)
 	lq_probes_off_expect_held(_metadata, 0);
 }
 
-struct acc_wait {
-	int lfd;
-	unsigned int want;
-};
-
-static bool acc_reached(void *arg)
-{
-	struct acc_wait *w = arg;
-	unsigned int acc, max;
-
-	return !lq_listener_info(w->lfd, &acc, &max) && acc == w->want;
-}
-
 /* sk_ack_backlog of listener @lfd by TCP_INFO (the kernel's own count). */
 static unsigned int acc_len(struct __test_metadata *_metadata, int lfd)
 {

@@ -122,6 +122,20 @@ static inline long long lq_col(int fd, const char *name)
 	return lq_proc_col_of(LQ_PROC_PATH, lq_sock_ino(fd), name);
 }
 
+/* For lq_wait_until(): listener @lfd's accept queue holds @want children. */
+struct acc_wait {
+	int lfd;
+	unsigned int want;
+};
+
+static inline bool acc_reached(void *arg)
+{
+	struct acc_wait *w = arg;
+	unsigned int acc, max;
+
+	return !lq_listener_info(w->lfd, &acc, &max) && acc == w->want;
+}
+
 /*
  * Switch probes off (they must be on) and check the count of per-listener
  * records the module says it still held then: the test's own count of its
