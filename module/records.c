@@ -144,6 +144,15 @@ static struct lq_record *lq_record_claim(struct lq_records *t, const struct sock
 }
 NOKPROBE_SYMBOL(lq_record_claim);
 
+/* The record of @sk for an event in a probe handler; under rcu_read_lock(). */
+static struct lq_record *lq_record_of(const struct sock *sk)
+{
+	struct lq_records *t = rcu_dereference(lq_records);
+
+	return t ? lq_record_claim(t, sk) : NULL;
+}
+NOKPROBE_SYMBOL(lq_record_of);
+
 static void lq_record_free_rcu(struct rcu_head *head)
 {
 	struct lq_record *r = container_of(head, struct lq_record, rcu);
@@ -192,12 +201,10 @@ void lq_record_release(const struct sock *sk)
  */
 void lq_record_listen(const struct sock *sk, bool fresh, int backlog)
 {
-	struct lq_records *t;
 	struct lq_record *r;
 
 	rcu_read_lock();
-	t = rcu_dereference(lq_records);
-	r = t ? lq_record_claim(t, sk) : NULL;
+	r = lq_record_of(sk);
 	if (r) {
 		/* A record left by an earlier socket at this address. */
 		if (fresh)
@@ -338,15 +345,6 @@ void lq_records_destroy(void)
 	kvfree(t->slots);
 	kvfree(t);
 }
-
-/* The record of @sk for an event in a probe handler; under rcu_read_lock(). */
-static struct lq_record *lq_record_of(const struct sock *sk)
-{
-	struct lq_records *t = rcu_dereference(lq_records);
-
-	return t ? lq_record_claim(t, sk) : NULL;
-}
-NOKPROBE_SYMBOL(lq_record_of);
 
 /**
  * lq_count_arrival() - a SYN or a completed handshake reached a listener
@@ -567,12 +565,10 @@ static void lq_log(const struct sock *sk, enum lq_reason why, const char *action
 void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,
 		   const union lq_sockaddr *peer)
 {
-	struct lq_records *t;
 	struct lq_record *r;
 
 	rcu_read_lock();
-	t = rcu_dereference(lq_records);
-	r = t ? lq_record_claim(t, sk) : NULL;
+	r = lq_record_of(sk);
 	if (r)
 		atomic_long_inc(&r->count[why]);
 	rcu_read_unlock();
