@@ -22,7 +22,7 @@
 #include <net/inet_connection_sock.h>
 #include <net/tcp.h>
 
-#include "listenq.h"
+#include "records.h"
 
 /*
  * The counters that tell a reason apart, in the listener's namespace. Each
@@ -35,13 +35,6 @@ enum lq_mib {
 	LQ_MIB_OVERFLOW,	/* ListenOverflows */
 	LQ_MIB_LISTENDROP,	/* ListenDrops */
 	LQ_NR_MIBS
-};
-
-static const int lq_mib_field[LQ_NR_MIBS] = {
-	[LQ_MIB_QFULL_DROP] = LINUX_MIB_TCPREQQFULLDROP,
-	[LQ_MIB_QFULL_COOKIE] = LINUX_MIB_TCPREQQFULLDOCOOKIES,
-	[LQ_MIB_OVERFLOW] = LINUX_MIB_LISTENOVERFLOWS,
-	[LQ_MIB_LISTENDROP] = LINUX_MIB_LISTENDROPS,
 };
 
 enum lq_window_kind {
@@ -57,6 +50,7 @@ enum lq_window_kind {
  */
 struct lq_window {
 	const struct sock *sk;		/* the listener; NULL: nothing to account */
+	struct lq_record *rec;		/* @sk's, from lq_count_arrival(); NULL: none */
 	struct net *net;
 	u8 kind;
 	bool quarter;			/* tcp_peer_is_proven() was asked */
@@ -74,75 +68,89 @@ static DEFINE_PER_CPU(struct lq_window, lq_windows);
 static bool lq_windows_live;
 static DEFINE_MUTEX(lq_sync_lock);
 
-static const unsigned long *lq_this_cpu_mibs(const struct net *net)
+/* BIT(@i) if counter @idx moved since @was[@i], which then takes its value. */
+static __always_inline unsigned long lq_mib_update(unsigned long *was, const unsigned long *mibs,
+						   enum lq_mib i, unsigned int idx)
 {
-	return this_cpu_ptr(net->mib.net_statistics)->mibs;
+	unsigned long v = READ_ONCE(mibs[idx]);
+
+	if (likely(v == was[i]))
+		return 0;
+	was[i] = v;
+	return BIT(i);
 }
 
-static void lq_account(struct lq_window *w, const struct sock *sk, unsigned long changed)
+/*
+ * Which of this CPU's counters in @w->net moved since @w's copy, which
+ * becomes their values. Every SYN reads them: constant indices (no loop,
+ * no bounds check) and no array on the stack.
+ */
+static __always_inline unsigned long lq_mibs_update(struct lq_window *w)
+{
+	const unsigned long *mibs = this_cpu_ptr(w->net->mib.net_statistics)->mibs;
+
+	BUILD_BUG_ON(LQ_NR_MIBS != 4);
+	return lq_mib_update(w->mib, mibs, LQ_MIB_QFULL_DROP, LINUX_MIB_TCPREQQFULLDROP) |
+	       lq_mib_update(w->mib, mibs, LQ_MIB_QFULL_COOKIE, LINUX_MIB_TCPREQQFULLDOCOOKIES) |
+	       lq_mib_update(w->mib, mibs, LQ_MIB_OVERFLOW, LINUX_MIB_LISTENOVERFLOWS) |
+	       lq_mib_update(w->mib, mibs, LQ_MIB_LISTENDROP, LINUX_MIB_LISTENDROPS);
+}
+
+static __always_inline void lq_account(struct lq_window *w, const struct sock *sk,
+				       unsigned long changed)
 {
 	const union lq_sockaddr *peer = &w->peer;
+	struct lq_record *r = w->rec;
 
 	if (w->kind == LQ_WIN_SYN) {
 		if (changed & BIT(LQ_MIB_QFULL_DROP))
-			lq_count_drop(sk, LQ_DROP_SYNQ, "drop", peer);
+			lq_count_drop_in(r, sk, LQ_DROP_SYNQ, "drop", peer);
 		if (changed & BIT(LQ_MIB_QFULL_COOKIE))
-			lq_count_drop(sk, LQ_COOKIE_SYNQ, "cookie", peer);
+			lq_count_drop_in(r, sk, LQ_COOKIE_SYNQ, "cookie", peer);
 		if (changed & BIT(LQ_MIB_OVERFLOW))
-			lq_count_drop(sk, LQ_DROP_ACCQ_SYN, "drop", peer);
+			lq_count_drop_in(r, sk, LQ_DROP_ACCQ_SYN, "drop", peer);
 		else if (w->quarter && (changed & BIT(LQ_MIB_LISTENDROP)))
-			lq_count_drop(sk, LQ_DROP_QUARTER, "drop", peer);
+			lq_count_drop_in(r, sk, LQ_DROP_QUARTER, "drop", peer);
 	} else if (changed & BIT(LQ_MIB_OVERFLOW)) {
 		/* tcp_check_req() then resets, or keeps the request for a retry. */
 		bool rst = w->kind == LQ_WIN_ACK_REQ &&
 			   READ_ONCE(w->net->ipv4.sysctl_tcp_abort_on_overflow);
 
-		lq_count_drop(sk, LQ_DROP_ACCQ_ACK, rst ? "rst" : "drop", peer);
+		lq_count_drop_in(r, sk, LQ_DROP_ACCQ_ACK, rst ? "rst" : "drop", peer);
 	}
 }
 
 /*
  * Account the last call of this CPU: what its counters did since it began.
- * Its listener is alive: lq_listen_stop_hook() clears @sk before the socket
- * can be freed, an RCU grace period after this BH-disabled section.
+ * Its listener is alive, and its record still the listener's:
+ * lq_listen_stop_hook() clears @sk before the socket can be freed and the
+ * record reused, each an RCU grace period after this BH-disabled section.
  */
 static __always_inline bool lq_close(struct lq_window *w)
 {
 	const struct sock *sk = READ_ONCE(w->sk);
-	const unsigned long *mibs;
-	unsigned long changed = 0, now;
-	int i;
+	unsigned long changed;
 
 	if (!sk)
 		return false;
 	WRITE_ONCE(w->sk, NULL);
-	mibs = lq_this_cpu_mibs(w->net);
-	for (i = 0; i < LQ_NR_MIBS; i++) {
-		now = READ_ONCE(mibs[lq_mib_field[i]]);
-		if (now != w->mib[i]) {
-			changed |= BIT(i);
-			w->mib[i] = now;
-		}
-	}
+	changed = lq_mibs_update(w);
 	if (unlikely(changed))
 		lq_account(w, sk, changed);
 	/* w->mib is now this CPU's count in w->net: lq_open() may keep it. */
 	return true;
 }
 
-static __always_inline void lq_open(struct lq_window *w, bool fresh,
-				    const struct sock *sk, u8 kind)
+static __always_inline void lq_open(struct lq_window *w, bool fresh, const struct sock *sk,
+				    struct lq_record *rec, u8 kind)
 {
 	struct net *net = sock_net(sk);
-	int i;
 
 	if (!fresh || w->net != net) {
-		const unsigned long *mibs = lq_this_cpu_mibs(net);
-
 		w->net = net;
-		for (i = 0; i < LQ_NR_MIBS; i++)
-			w->mib[i] = READ_ONCE(mibs[lq_mib_field[i]]);
+		lq_mibs_update(w);	/* a fresh copy: what moved does not matter */
 	}
+	w->rec = rec;
 	w->kind = kind;
 	w->quarter = false;
 	/*
@@ -225,15 +233,16 @@ static void lq_syn_hook(struct lq_ftrace_regs *fregs)
 	bool fresh = lq_close(w);
 	struct net *net = sock_net(sk);
 	unsigned long long cap;
+	struct lq_record *r;
 
 	/* How full the SYN found the queue, against the syn_cap column's cap. */
 	cap = lq_syn_cap(lq_kernel_rules(), READ_ONCE(sk->sk_max_ack_backlog), 0,
 			 READ_ONCE(net->ipv4.sysctl_max_syn_backlog),
 			 READ_ONCE(net->ipv4.sysctl_tcp_syncookies), NULL);
-	lq_count_arrival(sk, true, lq_fill_bucket(inet_csk_reqsk_queue_len(sk), cap));
+	r = lq_count_arrival(sk, true, inet_csk_reqsk_queue_len(sk), cap);
 	if (lq_logging(w))
 		lq_skb_peer((void *)lq_fregs_arg(fregs, 3), &w->peer);
-	lq_open(w, fresh, sk, LQ_WIN_SYN);
+	lq_open(w, fresh, sk, r, LQ_WIN_SYN);
 }
 
 /*
@@ -266,16 +275,15 @@ static void lq_ack_hook(struct lq_ftrace_regs *fregs, bool v6)
 	const struct sk_buff *skb = (void *)lq_fregs_arg(fregs, 1);
 	bool check_req = lq_fregs_arg(fregs, 4);
 	bool fresh = lq_close(w);
+	struct lq_record *r;
 
 	if ((v6 && skb->protocol == htons(ETH_P_IP)) || (!check_req && !lq_fregs_arg(fregs, 3)))
 		return;
-	lq_count_arrival(sk, false,
-			 lq_fill_bucket(READ_ONCE(sk->sk_ack_backlog),
-					lq_acc_cap(lq_kernel_rules(),
-						   READ_ONCE(sk->sk_max_ack_backlog))));
+	r = lq_count_arrival(sk, false, READ_ONCE(sk->sk_ack_backlog),
+			     lq_acc_cap(lq_kernel_rules(), READ_ONCE(sk->sk_max_ack_backlog)));
 	if (lq_logging(w))
 		lq_req_peer((void *)lq_fregs_arg(fregs, 2), &w->peer);
-	lq_open(w, fresh, sk, check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);
+	lq_open(w, fresh, sk, r, check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);
 }
 
 /*
@@ -434,11 +442,13 @@ static notrace void lq_hook(unsigned long ip, unsigned long parent_ip,
 	/* Going off: windows stay closed, listeners still release records. */
 	if (unlikely(!READ_ONCE(lq_windows_live)) && i != LQ_HOOK_LISTEN_STOP)
 		return;
+	/* Every SYN: first, not at the end of the switch's compare tree. */
+	if (likely(i == LQ_HOOK_SYN)) {
+		lq_syn_hook(fregs);
+		return;
+	}
 
 	switch (i) {
-	case LQ_HOOK_SYN:
-		lq_syn_hook(fregs);
-		break;
 	case LQ_HOOK_ACK4:
 		lq_ack_hook(fregs, false);
 		break;

@@ -118,6 +118,7 @@ struct lq_hist_row {
 	unsigned long acc_fill[LQ_NR_FILL];
 	unsigned long wait[LQ_NR_WAIT];
 	u64 wait_sum_ns;
+	u64 syn_fill_sum, acc_fill_sum;	/* in millionths, lq_fill_sum_term() */
 };
 
 /* What lq_walk() copies of each listener. */
@@ -133,6 +134,7 @@ struct lq_cursor {
 };
 
 struct request_sock;
+struct lq_record;
 
 /* walk.c: the listening hash, row by row */
 unsigned int lq_walk(struct net *net, struct lq_cursor *cur, enum lq_view view,
@@ -158,7 +160,6 @@ void lq_record_listen(const struct sock *sk, bool fresh, int backlog);
 void lq_record_release(const struct sock *sk);
 void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,
 		   const union lq_sockaddr *peer);
-void lq_count_arrival(const struct sock *sk, bool syn, unsigned int fill);
 void lq_note_queued(const struct sock *sk, bool syn, u32 len);
 void lq_count_synack_retrans(const struct sock *sk);
 void lq_wait_start(const struct sock *child);

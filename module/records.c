@@ -21,69 +21,9 @@
 #include <net/ipv6.h>
 #include <net/tcp.h>
 
-#include "listenq.h"
+#include "records.h"
 
-#define LQ_HASH_BITS	12
-
-struct lq_record {
-	struct hlist_node node;		/* in a hash bucket, or in the pool */
-	struct rcu_head rcu;
-	struct lq_records *records;
-	const struct sock *sk;		/* the key; never dereferenced */
-	atomic_long_t count[LQ_NR_REASONS];
-	atomic_long_t synack_retrans;
-	atomic_long_t syn_fill[LQ_NR_FILL];
-	atomic_long_t acc_fill[LQ_NR_FILL];
-	atomic_long_t wait[LQ_NR_WAIT];
-	atomic64_t wait_sum_ns;
-	atomic_t syn_peak, acc_peak;
-	int backlog;			/* listen()'s own argument; LQ_NO_BACKLOG: not seen */
-};
-
-/*
- * When each child entered an accept queue, for the wait histogram: a slot
- * per hash of the child, overwritten by the next child of that hash. A
- * child that finds its slot taken by another at accept() is not counted
- * (@lost). Two children enqueued at the same moment in one slot may leave
- * one of them with the other's time, which differs by that moment only.
- */
-struct lq_wait_slot {
-	const struct sock *child;	/* never dereferenced */
-	u64 ns;				/* ktime_get_mono_fast_ns() at the enqueue */
-};
-
-struct lq_records {
-	raw_spinlock_t lock;		/* taken in probe handlers: raw on RT too */
-	unsigned int held;		/* records in @hash, under @lock */
-	struct hlist_head pool;		/* records no listener holds */
-	struct hlist_head hash[1 << LQ_HASH_BITS];
-	atomic_long_t untracked;	/* events lost to a full table */
-	atomic_long_t lost;		/* accepted children whose enqueue time was lost */
-	unsigned long have;		/* what the probes registered provide */
-	struct lq_wait_slot *slots;
-	unsigned int slot_bits;
-	unsigned int size;
-	struct lq_record rec[] __counted_by(size);
-};
-
-static struct lq_records __rcu *lq_records;
-
-static struct hlist_head *lq_bucket(struct lq_records *t, const struct sock *sk)
-{
-	return &t->hash[hash_ptr(sk, LQ_HASH_BITS)];
-}
-
-/* Under rcu_read_lock() or @t->lock. */
-static struct lq_record *lq_record_find(struct lq_records *t, const struct sock *sk)
-{
-	struct lq_record *r;
-
-	hlist_for_each_entry_rcu(r, lq_bucket(t, sk), node, lockdep_is_held(&t->lock))
-		if (r->sk == sk)
-			return r;
-	return NULL;
-}
-NOKPROBE_SYMBOL(lq_record_find);
+struct lq_records __rcu *lq_records;
 
 static void lq_record_reset(struct lq_record *r)
 {
@@ -96,6 +36,8 @@ static void lq_record_reset(struct lq_record *r)
 		atomic_long_set(&r->syn_fill[i], 0);
 		atomic_long_set(&r->acc_fill[i], 0);
 	}
+	atomic64_set(&r->syn_fill_sum, 0);
+	atomic64_set(&r->acc_fill_sum, 0);
 	for (i = 0; i < LQ_NR_WAIT; i++)
 		atomic_long_set(&r->wait[i], 0);
 	atomic64_set(&r->wait_sum_ns, 0);
@@ -109,7 +51,7 @@ NOKPROBE_SYMBOL(lq_record_reset);
  * The record of listener @sk, claimed from the pool if it has none yet.
  * NULL if the pool is empty or @sk no longer listens. Under rcu_read_lock().
  */
-static struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk)
+struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk)
 {
 	struct lq_record *r = lq_record_find(t, sk);
 	unsigned long flags;
@@ -264,6 +206,8 @@ void lq_records_read_hist(const struct sock *sk, struct lq_hist_row *row)
 		row->syn_fill[i] = r ? atomic_long_read(&r->syn_fill[i]) : 0;
 		row->acc_fill[i] = r ? atomic_long_read(&r->acc_fill[i]) : 0;
 	}
+	row->syn_fill_sum = r ? atomic64_read(&r->syn_fill_sum) : 0;
+	row->acc_fill_sum = r ? atomic64_read(&r->acc_fill_sum) : 0;
 	for (i = 0; i < LQ_NR_WAIT; i++)
 		row->wait[i] = r ? atomic_long_read(&r->wait[i]) : 0;
 	row->wait_sum_ns = r ? atomic64_read(&r->wait_sum_ns) : 0;
@@ -347,44 +291,27 @@ void lq_records_destroy(void)
 }
 
 /**
- * lq_count_arrival() - a SYN or a completed handshake reached a listener
- * @sk: the listener
- * @syn: a SYN, at tcp_conn_request(); else a handshake at ->syn_recv_sock()
- * @fill: lq_fill_bucket() of the queue it found
- */
-void lq_count_arrival(const struct sock *sk, bool syn, unsigned int fill)
-{
-	struct lq_record *r;
-
-	rcu_read_lock();
-	r = lq_record_of(sk);
-	if (r)
-		atomic_long_inc(syn ? &r->syn_fill[fill] : &r->acc_fill[fill]);
-	rcu_read_unlock();
-}
-
-/**
  * lq_note_queued() - a request or a child was added to a listener's queue
  * @sk: the listener
  * @syn: to the SYN queue; else to the accept queue
  * @len: the queue's length with it
+ *
+ * From a hook (lq_records_in_hook()).
  */
 void lq_note_queued(const struct sock *sk, bool syn, u32 len)
 {
-	struct lq_record *r;
+	struct lq_record *r = lq_record_in_hook(sk);
 	atomic_t *peak;
 	int old;
 
-	rcu_read_lock();
-	r = lq_record_of(sk);
 	if (r) {
 		peak = syn ? &r->syn_peak : &r->acc_peak;
 		old = atomic_read(peak);
 		while ((u32)old < len && !atomic_try_cmpxchg(peak, &old, len))
 			;
 	}
-	rcu_read_unlock();
 }
+NOKPROBE_SYMBOL(lq_note_queued);
 
 /* A SYN-ACK of @sk's was sent again: tcp:tcp_retransmit_synack. */
 void lq_count_synack_retrans(const struct sock *sk)
@@ -526,9 +453,12 @@ void lq_skb_peer(const struct sk_buff *skb, union lq_sockaddr *peer)
 	peer->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
 }
 
-/* One line per drop, at most drop_log a second; the next says how many it skipped. */
-static void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
-		   const union lq_sockaddr *peer)
+/*
+ * One line per drop, at most drop_log a second; the next says how many it
+ * skipped. Out of line (records.h): its frame would cost every drop.
+ */
+void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
+	    const union lq_sockaddr *peer)
 {
 	const struct lq_rules *rules = lq_kernel_rules();
 	u32 acc_max = READ_ONCE(sk->sk_max_ack_backlog);
@@ -555,24 +485,16 @@ static void lq_log(const struct sock *sk, enum lq_reason why, const char *action
 		READ_ONCE(sk->sk_ack_backlog), lq_acc_cap(rules, acc_max), more);
 }
 
-/**
- * lq_count_drop() - count one refused connection attempt of a listener
- * @sk: the listener
- * @why: the reason, as the kernel's own counters told it
- * @action: what the kernel did, for the drop log: "drop", "cookie", ...
- * @peer: the client, for the drop log; filled only while it is on
- */
+/* lq_count_drop_in() for a listener whose record is to be looked up. */
 void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,
 		   const union lq_sockaddr *peer)
 {
 	struct lq_record *r;
 
 	rcu_read_lock();
-	r = lq_record_of(sk);
+	r = lq_record_of(sk);	/* counts the event lost when NULL */
 	if (r)
-		atomic_long_inc(&r->count[why]);
+		lq_count_drop_in(r, sk, why, action, peer);
 	rcu_read_unlock();
-	if (r && READ_ONCE(lq_drop_log))
-		lq_log(sk, why, action, peer);
 }
 NOKPROBE_SYMBOL(lq_count_drop);

@@ -94,7 +94,8 @@ static inline const char *lq_column_name(unsigned int col)
  * /proc/listenq, how full each queue was when a SYN or a completed
  * handshake arrived (enum lq_fill of model.h), and how long connections
  * waited for accept() (lq_wait_bucket()). Every bucket counts its own
- * arrivals only (not cumulative). "-" while probes are off.
+ * arrivals only (not cumulative). Appended since: the sums of the fill
+ * histograms, lq_fill_sum_term() of each arrival. "-" while probes are off.
  */
 enum lq_hist_column {
 	LQ_HCOL_LOCAL,
@@ -105,7 +106,9 @@ enum lq_hist_column {
 	LQ_HCOL_WAIT_COUNT = LQ_HCOL_ACC_FILL + LQ_NR_FILL,
 	LQ_HCOL_WAIT_SUM_NS,
 	LQ_HCOL_WAIT,				/* LQ_NR_WAIT columns */
-	LQ_NR_HIST_COLUMNS = LQ_HCOL_WAIT + LQ_NR_WAIT
+	LQ_HCOL_SYN_FILL_SUM = LQ_HCOL_WAIT + LQ_NR_WAIT,
+	LQ_HCOL_ACC_FILL_SUM,
+	LQ_NR_HIST_COLUMNS
 };
 
 /* The header name of a /proc/listenq_hist column; NULL past the last one. */
@@ -155,6 +158,8 @@ static inline const char *lq_hist_column_name(unsigned int col)
 		[LQ_HCOL_WAIT + 23] = "wait_8388608us",
 		[LQ_HCOL_WAIT + 24] = "wait_16777216us",
 		[LQ_HCOL_WAIT + 25] = "wait_inf",
+		[LQ_HCOL_SYN_FILL_SUM] = "syn_fill_sum_ppm",
+		[LQ_HCOL_ACC_FILL_SUM] = "acc_fill_sum_ppm",
 	};
 
 	return col < LQ_NR_HIST_COLUMNS ? names[col] : NULL;

@@ -16,9 +16,12 @@
 #define _LQ_MODEL_H
 
 #ifdef __KERNEL__
+#include <linux/math64.h>
 #include <linux/types.h>
+#define lq_div64(a, b)	div64_u64(a, b)
 #else
 #include <stdbool.h>
+#define lq_div64(a, b)	((a) / (b))
 #endif
 
 /* How a kernel decides that its SYN queue is full. */
@@ -297,6 +300,21 @@ static inline unsigned int lq_fill_bucket(unsigned long long q, unsigned long lo
 	if (4 * q <= 3 * cap)
 		return LQ_FILL_75;
 	return LQ_FILL_99;
+}
+
+/*
+ * What one arrival adds to the sum of its fill histogram (the _sum of the
+ * Prometheus histogram), in millionths: q/cap rounded down, so each term
+ * is at most 1e-6 below the ratio. An arrival in the "full" bucket adds 1,
+ * a cap of 0 included, whatever q is: the queue had no room.
+ */
+#define LQ_FILL_SUM_ONE	1000000U
+
+static inline unsigned int lq_fill_sum_term(unsigned long long q, unsigned long long cap)
+{
+	if (q >= cap)
+		return LQ_FILL_SUM_ONE;
+	return (unsigned int)lq_div64(q * LQ_FILL_SUM_ONE, cap);
 }
 
 /*
