@@ -215,6 +215,8 @@ static void expect_hist_zero(struct __test_metadata *_metadata, const struct lq_
 
 	expect_fill(_metadata, "syn", zero, h->syn_fill);
 	expect_fill(_metadata, "acc", zero, h->acc_fill);
+	EXPECT_EQ(0, h->syn_fill_sum);
+	EXPECT_EQ(0, h->acc_fill_sum);
 	EXPECT_EQ(0, h->wait_count);
 	EXPECT_EQ(0, h->wait_sum_ns);
 	for (int i = 0; i < LQ_HIST_NWAIT; i++) {
@@ -329,6 +331,20 @@ TEST(acc_q_peak)
 }
 
 /*
+ * The fill sum, in millionths, of arrivals that found q = @from .. @to - 1
+ * of @cap, each q once, and then @full arrivals at a full queue: each adds
+ * q/cap rounded down to a millionth, a full queue 1 (doc/columns.md).
+ */
+static long long fill_sum(long long from, long long to, long long cap, long long full)
+{
+	long long s = full * 1000000;
+
+	for (long long q = from; q < to; q++)
+		s += q * 1000000 / cap;
+	return s;
+}
+
+/*
  * syn_fill: raw SYNs one at a time into an empty queue of cap C, each sent
  * once the previous one is queued (or dropped), cap + 2 in all: SYN i
  * (from 0) finds i requests queued, up to C, and the last two find it
@@ -336,7 +352,8 @@ TEST(acc_q_peak)
  * C/2 < q <= 3C/4; 3C/4 < q < C; q >= C):
  *   C = 16: q = 0 | 1..4 | 5..8 | 9..12 | 13..15 | 16, 16
  *   C = 17: q = 0 | 1..4 | 5..8 | 9..12 | 13..16 | 17, 17
- * No handshake completes: the accept queue's buckets stay 0.
+ * and the sum is that of q/C for q = 0 .. C - 1, plus 2. No handshake
+ * completes: the accept queue's buckets stay 0.
  */
 TEST(syn_fill)
 {
@@ -374,7 +391,9 @@ TEST(syn_fill)
 	}
 	hist_of(_metadata, lfd, &h);
 	expect_fill(_metadata, "syn", cap == 16 ? want16 : want17, h.syn_fill);
+	EXPECT_EQ(fill_sum(0, cap, cap, 2), h.syn_fill_sum);
 	expect_fill(_metadata, "acc", zero, h.acc_fill);
+	EXPECT_EQ(0, h.acc_fill_sum);
 	EXPECT_EQ(0, h.wait_count);
 	close(lfd);
 	probes_off_clean(_metadata);
@@ -385,7 +404,8 @@ TEST(syn_fill)
  * in the accept queue, none accepted: handshake i (from 0) finds i
  * children. Backlog 8, acc_cap 9, 9 handshakes:
  *   q = 0 | 1, 2 (<= 9/4) | 3, 4 (<= 9/2) | 5, 6 (<= 27/4) | 7, 8 (< 9)
- * and each client's SYN found the SYN queue empty.
+ * summing to q/9 for q = 0 .. 8, and each client's SYN found the SYN
+ * queue empty, summing to 0.
  */
 TEST(acc_fill)
 {
@@ -404,7 +424,9 @@ TEST(acc_fill)
 	}
 	hist_of(_metadata, lfd, &h);
 	expect_fill(_metadata, "acc", want, h.acc_fill);
+	EXPECT_EQ(fill_sum(0, 9, 9, 0), h.acc_fill_sum);
 	expect_fill(_metadata, "syn", syn_want, h.syn_fill);
+	EXPECT_EQ(0, h.syn_fill_sum);
 	EXPECT_EQ(0, h.wait_count) TH_LOG("nothing accepted yet");
 	for (i = 0; i < 9; i++)
 		close(c[i]);
@@ -422,6 +444,7 @@ TEST(acc_fill)
  * ->syn_recv_sock() (sk_acceptq_is_full()) and, tcp_abort_on_overflow=1,
  * are reset: one arrival each. For cap 3:
  *   q = 0 | - (1/4 of 3 is below 1) | 1 (<= 3/2) | 2 (<= 9/4) | - | 3, 3
+ * summing to 0 + 1/3 + 2/3 + 1 + 1, each third rounded down.
  */
 TEST(acc_fill_full)
 {
@@ -454,6 +477,7 @@ TEST(acc_fill_full)
 	EXPECT_EQ(2, mib(_metadata, "ListenOverflows") - overflows);
 	hist_of(_metadata, lfd, &h);
 	expect_fill(_metadata, "acc", want, h.acc_fill);
+	EXPECT_EQ(0 + 333333 + 666666 + 2000000, h.acc_fill_sum);
 	for (i = 0; i < 5; i++)
 		close(c[i]);
 	ASSERT_EQ(3, lq_accept_all(lfd));
@@ -758,12 +782,15 @@ TEST(ipv4_ipv6)
 {
 	int l4, l6, port, c[3], i;
 	struct lq_hist h4, h6;
+	long long cap4, cap6;
 
 	setup(_metadata, 0, 128, -1);
 	l4 = lq_listen(_metadata, AF_INET, "127.0.0.1", 16, 0);
 	port = lq_port(_metadata, l4);
 	l6 = lq_tcp_listener(AF_INET6, "::1", port, 16, LQ_V6ONLY);
 	ASSERT_LE(0, l6) TH_LOG("[::1]:%d: %s", port, strerror(-l6));
+	cap4 = lq_col(l4, "syn_cap");
+	cap6 = lq_col(l6, "syn_cap");
 	send_syns(_metadata, AF_INET, port, 0, 3);
 	send_syns(_metadata, AF_INET6, port, 0, 5);
 	wait_synrecv(_metadata, AF_INET, port, 3, SETTLE_MS);
@@ -787,6 +814,11 @@ TEST(ipv4_ipv6)
 	EXPECT_EQ(6, sum(h6.syn_fill, LQ_HIST_NFILL));
 	EXPECT_EQ(2, sum(h4.acc_fill, LQ_HIST_NFILL));
 	EXPECT_EQ(1, sum(h6.acc_fill, LQ_HIST_NFILL));
+	/* the raw SYNs found q = 0, 1, ...; each client's, the raw ones queued */
+	EXPECT_EQ(fill_sum(0, 4, cap4, 0) + 3 * 1000000 / cap4, h4.syn_fill_sum);
+	EXPECT_EQ(fill_sum(0, 6, cap6, 0), h6.syn_fill_sum);
+	EXPECT_EQ(fill_sum(0, 2, lq_col(l4, "acc_cap"), 0), h4.acc_fill_sum);
+	EXPECT_EQ(0, h6.acc_fill_sum);
 	EXPECT_EQ(2, h4.wait_count);
 	EXPECT_EQ(1, h6.wait_count);
 	for (i = 0; i < 3; i++)
@@ -979,6 +1011,7 @@ TEST(hist_header)
 		"wait_65536us", "wait_131072us", "wait_262144us", "wait_524288us",
 		"wait_1048576us", "wait_2097152us", "wait_4194304us", "wait_8388608us",
 		"wait_16777216us", "wait_inf",
+		"syn_fill_sum_ppm", "acc_fill_sum_ppm",
 	};
 	const int nwant = sizeof(want) / sizeof(want[0]);
 	char link[64] = "";

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,22 +79,43 @@ char *lq_read_file(const char *path)
 	return lq_read_file_chunked(path, 65536, NULL);
 }
 
+/*
+ * A decimal cell, "-" (LQ_NONE) or garbage (LQ_BAD). By hand, not with
+ * strtoll(): lqbench times reading the whole table through this parser
+ * beside ss's, and a reader of the file needs no more than this.
+ */
 static long long parse_num(const char *s)
 {
-	char *end;
-	long long v;
+	unsigned long long v = 0;
+	bool neg = false;
 
 	if (!s)
 		return LQ_BAD;
-	if (!strcmp(s, "-"))
+	if (s[0] == '-' && !s[1])
 		return LQ_NONE;
-	if ((*s < '0' || *s > '9') && !(*s == '-' && s[1] >= '0' && s[1] <= '9'))
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	if (*s < '0' || *s > '9')
 		return LQ_BAD;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end)
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (unsigned long long)(LLONG_MAX - (*s - '0')) / 10)
+			return LQ_BAD;
+		v = v * 10 + (*s - '0');
+	}
+	if (*s)
 		return LQ_BAD;
-	return v;
+	return neg ? -(long long)v : (long long)v;
+}
+
+/* @s, cut to fit @size bytes with its NUL. */
+static void copy_str(char *dst, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(dst, s, n);
+	dst[n] = '\0';
 }
 
 /* "127.0.0.1:80" or "[::1]:80" */
@@ -105,7 +128,7 @@ static void parse_local(struct lq_proc_row *r, const char *s)
 	r->port = -1;
 	if (!s)
 		return;
-	snprintf(r->local, sizeof(r->local), "%s", s);
+	copy_str(r->local, sizeof(r->local), s);
 	colon = strrchr(s, ':');
 	if (!colon)
 		return;
@@ -128,15 +151,28 @@ static void parse_local(struct lq_proc_row *r, const char *s)
 	r->port = port;
 }
 
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
 /* Split line in place on blanks; returns the token count (at most max). */
 static int split(char *line, char **tok, int max)
 {
-	char *save, *p;
 	int n = 0;
 
-	for (p = strtok_r(line, " \t\n", &save); p && n < max; p = strtok_r(NULL, " \t\n", &save))
-		tok[n++] = p;
-	return n;
+	for (;;) {
+		while (blank(*line))
+			line++;
+		if (!*line || n == max)
+			return n;
+		tok[n++] = line;
+		while (*line && !blank(*line))
+			line++;
+		if (!*line)
+			return n;
+		*line++ = '\0';
+	}
 }
 
 int lq_proc_col_index(const struct lq_proc_hdr *h, const char *name)
@@ -180,7 +216,8 @@ int lq_proc_row_parse(const struct lq_proc_hdr *h, char *line, struct lq_proc_ro
 {
 	const char *s;
 
-	memset(r, 0, sizeof(*r));
+	/* tok[] past nfields is never read (tok_at()) */
+	memset(r, 0, offsetof(struct lq_proc_row, tok));
 	r->hdr = h;
 	r->nfields = split(line, r->tok, LQ_MAX_COLS);
 	if (!r->nfields)
@@ -197,12 +234,25 @@ int lq_proc_row_parse(const struct lq_proc_hdr *h, char *line, struct lq_proc_ro
 	r->syn_cap = fixed_num(r, LQ_F_SYN_CAP);
 	r->drops = fixed_num(r, LQ_F_DROPS);
 	s = tok_at(r, h->fixed[LQ_F_SYN_FULL]);
-	snprintf(r->syn_full, sizeof(r->syn_full), "%s", s ? s : "?");
+	copy_str(r->syn_full, sizeof(r->syn_full), s ? s : "?");
 	r->defer_accept = fixed_num(r, LQ_F_DEFER_ACCEPT);
 	r->tfo_q = fixed_num(r, LQ_F_TFO_Q);
 	r->tfo_max = fixed_num(r, LQ_F_TFO_MAX);
 	r->reuseport_id = fixed_num(r, LQ_F_REUSEPORT_ID);
 	return r->nfields;
+}
+
+int lq_proc_row_split(const struct lq_proc_hdr *h, char *line, struct lq_proc_row *r, int ncols)
+{
+	r->hdr = h;
+	r->nfields = split(line, r->tok, ncols < LQ_MAX_COLS ? ncols : LQ_MAX_COLS);
+	parse_local(r, tok_at(r, h->fixed[LQ_F_LOCAL]));
+	return r->nfields;
+}
+
+long long lq_proc_fixed(const struct lq_proc_row *r, enum lq_proc_fixed f)
+{
+	return fixed_num(r, f);
 }
 
 const char *lq_proc_str(const struct lq_proc_row *r, const char *name)

@@ -109,6 +109,15 @@ int lq_proc_hdr_parse(struct lq_proc_hdr *h, const char *line);
 void lq_proc_hdr_free(struct lq_proc_hdr *h);
 /* Tokens on the line (0 for a blank one); r->hdr is h. */
 int lq_proc_row_parse(const struct lq_proc_hdr *h, char *line, struct lq_proc_row *r);
+/*
+ * The same for the first @ncols columns only, and of the fields only local,
+ * family, addr and port are set: the others are read on demand with
+ * lq_proc_fixed() or lq_proc_col(). For a reader that wants a few columns
+ * of many rows (lqbench's timed routes): the rest of the line is not looked at.
+ */
+int lq_proc_row_split(const struct lq_proc_hdr *h, char *line, struct lq_proc_row *r, int ncols);
+/* A fixed column of a split or parsed row: as lq_proc_col(). */
+long long lq_proc_fixed(const struct lq_proc_row *r, enum lq_proc_fixed f);
 
 /* Read the whole file at path into a NUL-terminated buffer; caller frees. */
 char *lq_read_file(const char *path);
