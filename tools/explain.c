@@ -218,7 +218,23 @@ static enum lq_rtx_verdict lq_explain_rtx(const struct lq_table *t, unsigned int
 	return v;
 }
 
-static void lq_explain_row(const struct lq_table *t, unsigned int row, const struct lq_sysctl *sc,
+/* What explain says of one listener beyond its own row. */
+struct lq_explain_ctx {
+	const struct lq_show_opts *o;
+	const struct lq_ns *ns;		/* the listener's namespace */
+	const struct lq_owners *own;	/* -p */
+};
+
+/* The namespace of the header lines: its inode and, with -A, its name. */
+static void lq_explain_netns(const struct lq_explain_ctx *cx, const char *inode)
+{
+	printf("netns %s", inode);
+	if (cx->o->all && cx->ns->name)
+		printf(" (%s)", cx->ns->name);
+}
+
+static void lq_explain_row(const struct lq_explain_ctx *cx, const struct lq_table *t,
+			   unsigned int row, const struct lq_sysctl *sc,
 			   const struct lq_kernel_version *k, const struct lq_hist_row *hr)
 {
 	bool acc_peak_full, syn_peak_full;
@@ -241,12 +257,22 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 	lq_cell_num(t, row, t->col[LQ_COL_SYN_CAP], &syn_cap);
 	lq_cell_num(t, row, t->col[LQ_COL_DROPS], &drops);
 
-	printf("%s  netns %s, uid %s, inode %s", lq_cell(t, row, t->col[LQ_COL_LOCAL]),
-	       lq_cell(t, row, t->col[LQ_COL_NS]), lq_cell(t, row, t->col[LQ_COL_UID]),
+	printf("%s  ", lq_cell(t, row, t->col[LQ_COL_LOCAL]));
+	lq_explain_netns(cx, lq_cell(t, row, t->col[LQ_COL_NS]));
+	printf(", uid %s, inode %s", lq_cell(t, row, t->col[LQ_COL_UID]),
 	       lq_cell(t, row, t->col[LQ_COL_INODE]));
 	if (lq_cell_num(t, row, t->col[LQ_COL_REUSEPORT_ID], &v))
 		printf(", SO_REUSEPORT group %lld", v);
 	putchar('\n');
+	if (cx->o->processes) {
+		const struct lq_owner *ow;
+		unsigned int no;
+
+		ow = lq_owners_of(cx->own, t, row, &no);
+		printf("  owned by: ");
+		lq_owners_text(stdout, ow, no);
+		putchar('\n');
+	}
 
 	printf("  accept queue  %lld of %lld%s\n", acc_q, acc_cap,
 	       st & LQ_ST_ACC_FULL ? ": FULL, new SYNs and handshake ACKs are dropped" :
@@ -373,49 +399,81 @@ static void lq_explain_row(const struct lq_table *t, unsigned int row, const str
 		printf("    - Nothing: both queues have room and nothing was dropped.\n");
 }
 
-int lq_explain(const char *path, const char *sysctl_path, const char *hist_path,
-	       const struct lq_filter *f,
-	       const char *what, const struct lq_kernel_version *k)
+/* The line above a namespace's listeners: the kernel and the sysctls that size queues. */
+static void lq_explain_header(const struct lq_explain_ctx *cx, const struct lq_kernel_version *k)
 {
-	unsigned int i, n = 0, cursor = 0;
-	struct lq_hist_row hr;
-	struct lq_sysctl sc;
-	struct lq_table t, h;
-	int rc, hrc;
-
-	if (lq_table_load(&t, path))
-		return LQ_EXIT_ERR;
-	hrc = lq_hist_load(&h, hist_path);
-	lq_sysctl_load(&sc, sysctl_path);
+	const struct lq_sysctl *sc = &cx->ns->sc;
+	char inode[24];
 
 	printf("kernel %s%s", k->major ? k->text : "unknown", k->running ? " (running)" : "");
-	if (sc.valid && sc.have[LQ_SC_NS])
-		printf(", netns %lld", sc.val[LQ_SC_NS]);
-	if (sc.have[LQ_SC_SOMAXCONN])
-		printf(": somaxconn %lld", sc.val[LQ_SC_SOMAXCONN]);
-	if (sc.have[LQ_SC_MAX_SYN_BACKLOG])
-		printf(", tcp_max_syn_backlog %lld", sc.val[LQ_SC_MAX_SYN_BACKLOG]);
-	if (sc.have[LQ_SC_SYNCOOKIES])
-		printf(", tcp_syncookies %lld", sc.val[LQ_SC_SYNCOOKIES]);
-	if (!sc.valid)
-		printf(": %s unreadable", sysctl_path);
-	putchar('\n');
-
-	for (i = 0; i < t.nrows; i++) {
-		if (!lq_row_matches(&t, i, f))
-			continue;
-		putchar('\n');
-		lq_hist_get(&h, hrc ? -1 : lq_hist_find(&h, &t, i, &cursor), &hr);
-		lq_explain_row(&t, i, &sc, k, &hr);
-		n++;
+	if (cx->o->all) {
+		snprintf(inode, sizeof(inode), "%llu", cx->ns->inode);
+		printf(", ");
+		lq_explain_netns(cx, inode);
+	} else if (sc->valid && sc->have[LQ_SC_NS]) {
+		printf(", netns %lld", sc->val[LQ_SC_NS]);
 	}
-	rc = t.nbad || hrc < 0 || h.nbad ? LQ_EXIT_ERR : LQ_EXIT_OK;
+	if (sc->have[LQ_SC_SOMAXCONN])
+		printf(": somaxconn %lld", sc->val[LQ_SC_SOMAXCONN]);
+	if (sc->have[LQ_SC_MAX_SYN_BACKLOG])
+		printf(", tcp_max_syn_backlog %lld", sc->val[LQ_SC_MAX_SYN_BACKLOG]);
+	if (sc->have[LQ_SC_SYNCOOKIES])
+		printf(", tcp_syncookies %lld", sc->val[LQ_SC_SYNCOOKIES]);
+	if (!sc->valid)
+		printf(": %s unreadable", cx->ns->sysctl_path);
+	putchar('\n');
+}
+
+/*
+ * Each namespace's listeners that match, under its header line: the caps
+ * follow from that namespace's sysctls. Without -A the header comes even
+ * with no listener to explain; with -A only namespaces with one have it.
+ */
+int lq_explain(const struct lq_show_opts *o, const char *what, const struct lq_kernel_version *k)
+{
+	struct lq_explain_ctx cx = { .o = o };
+	unsigned int i, r, n = 0, cursor;
+	struct lq_hist_row hr;
+	struct lq_nsset set;
+	int rc;
+
+	rc = lq_nsset_load(&set, o, 0);
+	if (rc < 0) {
+		lq_nsset_free(&set);
+		return LQ_EXIT_ERR;
+	}
+	cx.own = &set.own;
+	for (i = 0; i < set.n; i++) {
+		const struct lq_ns *ns = &set.ns[i];
+		bool header = false;
+
+		cx.ns = ns;
+		cursor = 0;
+		if (!o->all) {
+			lq_explain_header(&cx, k);
+			header = true;
+		}
+		for (r = 0; r < ns->t.nrows; r++) {
+			if (!lq_row_matches(&ns->t, r, o->filter))
+				continue;
+			if (!header) {
+				printf("%s", n ? "\n" : "");
+				lq_explain_header(&cx, k);
+				header = true;
+			}
+			putchar('\n');
+			lq_hist_get(&ns->h, ns->hrc ? -1 : lq_hist_find(&ns->h, &ns->t, r, &cursor),
+				    &hr);
+			lq_explain_row(&cx, &ns->t, r, &ns->sc, k, &hr);
+			n++;
+		}
+	}
+	rc = rc ? LQ_EXIT_ERR : LQ_EXIT_OK;
 	if (!n) {
-		lq_err("no listener matches %s in this network namespace", what);
+		lq_err("no listener matches %s in %s network namespace", what,
+		       o->all ? "any" : "this");
 		rc = LQ_EXIT_ERR;
 	}
-	lq_sysctl_free(&sc);
-	lq_table_free(&h);
-	lq_table_free(&t);
+	lq_nsset_free(&set);
 	return rc;
 }

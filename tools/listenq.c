@@ -19,7 +19,7 @@ static const char lq_usage[] =
 "usage: listenq [OPTIONS] [PORT | ADDR | ADDR:PORT]\n"
 "       listenq predict --backlog N [--kernel X.Y[.Z]] [--somaxconn N]\n"
 "                       [--max-syn-backlog N] [--syncookies N] [--json]\n"
-"       listenq [-N NAME|PID] explain [--kernel X.Y[.Z]] PORT | ADDR:PORT\n"
+"       listenq [-N NAME|PID | -A] [-p] explain [--kernel X.Y[.Z]] PORT | ADDR:PORT\n"
 "       listenq --help | --version\n";
 
 static const char lq_help[] =
@@ -36,8 +36,16 @@ static const char lq_help[] =
 "  -N, --net NAME|PID          the listeners of another network namespace:\n"
 "                              NAME of 'ip netns' (/run/netns/NAME, needs\n"
 "                              root), or the one process PID is in\n"
+"  -A, --all-namespaces        the listeners of every network namespace (of\n"
+"                              /proc/*/ns/net and /run/netns), each with its\n"
+"                              namespace and the name of its ip netns,\n"
+"                              container, pod or service; needs root\n"
 "\n"
 "Output:\n"
+"  -p, --processes             the processes that hold each listener, as\n"
+"                              ss -p shows them\n"
+"  -o, --output FILE           write to FILE, replaced at once (a temporary\n"
+"                              file renamed over it); not with --watch\n"
 "  -H, --no-header             no header line (and no frame lines in --watch)\n"
 "  -j, --json                  one JSON object, one listener a line\n"
 "      --prometheus            node_exporter textfile format\n"
@@ -56,8 +64,9 @@ static const char lq_help[] =
 "  explain PORT|ADDR:PORT      a live listener's caps, where they come from,\n"
 "                              and what to change\n"
 "\n"
-"Exit status: 0 ok, 1 error (module not loaded, no such namespace, unknown\n"
-"format, bad rows, no listener to explain), 2 usage error. See listenq(8).\n";
+"Exit status: 0 ok, 1 error (module not loaded, no such namespace, -A\n"
+"without root, unknown format, bad rows, no listener to explain, FILE not\n"
+"written), 2 usage error. See listenq(8).\n";
 
 void lq_err(const char *fmt, ...)
 {
@@ -71,18 +80,57 @@ void lq_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * The length of the UTF-8 sequence at @s, 0 if it is not one: a comm is
+ * cut at 15 bytes by the kernel, in the middle of a character if need be,
+ * and JSON and Prometheus's text format both want UTF-8.
+ */
+size_t lq_utf8_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n, i;
+	unsigned int cp;
+
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2, cp = u[0] & 0x1f;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3, cp = u[0] & 0x0f;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4, cp = u[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (u[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and past U+10FFFF are not UTF-8 either. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string; a byte that is not UTF-8 becomes U+FFFD. */
 void lq_json_str(FILE *f, const char *s)
 {
+	size_t n;
+
 	fputc('"', f);
-	for (; *s; s++) {
+	for (; *s; s += n ? n : 1) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '"' || c == '\\')
+		n = lq_utf8_len(s);
+		if (!n)
+			fputs("\\ufffd", f);
+		else if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c < 0x20)
 			fprintf(f, "\\u%04x", c);
 		else
-			fputc(c, f);
+			fwrite(s, 1, n, f);
 	}
 	fputc('"', f);
 }
@@ -184,16 +232,19 @@ enum {
 };
 
 /*
- * ss(8)'s letters where it has them (-H, -N, -j as in ip -j); -p and -a stay
- * free for ss's --processes and --all. A leading ':' tells a missing value
- * from an unknown option.
+ * ss(8)'s letters where it has them (-H, -N, -p, -j as in ip -j; -A as in
+ * kubectl and lsns); -a stays free for ss's --all. A leading ':' tells a
+ * missing value from an unknown option.
  */
-static const char lq_short_opts[] = ":hVN:Hjwi:c:";
+static const char lq_short_opts[] = ":hVN:AHjpo:wi:c:";
 
 static const struct option lq_long_opts[] = {
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "net",		required_argument,	NULL, 'N' },
+	{ "all-namespaces",	no_argument,		NULL, 'A' },
+	{ "processes",		no_argument,		NULL, 'p' },
+	{ "output",		required_argument,	NULL, 'o' },
 	{ "no-header",		no_argument,		NULL, 'H' },
 	{ "json",		no_argument,		NULL, 'j' },
 	{ "watch",		optional_argument,	NULL, 'w' },
@@ -254,12 +305,24 @@ static int lq_getopt_error(int c, char **argv)
 			return lq_usage_error("%s takes no value", name);
 		return lq_usage_error("unknown option '%s'", argv[optind - 1]);
 	}
-	if (optopt == 'p')
-		return lq_usage_error("%s", "unknown option '-p': the port is --port N or PORT");
 	if (optopt == 'a')
 		return lq_usage_error("%s", "unknown option '-a': the address is --addr ADDR or ADDR");
 	snprintf(name, sizeof(name), "-%c", optopt);
 	return lq_usage_error("unknown option '%s'", name);
+}
+
+/*
+ * -A reads every process's /proc/PID and enters namespaces: root's. For
+ * the tests only, LQ_TEST_EUID=N stands for the effective UID.
+ */
+static bool lq_root(void)
+{
+	const char *test = getenv("LQ_TEST_EUID");
+	long long v;
+
+	if (test && *test && lq_parse_ll(test, &v))
+		return v == 0;
+	return geteuid() == 0;
 }
 
 /*
@@ -289,7 +352,9 @@ int main(int argc, char **argv)
 	const char *test_proc = getenv("LQ_TEST_PROC"), *test_sysctl = getenv("LQ_TEST_SYSCTL");
 	const char *test_hist = getenv("LQ_TEST_HIST");
 	const char *paths[16], *hist_paths[16], *target = NULL, *color = "auto", *net_arg = NULL;
+	const char *output = NULL;
 	struct lq_predict_opts po = { .backlog = 0 };
+	struct lq_output out = { .tmp = "" };
 	struct lq_show_opts so = { .interval = 2 };
 	struct lq_filter filter = { 0 };
 	bool have_kernel = false, have_backlog = false, predict_flag = false;
@@ -315,6 +380,17 @@ int main(int argc, char **argv)
 				return lq_usage_error("bad --net '%s': a name of 'ip netns' or a PID",
 						      optarg);
 			net_arg = optarg;
+			break;
+		case 'A':
+			so.all = true;
+			break;
+		case 'p':
+			so.processes = true;
+			break;
+		case 'o':
+			if (!*optarg)
+				return lq_usage_error("%s", "bad --output '': a file name");
+			output = optarg;
 			break;
 		case 'H':
 			so.no_header = true;
@@ -414,13 +490,22 @@ int main(int argc, char **argv)
 	if (cmd != CMD_SHOW && (so.watch || so.prometheus || so.no_header))
 		return lq_usage_error("%s", "--watch, --interval, --count, --no-header and "
 				      "--prometheus only apply to the table");
+	if (so.all && net_arg)
+		return lq_usage_error("%s", "--all-namespaces and --net exclude each other");
+	/* A file replaced per frame would be a file rewritten forever: one frame only. */
+	if (output && so.watch)
+		return lq_usage_error("%s", "--output writes one frame, not --watch: run it from a "
+				      "timer instead");
 
 	switch (cmd) {
 	case CMD_PREDICT:
 		if (target)
 			return lq_usage_error("predict takes no filter, got '%s'", target);
-		if (net_arg)
-			return lq_usage_error("%s", "predict reads no namespace: --net does not "
+		if (net_arg || so.all)
+			return lq_usage_error("predict reads no namespace: %s does not apply",
+					      net_arg ? "--net" : "--all-namespaces");
+		if (so.processes)
+			return lq_usage_error("%s", "predict reads no listener: --processes does not "
 					      "apply");
 		if (!have_backlog)
 			return lq_usage_error("%s", "predict needs --backlog N");
@@ -431,7 +516,9 @@ int main(int argc, char **argv)
 				return LQ_EXIT_ERR;
 			}
 		}
-		return lq_predict(&po);
+		if (output && lq_output_open(&out, output))
+			return LQ_EXIT_ERR;
+		return lq_output_close(&out, lq_predict(&po));
 	case CMD_EXPLAIN:
 		if (!target)
 			return lq_usage_error("%s", "explain needs PORT or ADDR:PORT");
@@ -451,11 +538,18 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	if (so.all && !lq_root()) {
+		lq_err("--all-namespaces needs root: it reads every process's /proc/PID and enters "
+		       "the namespaces of /run/netns");
+		return LQ_EXIT_ERR;
+	}
+
 	/* The files last: -N NAME enters the namespace for good. */
 	rc = lq_net_files(&net, &files);
 	if (rc)
 		return rc;
-	if (test_proc && *test_proc) {
+	/* -A finds its files itself: the test hooks are for one namespace. */
+	if (test_proc && *test_proc && !so.all) {
 		test_list = strdup(test_proc);
 		if (!test_list || lq_test_files("LQ_TEST_PROC", test_list, paths, ARRAY_SIZE(paths),
 						&npaths))
@@ -477,14 +571,19 @@ int main(int argc, char **argv)
 	so.hist_paths = hist_paths;
 	so.nhist = nhist;
 	so.sysctl_path = test_sysctl && *test_sysctl ? test_sysctl : files.sysctl;
+	so.filter = &filter;
 
+	/* Before the colour: a file is no terminal. */
+	if (output && lq_output_open(&out, output)) {
+		free(test_list);
+		free(test_hist_list);
+		return LQ_EXIT_ERR;
+	}
 	if (cmd == CMD_EXPLAIN) {
 		if (!have_kernel)
 			lq_running_kernel(&po.kernel);
-		rc = lq_explain(paths[0], so.sysctl_path, nhist ? hist_paths[0] : NULL, &filter,
-				target, &po.kernel);
+		rc = lq_explain(&so, target, &po.kernel);
 	} else {
-		so.filter = &filter;
 		so.tty = so.watch && isatty(STDOUT_FILENO);
 		so.color = !strcmp(color, "always") ||
 			   (!strcmp(color, "auto") && lq_color_auto());
@@ -492,5 +591,5 @@ int main(int argc, char **argv)
 	}
 	free(test_list);
 	free(test_hist_list);
-	return rc;
+	return lq_output_close(&out, rc);
 }

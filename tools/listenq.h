@@ -51,6 +51,8 @@ struct lq_hist_row {
 	bool syn_fill, acc_fill, wait;	/* the group's cells are numbers */
 	long long sf[LQ_NR_FILL];	/* syn_fill_*, enum lq_fill */
 	long long af[LQ_NR_FILL];	/* acc_fill_* */
+	bool syn_sum, acc_sum;		/* the fill sums are there (newer modules) */
+	long long sf_sum, af_sum;	/* syn_fill_sum_ppm, acc_fill_sum_ppm */
 	long long wait_count, wait_sum_ns;
 	long long w[LQ_NR_WAIT];	/* wait_1us ... wait_inf, not cumulative */
 };
@@ -83,9 +85,15 @@ struct lq_filter {
 #define LQ_ST_SYN_NEAR	0x8
 
 /* proc.c */
+char *lq_slurp_at(int dirfd, const char *name, int *err);
+bool lq_vanished(int err);
 int lq_table_load(struct lq_table *t, const char *path);
+int lq_table_load_at(struct lq_table *t, int dirfd, const char *name, const char *path);
+int lq_table_merge(struct lq_table *dst, struct lq_table * const *src, unsigned int n,
+		   unsigned int *row_src);
 void lq_table_free(struct lq_table *t);
 int lq_hist_load(struct lq_table *h, const char *path);
+int lq_hist_load_at(struct lq_table *h, int dirfd, const char *name, const char *path);
 int lq_hist_find(const struct lq_table *h, const struct lq_table *t, unsigned int row,
 		 unsigned int *cursor);
 void lq_hist_get(const struct lq_table *h, int r, struct lq_hist_row *hr);
@@ -93,6 +101,7 @@ const char *lq_cell(const struct lq_table *t, unsigned int row, int col);
 bool lq_cell_num(const struct lq_table *t, unsigned int row, int col, long long *v);
 bool lq_parse_ll(const char *s, long long *v);
 void lq_sysctl_load(struct lq_sysctl *sc, const char *path);
+void lq_sysctl_load_at(struct lq_sysctl *sc, int dirfd, const char *name);
 void lq_sysctl_free(struct lq_sysctl *sc);
 int lq_parse_local(const char *s, struct lq_addr *a, unsigned int *port);
 int lq_parse_addr(const char *s, struct lq_addr *a);
@@ -115,9 +124,57 @@ struct lq_show_opts {
 	unsigned int nhist;
 	bool tty;			/* clear the screen between frames */
 	bool no_header;			/* no column titles, no frame lines */
+	bool all;			/* -A: every network namespace */
+	bool processes;			/* -p: the owners of each listener */
 };
 
 int lq_show(const struct lq_show_opts *o);
+
+/* owners.c: the processes that hold a socket, as ss -p finds them */
+#define LQ_COMM_LEN	16		/* TASK_COMM_LEN: 15 bytes and the NUL */
+
+struct lq_owner {
+	unsigned long long inode;	/* the socket's */
+	int pid, fd;
+	char comm[LQ_COMM_LEN];		/* /proc/PID/comm without its newline */
+};
+
+struct lq_owners {
+	struct lq_owner *v;		/* by inode, then pid, then fd */
+	unsigned int n;
+};
+
+int lq_owners_scan(struct lq_owners *o, const struct lq_table *t);
+void lq_owners_free(struct lq_owners *o);
+const struct lq_owner *lq_owners_of(const struct lq_owners *o, const struct lq_table *t,
+				    unsigned int row, unsigned int *n);
+void lq_owners_ss(FILE *f, const struct lq_owner *v, unsigned int n);
+void lq_owners_json(FILE *f, const struct lq_owner *v, unsigned int n);
+void lq_owners_text(FILE *f, const struct lq_owner *v, unsigned int n);
+
+/* nsset.c: the namespaces a frame reads, one (the default, -N) or every one (-A) */
+struct lq_ns {
+	unsigned long long inode;	/* -A only: the namespace's inode */
+	char *name;			/* -A only: ip netns or cgroup name; NULL: none */
+	char *path, *hist_path, *sysctl_path;	/* for messages */
+	struct lq_table t, h;
+	int hrc;			/* lq_hist_load()'s: 0 loaded, 1 no file, -1 bad */
+	struct lq_sysctl sc;
+};
+
+struct lq_nsset {
+	struct lq_ns *ns;		/* by inode */
+	unsigned int n;
+	struct lq_table t;		/* every namespace's rows, in order */
+	unsigned int *row_ns;		/* row i of t is of ns[row_ns[i]] */
+	struct lq_table h;		/* every namespace's listenq_hist rows */
+	bool have_hist;			/* some namespace has listenq_hist */
+	struct lq_owners own;		/* -p */
+};
+
+int lq_nsset_load(struct lq_nsset *set, const struct lq_show_opts *o, unsigned long frame);
+void lq_nsset_free(struct lq_nsset *set);
+bool lq_cgroup_name(const char *cgroup_file, char *buf, size_t len);
 
 /* netns.c */
 #define LQ_PATH_LEN	4096
@@ -136,6 +193,7 @@ struct lq_files {
 
 int lq_parse_net(const char *s, struct lq_net *n);
 int lq_net_files(const struct lq_net *n, struct lq_files *f);
+void lq_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* kernel.c */
 struct lq_kernel_version {
@@ -176,11 +234,20 @@ struct lq_predict_opts {
 int lq_predict(const struct lq_predict_opts *o);
 
 /* explain.c */
-int lq_explain(const char *path, const char *sysctl_path, const char *hist_path,
-	       const struct lq_filter *f, const char *what, const struct lq_kernel_version *k);
+int lq_explain(const struct lq_show_opts *o, const char *what, const struct lq_kernel_version *k);
+
+/* output.c: -o FILE, written to a temporary file renamed over FILE */
+struct lq_output {
+	const char *path;
+	char tmp[LQ_PATH_LEN];
+};
+
+int lq_output_open(struct lq_output *out, const char *path);
+int lq_output_close(struct lq_output *out, int rc);
 
 /* listenq.c */
 void lq_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lq_json_str(FILE *f, const char *s);
+size_t lq_utf8_len(const char *s);
 
 #endif /* _LISTENQ_TOOL_H */

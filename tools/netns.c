@@ -48,8 +48,7 @@ int lq_parse_net(const char *s, struct lq_net *n)
 }
 
 /* The path of @fmt, under LQ_TEST_ROOT in the tests. */
-static void __attribute__((format(printf, 3, 4)))
-lq_path(char *buf, size_t len, const char *fmt, ...)
+void lq_path(char *buf, size_t len, const char *fmt, ...)
 {
 	const char *root = getenv("LQ_TEST_ROOT");
 	char tail[LQ_PATH_LEN];

@@ -9,9 +9,11 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "listenq.h"
 
@@ -52,18 +54,25 @@ static bool lq_col_numeric(const struct lq_schema *sc, const char *name)
 	return false;
 }
 
-/* The whole file: /proc files have no size to stat. */
-static char *lq_slurp(const char *path, int *err)
+/*
+ * The whole file @name, relative to @dirfd (AT_FDCWD: a path): /proc files
+ * have no size to stat. A directory fd of /proc/PID keeps every file read
+ * through it to that one process, even if its PID is reused meanwhile.
+ */
+char *lq_slurp_at(int dirfd, const char *name, int *err)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap + 1);
-	FILE *f = fopen(path, "r");
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 	size_t n;
 
 	if (!f || !buf) {
-		*err = f ? ENOMEM : errno;
+		*err = fd < 0 ? errno : ENOMEM;
 		if (f)
 			fclose(f);
+		else if (fd >= 0)
+			close(fd);
 		free(buf);
 		return NULL;
 	}
@@ -174,7 +183,23 @@ static bool lq_row_ok(const struct lq_table *t, const struct lq_schema *sc, char
 	return true;
 }
 
-static int lq_load(struct lq_table *t, const char *path, const struct lq_schema *sc)
+/*
+ * What a file of a namespace that went away during the read fails with:
+ * its process exited (ENOENT, ESRCH) or its /run/netns file is no longer
+ * a namespace (EINVAL).
+ */
+bool lq_vanished(int err)
+{
+	return err == ENOENT || err == ESRCH || err == EINVAL;
+}
+
+/*
+ * Loads @name relative to @dirfd, @path in messages. 1: no such file and
+ * the file is optional, or @vanish_ok and the namespace went away
+ * (lq_vanished()), said nowhere: -A skips such a namespace.
+ */
+static int lq_load(struct lq_table *t, int dirfd, const char *name, const char *path,
+		   const struct lq_schema *sc, bool vanish_ok)
 {
 	unsigned int nlines = 0, i, line = 0;
 	char *p, *next, **lines;
@@ -182,9 +207,9 @@ static int lq_load(struct lq_table *t, const char *path, const struct lq_schema 
 
 	memset(t, 0, sizeof(*t));
 	t->path = path;
-	t->text = lq_slurp(path, &err);
+	t->text = lq_slurp_at(dirfd, name, &err);
 	if (!t->text) {
-		if (err == ENOENT && sc->optional)
+		if ((err == ENOENT && sc->optional) || (vanish_ok && lq_vanished(err)))
 			return 1;
 		if (err == ENOENT)
 			lq_err("%s: %s: is the listenq module loaded? (modprobe listenq)", path,
@@ -267,7 +292,13 @@ nomem:
 
 int lq_table_load(struct lq_table *t, const char *path)
 {
-	return lq_load(t, path, &lq_listenq_schema);
+	return lq_load(t, AT_FDCWD, path, path, &lq_listenq_schema, false);
+}
+
+/* As lq_table_load(), from @name under @dirfd; 1: the namespace went away (quiet). */
+int lq_table_load_at(struct lq_table *t, int dirfd, const char *name, const char *path)
+{
+	return lq_load(t, dirfd, name, path, &lq_listenq_schema, true);
 }
 
 /* 0: loaded; 1: no such file (a module before it) or no @path; -1: reported. */
@@ -277,7 +308,69 @@ int lq_hist_load(struct lq_table *h, const char *path)
 		memset(h, 0, sizeof(*h));
 		return 1;
 	}
-	return lq_load(h, path, &lq_hist_schema);
+	return lq_load(h, AT_FDCWD, path, path, &lq_hist_schema, false);
+}
+
+/* As lq_hist_load(), from @name under @dirfd; also 1 when the namespace went away. */
+int lq_hist_load_at(struct lq_table *h, int dirfd, const char *name, const char *path)
+{
+	return lq_load(h, dirfd, name, path, &lq_hist_schema, true);
+}
+
+/* A cell that a merged table has and its source has not. */
+static char lq_no_value[] = LQ_NO_VALUE;
+
+/*
+ * The rows of @n tables, in order, as one table in the columns of the
+ * first: -A shows every namespace at once. The cells stay those of the
+ * sources, which must outlive @dst; a column a source lacks is "-" (one
+ * module prints the same columns in every namespace, so this is for
+ * safety, not for use). @row_src[i] is the source of row i.
+ */
+int lq_table_merge(struct lq_table *dst, struct lq_table * const *src, unsigned int n,
+		   unsigned int *row_src)
+{
+	const struct lq_table *first = n ? src[0] : NULL;
+	unsigned int total = 0, i, r, c;
+	int *map = NULL;
+
+	memset(dst, 0, sizeof(*dst));
+	if (!first)
+		return 0;
+	dst->path = first->path;
+	dst->ncols = first->ncols;
+	memcpy(dst->col, first->col, sizeof(dst->col));
+	for (i = 0; i < n; i++) {
+		total += src[i]->nrows;
+		dst->nbad += src[i]->nbad;
+	}
+	dst->names = calloc(dst->ncols + 1, sizeof(*dst->names));
+	dst->rows = calloc(total + 1, sizeof(*dst->rows));
+	map = calloc(dst->ncols + 1, sizeof(*map));
+	if (!dst->names || !dst->rows || !map)
+		goto nomem;
+	memcpy(dst->names, first->names, dst->ncols * sizeof(*dst->names));
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < dst->ncols; c++)
+			map[c] = lq_find_col(src[i], dst->names[c]);
+		for (r = 0; r < src[i]->nrows; r++) {
+			char **f = calloc(dst->ncols + 1, sizeof(*f));
+
+			if (!f)
+				goto nomem;
+			for (c = 0; c < dst->ncols; c++)
+				f[c] = map[c] < 0 ? lq_no_value : src[i]->rows[r][map[c]];
+			row_src[dst->nrows] = i;
+			dst->rows[dst->nrows++] = f;
+		}
+	}
+	free(map);
+	return 0;
+nomem:
+	lq_err("%s", strerror(ENOMEM));
+	free(map);
+	lq_table_free(dst);
+	return -1;
 }
 
 /*
@@ -293,7 +386,7 @@ int lq_hist_find(const struct lq_table *h, const struct lq_table *t, unsigned in
 	const char *ino = lq_cell(t, row, t->col[LQ_COL_INODE]);
 	unsigned int i, r;
 
-	if (!h || !h->text || !h->nrows)
+	if (!h || !h->nrows)
 		return -1;
 	for (i = 0; i < h->nrows; i++) {
 		r = (*cursor + i) % h->nrows;
@@ -329,6 +422,8 @@ void lq_hist_get(const struct lq_table *h, int r, struct lq_hist_row *hr)
 	hr->found = true;
 	hr->syn_fill = lq_hist_cells(h, r, LQ_HCOL_SYN_FILL, LQ_NR_FILL, hr->sf);
 	hr->acc_fill = lq_hist_cells(h, r, LQ_HCOL_ACC_FILL, LQ_NR_FILL, hr->af);
+	hr->syn_sum = hr->syn_fill && lq_hist_cells(h, r, LQ_HCOL_SYN_FILL_SUM, 1, &hr->sf_sum);
+	hr->acc_sum = hr->acc_fill && lq_hist_cells(h, r, LQ_HCOL_ACC_FILL_SUM, 1, &hr->af_sum);
 	hr->wait = lq_hist_cells(h, r, LQ_HCOL_WAIT_COUNT, 2, cs) &&
 		   lq_hist_cells(h, r, LQ_HCOL_WAIT, LQ_NR_WAIT, hr->w);
 	hr->wait_count = cs[0];
@@ -366,11 +461,16 @@ bool lq_cell_num(const struct lq_table *t, unsigned int row, int col, long long 
 
 void lq_sysctl_load(struct lq_sysctl *sc, const char *path)
 {
+	lq_sysctl_load_at(sc, AT_FDCWD, path);
+}
+
+void lq_sysctl_load_at(struct lq_sysctl *sc, int dirfd, const char *name)
+{
 	char *text, *line, *save;
 	int err;
 
 	memset(sc, 0, sizeof(*sc));
-	text = lq_slurp(path, &err);
+	text = lq_slurp_at(dirfd, name, &err);
 	if (!text)
 		return;		/* optional: callers say what they cannot tell */
 	sc->valid = true;

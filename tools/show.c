@@ -19,27 +19,30 @@
 
 /*
  * The columns of the table. The d* ones exist only in --watch; the PEAKs
- * (each after its queue), RTX and WAIT99 only with a module that has them.
+ * (each after its queue), RTX and WAIT99 only with a module that has them;
+ * NETNS and NAME only with -A, PROCESSES only with -p: last, as in ss,
+ * since it is as long as the list of owners.
  */
 enum lq_tc {
-	TC_LOCAL, TC_ACC_Q, TC_D_ACC, TC_ACC_PEAK, TC_ACC_MAX, TC_ACC_CAP, TC_SYN_Q, TC_D_SYN,
+	TC_NETNS, TC_NAME, TC_LOCAL, TC_ACC_Q, TC_D_ACC, TC_ACC_PEAK, TC_ACC_MAX, TC_ACC_CAP, TC_SYN_Q, TC_D_SYN,
 	TC_SYN_PEAK, TC_SYN_CAP, TC_DROPS, TC_D_DROPS, TC_RTX, TC_D_RTX, TC_WAIT99,
-	TC_SYN_FULL, TC_BACKLOG, TC_REUSEPORT, TC_UID, TC_INODE, TC_STATUS, TC_NR
+	TC_SYN_FULL, TC_BACKLOG, TC_REUSEPORT, TC_UID, TC_INODE, TC_STATUS, TC_PROCESSES, TC_NR
 };
 
 static const char * const lq_tc_title[TC_NR] = {
-	[TC_LOCAL] = "LOCAL", [TC_ACC_Q] = "ACC_Q", [TC_D_ACC] = "dACC",
+	[TC_NETNS] = "NETNS", [TC_NAME] = "NAME", [TC_LOCAL] = "LOCAL", [TC_ACC_Q] = "ACC_Q", [TC_D_ACC] = "dACC",
 	[TC_ACC_PEAK] = "PEAK", [TC_ACC_MAX] = "ACC_MAX", [TC_ACC_CAP] = "ACC_CAP",
 	[TC_SYN_Q] = "SYN_Q", [TC_D_SYN] = "dSYN", [TC_SYN_PEAK] = "PEAK",
 	[TC_SYN_CAP] = "SYN_CAP", [TC_DROPS] = "DROPS", [TC_D_DROPS] = "dDROPS",
 	[TC_RTX] = "RTX", [TC_D_RTX] = "dRTX", [TC_WAIT99] = "WAIT99",
 	[TC_SYN_FULL] = "SYN_FULL", [TC_BACKLOG] = "BACKLOG", [TC_REUSEPORT] = "REUSEPORT",
 	[TC_UID] = "UID", [TC_INODE] = "INODE", [TC_STATUS] = "STATUS",
+	[TC_PROCESSES] = "PROCESSES",
 };
 
 /* The /proc/listenq column behind each plain column. */
 static const int lq_tc_abi[TC_NR] = {
-	[TC_ACC_Q] = LQ_COL_ACC_Q, [TC_ACC_PEAK] = LQ_COL_ACC_Q_PEAK,
+	[TC_NETNS] = LQ_COL_NS, [TC_ACC_Q] = LQ_COL_ACC_Q, [TC_ACC_PEAK] = LQ_COL_ACC_Q_PEAK,
 	[TC_ACC_MAX] = LQ_COL_ACC_MAX, [TC_ACC_CAP] = LQ_COL_ACC_CAP,
 	[TC_SYN_Q] = LQ_COL_SYN_Q, [TC_SYN_PEAK] = LQ_COL_SYN_Q_PEAK,
 	[TC_SYN_CAP] = LQ_COL_SYN_CAP, [TC_DROPS] = LQ_COL_DROPS,
@@ -56,7 +59,8 @@ struct lq_prev {
 
 struct lq_frame {
 	const struct lq_show_opts *o;
-	const struct lq_table *t;
+	const struct lq_nsset *set;	/* the namespaces of the rows, their owners */
+	const struct lq_table *t;	/* set->t */
 	const struct lq_table *h;	/* listenq_hist; NULL: none */
 	const int *hist_of;		/* row of @h for each row of @t; -1: none */
 	const struct lq_prev *prev;	/* NULL on the first frame */
@@ -112,6 +116,18 @@ static void lq_frame_hist(const struct lq_frame *fr, unsigned int row, struct lq
 	lq_hist_get(fr->h, fr->hist_of ? fr->hist_of[row] : -1, hr);
 }
 
+/* The name of listener @row's namespace (-A); NULL: unnamed. */
+static const char *lq_frame_ns_name(const struct lq_frame *fr, unsigned int row)
+{
+	return fr->set->ns[fr->set->row_ns[row]].name;
+}
+
+static const struct lq_owner *lq_frame_owners(const struct lq_frame *fr, unsigned int row,
+					      unsigned int *n)
+{
+	return lq_owners_of(&fr->set->own, fr->t, row, n);
+}
+
 /*
  * WAIT99: the bucket bound 99% of the accept() waits stay within; in
  * --watch, of the waits of this interval only. "-": no wait to tell.
@@ -164,6 +180,12 @@ static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_t
 
 	*color = NULL;
 	switch (tc) {
+	case TC_NAME:
+		snprintf(buf, len, "%s", lq_frame_ns_name(fr, row) ? lq_frame_ns_name(fr, row) : "-");
+		return;
+	case TC_PROCESSES:
+		snprintf(buf, len, "-");	/* printed whole by lq_print_table() */
+		return;
 	case TC_LOCAL:
 		snprintf(buf, len, "%s", lq_cell(t, row, t->col[LQ_COL_LOCAL]));
 		if (st & (LQ_ST_ACC_FULL | LQ_ST_SYN_FULL))
@@ -226,7 +248,8 @@ static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_t
 
 static bool lq_tc_left(enum lq_tc tc)
 {
-	return tc == TC_LOCAL || tc == TC_SYN_FULL || tc == TC_STATUS;
+	return tc == TC_NAME || tc == TC_LOCAL || tc == TC_SYN_FULL || tc == TC_STATUS ||
+	       tc == TC_PROCESSES;
 }
 
 /* The columns this frame shows: optional ones only when a row has a value. */
@@ -260,6 +283,10 @@ static unsigned int lq_table_columns(const struct lq_frame *fr, const unsigned i
 			continue;
 		if (i == TC_REUSEPORT && !rp)
 			continue;
+		if ((i == TC_NETNS || i == TC_NAME) && !fr->o->all)
+			continue;
+		if (i == TC_PROCESSES && !fr->o->processes)
+			continue;
 		cols[nc++] = (enum lq_tc)i;
 	}
 	return nc;
@@ -285,7 +312,8 @@ static void lq_print_cell(const char *s, const char *color, int width, bool left
 	fputs(last ? "\n" : "  ", stdout);
 }
 
-#define LQ_CELL_LEN	64
+/* A NAME is an ip netns name or a cgroup component: up to 255 bytes. */
+#define LQ_CELL_LEN	320
 
 /* Two passes over the rows, widths then text: nothing is kept per row. */
 static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, unsigned int n)
@@ -300,6 +328,8 @@ static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, 
 		width[c] = fr->o->no_header ? 1 : (int)strlen(lq_tc_name(fr, cols[c]));
 	for (i = 0; i < n; i++) {
 		for (c = 0; c < nc; c++) {
+			if (cols[c] == TC_PROCESSES)
+				continue;	/* the last column: no width */
 			lq_table_cell(fr, rows[i], cols[c], cell, sizeof(cell), &color);
 			if ((int)strlen(cell) > width[c])
 				width[c] = (int)strlen(cell);
@@ -310,6 +340,15 @@ static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, 
 			      c == nc - 1, false);
 	for (i = 0; i < n; i++) {
 		for (c = 0; c < nc; c++) {
+			if (cols[c] == TC_PROCESSES) {
+				const struct lq_owner *ow;
+				unsigned int no;
+
+				ow = lq_frame_owners(fr, rows[i], &no);
+				lq_owners_ss(stdout, ow, no);
+				putchar('\n');
+				continue;
+			}
 			lq_table_cell(fr, rows[i], cols[c], cell, sizeof(cell), &color);
 			lq_print_cell(cell, color, width[c], lq_tc_left(cols[c]), c == nc - 1,
 				      fr->o->color);
@@ -330,8 +369,18 @@ static void lq_json_cell(const char *s, bool numeric_ok)
 		lq_json_str(stdout, s);
 }
 
-/* A fill-at-arrival group as {"0":n,"25":n,"50":n,"75":n,"99":n,"full":n}, or null. */
-static void lq_json_fill(const char *key, bool have, const long long *v)
+/* A fill sum in millionths as the decimal number it is: 412.5 is 412.500000. */
+static void lq_print_fill_sum(long long ppm)
+{
+	printf("%lld.%06lld", ppm / LQ_FILL_SUM_ONE, ppm % LQ_FILL_SUM_ONE);
+}
+
+/*
+ * A fill-at-arrival group as {"0":n,"25":n,"50":n,"75":n,"99":n,"full":n},
+ * with "sum" (the fill ratios' sum) where the module has it, or null.
+ */
+static void lq_json_fill(const char *key, bool have, const long long *v, bool have_sum,
+			 long long sum)
 {
 	static const char * const names[LQ_NR_FILL] = {
 		[LQ_FILL_0] = "0", [LQ_FILL_25] = "25", [LQ_FILL_50] = "50",
@@ -347,6 +396,10 @@ static void lq_json_fill(const char *key, bool have, const long long *v)
 	putchar('{');
 	for (i = 0; i < LQ_NR_FILL; i++)
 		printf("%s\"%s\":%lld", i ? "," : "", names[i], v[i]);
+	if (have_sum) {
+		fputs(",\"sum\":", stdout);
+		lq_print_fill_sum(sum);
+	}
 	putchar('}');
 }
 
@@ -359,8 +412,8 @@ static void lq_json_hist(const struct lq_frame *fr, unsigned int row)
 	if (!fr->h)
 		return;
 	lq_frame_hist(fr, row, &hr);
-	lq_json_fill("syn_fill", hr.syn_fill, hr.sf);
-	lq_json_fill("acc_fill", hr.acc_fill, hr.af);
+	lq_json_fill("syn_fill", hr.syn_fill, hr.sf, hr.syn_sum, hr.sf_sum);
+	lq_json_fill("acc_fill", hr.acc_fill, hr.af, hr.acc_sum, hr.af_sum);
 	printf(",\"accept_wait\":");
 	if (!hr.wait) {
 		fputs("null", stdout);
@@ -379,26 +432,56 @@ static void lq_json_hist(const struct lq_frame *fr, unsigned int row)
 	fputs("]}", stdout);
 }
 
-static void lq_print_json(const struct lq_frame *fr, const unsigned int *rows, unsigned int n,
-			  const struct lq_sysctl *sc)
+/* A namespace's listenq_sysctl as one object, or null. */
+static void lq_json_sysctl(const struct lq_sysctl *sc)
+{
+	unsigned int i;
+
+	if (!sc->valid) {
+		printf("null");
+		return;
+	}
+	putchar('{');
+	for (i = 0; i < sc->n; i++) {
+		printf(i ? "," : "");
+		lq_json_str(stdout, sc->keys[i]);
+		putchar(':');
+		lq_json_cell(sc->vals[i], true);
+	}
+	putchar('}');
+}
+
+/* -A: every namespace read, with its name and sysctls, in place of "sysctl". */
+static void lq_json_namespaces(const struct lq_nsset *set)
+{
+	unsigned int i;
+
+	printf(",\"namespaces\":[");
+	for (i = 0; i < set->n; i++) {
+		printf("%s{\"ns\":%llu,\"name\":", i ? "," : "", set->ns[i].inode);
+		if (set->ns[i].name)
+			lq_json_str(stdout, set->ns[i].name);
+		else
+			fputs("null", stdout);
+		printf(",\"sysctl\":");
+		lq_json_sysctl(&set->ns[i].sc);
+		putchar('}');
+	}
+	putchar(']');
+}
+
+static void lq_print_json(const struct lq_frame *fr, const unsigned int *rows, unsigned int n)
 {
 	const struct lq_table *t = fr->t;
 	unsigned int i, c;
 
 	printf("{\"version\":");
 	lq_json_str(stdout, LISTENQ_VERSION);
-	printf(",\"sysctl\":");
-	if (sc->valid) {
-		putchar('{');
-		for (i = 0; i < sc->n; i++) {
-			printf(i ? "," : "");
-			lq_json_str(stdout, sc->keys[i]);
-			putchar(':');
-			lq_json_cell(sc->vals[i], true);
-		}
-		putchar('}');
+	if (fr->o->all) {
+		lq_json_namespaces(fr->set);
 	} else {
-		printf("null");
+		printf(",\"sysctl\":");
+		lq_json_sysctl(&fr->set->ns[0].sc);
 	}
 	printf(",\"listeners\":[");
 	/* One listener a line: easy to read, easy to grep. */
@@ -413,37 +496,85 @@ static void lq_print_json(const struct lq_frame *fr, const unsigned int *rows, u
 			/* local and syn_full are text even when they look like numbers. */
 			lq_json_cell(t->rows[rows[i]][c], (int)c != t->col[LQ_COL_LOCAL] &&
 				     (int)c != t->col[LQ_COL_SYN_FULL]);
+			if (fr->o->all && (int)c == t->col[LQ_COL_NS]) {
+				const char *name = lq_frame_ns_name(fr, rows[i]);
+
+				printf(",\"ns_name\":");
+				if (name)
+					lq_json_str(stdout, name);
+				else
+					fputs("null", stdout);
+			}
 		}
 		lq_json_hist(fr, rows[i]);
 		lq_status_str(lq_row_status(t, rows[i]), st, sizeof(st));
 		printf(",\"status\":");
 		lq_json_str(stdout, st);
+		if (fr->o->processes) {
+			const struct lq_owner *ow;
+			unsigned int no;
+
+			ow = lq_frame_owners(fr, rows[i], &no);
+			printf(",\"processes\":");
+			lq_owners_json(stdout, ow, no);
+		}
 		putchar('}');
 	}
 	printf("%s]}\n", n ? "\n" : "");
 }
 
-/* Prometheus label values escape \, " and newline. */
+/*
+ * Prometheus label values escape \, " and newline, and are UTF-8: a byte
+ * that is not (a comm cut in a character) becomes U+FFFD, or the whole
+ * file would fail to parse.
+ */
 static void lq_prom_label(const char *name, const char *v, bool first)
 {
+	size_t n;
+
 	printf("%s%s=\"", first ? "" : ",", name);
-	for (; *v; v++) {
+	for (; *v; v += n ? n : 1) {
+		n = lq_utf8_len(v);
+		if (!n) {
+			fputs("\xef\xbf\xbd", stdout);
+			continue;
+		}
 		if (*v == '\\' || *v == '"')
 			putchar('\\');
 		if (*v == '\n')
 			fputs("\\n", stdout);
 		else
-			putchar(*v);
+			fwrite(v, 1, n, stdout);
 	}
 	putchar('"');
 }
 
-static void lq_prom_listener_labels(const struct lq_table *t, unsigned int row)
+/*
+ * A listener's labels. The series of one listener are one set whatever
+ * the flags: ns_name (-A) is a function of ns, and command (-p) one value,
+ * the owner with the lowest PID's, never a PID: PIDs churn, a command at
+ * most 15 bytes does not.
+ */
+static void lq_prom_listener_labels(const struct lq_frame *fr, unsigned int row)
 {
+	const struct lq_table *t = fr->t;
+
 	lq_prom_label("ns", lq_cell(t, row, t->col[LQ_COL_NS]), true);
+	if (fr->o->all) {
+		const char *name = lq_frame_ns_name(fr, row);
+
+		lq_prom_label("ns_name", name ? name : "", false);
+	}
 	lq_prom_label("local", lq_cell(t, row, t->col[LQ_COL_LOCAL]), false);
 	/* Reuseport members share ns and local: the inode keeps series apart. */
 	lq_prom_label("inode", lq_cell(t, row, t->col[LQ_COL_INODE]), false);
+	if (fr->o->processes) {
+		const struct lq_owner *ow;
+		unsigned int no;
+
+		ow = lq_frame_owners(fr, row, &no);
+		lq_prom_label("command", no ? ow[0].comm : "", false);
+	}
 }
 
 static const struct lq_metric {
@@ -499,7 +630,8 @@ static const struct lq_metric {
  * The fill-at-arrival groups as histograms of the fill ratio q/cap. An
  * arrival that found room (q < cap) is at most le="1"; one that found the
  * queue full (q >= cap) counts in +Inf only, so +Inf - le="1" is what found
- * no room. No _sum: the module counts buckets, not ratios.
+ * no room. _sum is the module's sum of the ratios (1 for a full queue),
+ * where it has one.
  */
 static const struct lq_fill_metric {
 	const char *name;
@@ -507,9 +639,9 @@ static const struct lq_fill_metric {
 	const char *help;
 } lq_fill_metrics[] = {
 	{ "listenq_syn_queue_fill_ratio", true,
-	  "SYN queue length / cap when each SYN arrived; a full queue counts in +Inf only." },
+	  "SYN queue length / cap when each SYN arrived; a full queue counts in +Inf only, as 1 in _sum." },
 	{ "listenq_accept_queue_fill_ratio", false,
-	  "Accept queue length / cap when each handshake completed; a full queue counts in +Inf only." },
+	  "Accept queue length / cap when each handshake completed; a full queue counts in +Inf only, as 1 in _sum." },
 };
 
 static const char * const lq_fill_le[LQ_NR_FILL] = {
@@ -534,11 +666,11 @@ static void lq_prom_wait_le(char *buf, size_t len, unsigned int i)
 	}
 }
 
-static void lq_prom_bucket(const char *name, const struct lq_table *t, unsigned int row,
+static void lq_prom_bucket(const char *name, const struct lq_frame *fr, unsigned int row,
 			   const char *le, long long cum)
 {
 	printf("%s_bucket{", name);
-	lq_prom_listener_labels(t, row);
+	lq_prom_listener_labels(fr, row);
 	lq_prom_label("le", le, false);
 	printf("} %lld\n", cum);
 }
@@ -546,7 +678,6 @@ static void lq_prom_bucket(const char *name, const struct lq_table *t, unsigned 
 static void lq_print_prom_hist(const struct lq_frame *fr, const unsigned int *rows,
 			       unsigned int n)
 {
-	const struct lq_table *t = fr->t;
 	struct lq_hist_row hr;
 	unsigned int m, i, b;
 	long long cum;
@@ -567,10 +698,17 @@ static void lq_print_prom_hist(const struct lq_frame *fr, const unsigned int *ro
 			v = mt->syn ? hr.sf : hr.af;
 			for (b = 0, cum = 0; b < LQ_NR_FILL; b++) {
 				cum += v[b];
-				lq_prom_bucket(mt->name, t, rows[i], lq_fill_le[b], cum);
+				lq_prom_bucket(mt->name, fr, rows[i], lq_fill_le[b], cum);
+			}
+			if (mt->syn ? hr.syn_sum : hr.acc_sum) {
+				printf("%s_sum{", mt->name);
+				lq_prom_listener_labels(fr, rows[i]);
+				printf("} ");
+				lq_print_fill_sum(mt->syn ? hr.sf_sum : hr.af_sum);
+				putchar('\n');
 			}
 			printf("%s_count{", mt->name);
-			lq_prom_listener_labels(t, rows[i]);
+			lq_prom_listener_labels(fr, rows[i]);
 			printf("} %lld\n", cum);
 		}
 	}
@@ -584,24 +722,48 @@ static void lq_print_prom_hist(const struct lq_frame *fr, const unsigned int *ro
 		for (b = 0, cum = 0; b < LQ_NR_WAIT; b++) {
 			cum += hr.w[b];
 			lq_prom_wait_le(le, sizeof(le), b);
-			lq_prom_bucket("listenq_accept_wait_seconds", t, rows[i], le, cum);
+			lq_prom_bucket("listenq_accept_wait_seconds", fr, rows[i], le, cum);
 		}
 		printf("listenq_accept_wait_seconds_sum{");
-		lq_prom_listener_labels(t, rows[i]);
+		lq_prom_listener_labels(fr, rows[i]);
 		printf("} %lld.%09lld\n", hr.wait_sum_ns / 1000000000, hr.wait_sum_ns % 1000000000);
 		/* _count is +Inf: the buckets' sum, which is wait_count. */
 		printf("listenq_accept_wait_seconds_count{");
-		lq_prom_listener_labels(t, rows[i]);
+		lq_prom_listener_labels(fr, rows[i]);
 		printf("} %lld\n", cum);
 	}
 }
 
+/* listenq_sysctl of one namespace; the HELP and TYPE lines before the first. */
+static void lq_print_prom_sysctl(const struct lq_sysctl *sc, bool *header)
+{
+	unsigned int i;
+	char ns[24];
+	long long v;
+
+	if (!sc->valid || !sc->have[LQ_SC_NS])
+		return;
+	snprintf(ns, sizeof(ns), "%lld", sc->val[LQ_SC_NS]);
+	if (!*header)
+		printf("# HELP listenq_sysctl Sysctls of the network namespace that size its listen "
+		       "queues.\n# TYPE listenq_sysctl gauge\n");
+	*header = true;
+	for (i = 0; i < sc->n; i++) {
+		if (!strcmp(sc->keys[i], "ns") || !lq_parse_ll(sc->vals[i], &v))
+			continue;
+		printf("listenq_sysctl{");
+		lq_prom_label("ns", ns, true);
+		lq_prom_label("name", sc->keys[i], false);
+		printf("} %lld\n", v);
+	}
+}
+
 static void lq_print_prometheus(const struct lq_frame *fr, const unsigned int *rows,
-				unsigned int n, const struct lq_sysctl *sc)
+				unsigned int n)
 {
 	const struct lq_table *t = fr->t;
+	bool sysctl_header = false;
 	unsigned int m, i;
-	char ns[24];
 	long long v;
 
 	for (m = 0; m < ARRAY_SIZE(lq_metrics); m++) {
@@ -615,7 +777,7 @@ static void lq_print_prometheus(const struct lq_frame *fr, const unsigned int *r
 			if (!lq_cell_num(t, rows[i], col, &v))
 				continue;	/* "-": no sample rather than a fake 0 */
 			printf("%s{", mt->name);
-			lq_prom_listener_labels(t, rows[i]);
+			lq_prom_listener_labels(fr, rows[i]);
 			printf("} %lld\n", v);
 		}
 	}
@@ -626,24 +788,14 @@ static void lq_print_prometheus(const struct lq_frame *fr, const unsigned int *r
 	       "(cookie, cookie_all or drop).\n# TYPE listenq_syn_full_action gauge\n");
 	for (i = 0; i < n; i++) {
 		printf("listenq_syn_full_action{");
-		lq_prom_listener_labels(t, rows[i]);
+		lq_prom_listener_labels(fr, rows[i]);
 		lq_prom_label("action", lq_cell(t, rows[i], t->col[LQ_COL_SYN_FULL]), false);
 		printf("} 1\n");
 	}
 
-	if (!sc->valid || !sc->have[LQ_SC_NS])
-		return;
-	snprintf(ns, sizeof(ns), "%lld", sc->val[LQ_SC_NS]);
-	printf("# HELP listenq_sysctl Sysctls of the network namespace that size its listen "
-	       "queues.\n# TYPE listenq_sysctl gauge\n");
-	for (i = 0; i < sc->n; i++) {
-		if (!strcmp(sc->keys[i], "ns") || !lq_parse_ll(sc->vals[i], &v))
-			continue;
-		printf("listenq_sysctl{");
-		lq_prom_label("ns", ns, true);
-		lq_prom_label("name", sc->keys[i], false);
-		printf("} %lld\n", v);
-	}
+	/* One family: every namespace's lines under one HELP, as the format wants. */
+	for (i = 0; i < fr->set->n; i++)
+		lq_print_prom_sysctl(&fr->set->ns[i].sc, &sysctl_header);
 }
 
 /* The line above a --watch frame; --no-header keeps only what separates frames. */
@@ -726,62 +878,57 @@ int lq_show(const struct lq_show_opts *o)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	for (frame = 0; !lq_stop && (!count || frame < count); frame++) {
-		const char *path = o->paths[frame < o->npaths ? frame : o->npaths - 1];
-		const char *hpath = o->nhist ? o->hist_paths[frame < o->nhist ? frame : o->nhist - 1] :
-				    NULL;
 		struct lq_frame fr = { .o = o, .prev = prev, .nprev = nprev };
 		unsigned int *rows, n = 0, i, cursor = 0;
-		struct lq_table t, h;
-		struct lq_sysctl sc;
+		struct lq_nsset set;
 		int *hist_of;
-		int hrc;
+		int lrc;
 
-		if (lq_table_load(&t, path))
+		/* Every frame finds the namespaces again: -A's come and go. */
+		lrc = lq_nsset_load(&set, o, frame);
+		if (lrc < 0) {
+			lq_nsset_free(&set);
+			free(prev);
 			return LQ_EXIT_ERR;
-		/* After the table: a listener new in between is only missing its histograms. */
-		hrc = lq_hist_load(&h, hpath);
-		if (hrc < 0 || h.nbad)
+		}
+		/* Bad rows were reported on stderr; the exit code must not hide them. */
+		if (lrc)
 			rc = LQ_EXIT_ERR;
-		fr.t = &t;
-		fr.h = hrc ? NULL : &h;
-		rows = calloc(t.nrows + 1, sizeof(*rows));
-		hist_of = calloc(t.nrows + 1, sizeof(*hist_of));
+		fr.set = &set;
+		fr.t = &set.t;
+		fr.h = set.have_hist ? &set.h : NULL;
+		rows = calloc(set.t.nrows + 1, sizeof(*rows));
+		hist_of = calloc(set.t.nrows + 1, sizeof(*hist_of));
 		if (!rows || !hist_of) {
 			free(rows);
 			free(hist_of);
-			lq_table_free(&h);
-			lq_table_free(&t);
+			lq_nsset_free(&set);
+			free(prev);
 			lq_err("%s", strerror(ENOMEM));
 			return LQ_EXIT_ERR;
 		}
-		for (i = 0; i < t.nrows; i++) {
-			if (lq_row_matches(&t, i, o->filter))
+		for (i = 0; i < set.t.nrows; i++) {
+			if (lq_row_matches(&set.t, i, o->filter))
 				rows[n++] = i;
-			hist_of[i] = lq_hist_find(fr.h, &t, i, &cursor);
+			hist_of[i] = lq_hist_find(fr.h, &set.t, i, &cursor);
 		}
 		fr.hist_of = hist_of;
-		lq_sysctl_load(&sc, o->sysctl_path);
 
 		if (o->watch)
 			lq_frame_header(o, frame);
 		if (o->json)
-			lq_print_json(&fr, rows, n, &sc);
+			lq_print_json(&fr, rows, n);
 		else if (o->prometheus)
-			lq_print_prometheus(&fr, rows, n, &sc);
+			lq_print_prometheus(&fr, rows, n);
 		else
 			lq_print_table(&fr, rows, n);
 		fflush(stdout);
-		/* Bad rows were reported on stderr; the exit code must not hide them. */
-		if (t.nbad)
-			rc = LQ_EXIT_ERR;
 
 		free(prev);
 		prev = lq_remember(&fr, &nprev);
-		lq_sysctl_free(&sc);
 		free(rows);
 		free(hist_of);
-		lq_table_free(&h);
-		lq_table_free(&t);
+		lq_nsset_free(&set);
 		if (o->watch && !lq_stop && (!count || frame + 1 < count))
 			lq_sleep(o->interval);
 	}

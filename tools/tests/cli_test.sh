@@ -21,7 +21,7 @@ fail=0
 VERSION_RE=$(sed 's/[.]/\\./g' "$TOP/VERSION")
 
 # Never let the host's environment or a real module leak into a case.
-unset NO_COLOR LQ_TEST_PROC LQ_TEST_SYSCTL LQ_TEST_ROOT POSIXLY_CORRECT
+unset NO_COLOR LQ_TEST_PROC LQ_TEST_SYSCTL LQ_TEST_HIST LQ_TEST_ROOT LQ_TEST_EUID POSIXLY_CORRECT
 export TERM=dumb
 
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
@@ -94,6 +94,128 @@ unshare -U true 2>/dev/null && no_caps="unshare -U"
 
 # skip NAME WHY: a case this machine cannot run.
 skip() { pass=$((pass + 1)); echo "ok - $1 # SKIP $2"; }
+
+# -A and -p read a fake host, $HOST: processes with their namespace
+# (ns/net, a link that reads net:[INODE] as the kernel's does), cgroup,
+# comm and fds (links that read socket:[INODE]), and /run/netns files.
+# LQ_TEST_EUID=0 stands for root.
+#   4026531993  pid 1 systemd (/init.scope: no name) and the host's
+#               servers: nginx 812 and its workers 813, 814 share :80 at
+#               fd 6; redis-server 900 holds :6379 twice (fd 6, dup'ed
+#               at fd 9); 1500 'tmux: server' holds :8080; peaks.txt
+#   4026532101  ip netns 'blue' and 'azure' (azure first), and python3
+#               2000 in a docker scope, with its fork 2001: the ip netns
+#               name wins
+#   4026532102  docker-<ID>.scope (systemd driver)
+#   4026532103  a kubepods pod slice (systemd driver); pause 2199 in its
+#               cri-containerd scope is the lowest PID: the pod names it
+#   4026532104  cri-containerd-<ID>.scope, not under kubepods, on a
+#               hybrid host: the name=systemd line
+#   4026532105  nginx-internal.service (systemd PrivateNetwork=)
+#   4026532106  /kubepods/besteffort/pod<UID>/<ID> (cgroupfs driver)
+#   4026532107  /docker/<ID> (cgroupfs driver)
+#   4026532108  the root cgroup: no name. Its lowest PID, 2650, has no
+#               net files (it exits as listenq reads): 2700 is read instead.
+#               2650's comm, 'würfel-' and half a character as the kernel
+#               cuts at 15 bytes, is no UTF-8 until listenq makes it so
+#   4026532109  a process whose namespace has no listenq: went away
+#               mid-read, skipped
+#   run/netns/gone   net:[4026532110], no process: gone before setns()
+#   run/netns/plain  a file that is not a namespace: ignored
+HOST=$TMP/host
+DOCKER_ID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+CTR_ID=fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210
+PAUSE_ID=aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccdddddddddddddddd
+POD_UID=1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901
+# proc PID NS COMM CGROUP: one process of $HOST
+proc() {
+	mkdir -p "$HOST/proc/$1/fd" "$HOST/proc/$1/ns"
+	ln -s "net:[$2]" "$HOST/proc/$1/ns/net"
+	printf '%s\n' "$3" >"$HOST/proc/$1/comm"
+	printf '%b' "$4" >"$HOST/proc/$1/cgroup"
+}
+# fds PID FD:INODE...: sockets the process holds; fd 0 is always /dev/null
+fds() {
+	p=$1
+	shift
+	ln -s /dev/null "$HOST/proc/$p/fd/0"
+	for f in "$@"; do
+		ln -s "socket:[${f#*:}]" "$HOST/proc/$p/fd/${f%%:*}"
+	done
+}
+# files PID NS SAMPLE [HIST]: the namespace's files, read through PID
+files() {
+	mkdir -p "$HOST/proc/$1/net"
+	cp "samples/$3.txt" "$HOST/proc/$1/net/listenq"
+	sed "s/^ns .*/ns $2/" samples/${5:-sysctl_probes}.txt >"$HOST/proc/$1/net/listenq_sysctl"
+	[ -z "$4" ] || cp "samples/$4.txt" "$HOST/proc/$1/net/listenq_hist"
+}
+proc 1 4026531993 systemd '0::/init.scope\n'
+files 1 4026531993 peaks peaks_hist
+proc 812 4026531993 nginx '0::/system.slice/nginx.service\n'
+fds 812 6:3000
+proc 813 4026531993 nginx '0::/system.slice/nginx.service\n'
+fds 813 6:3000 7:999999
+proc 814 4026531993 nginx '0::/system.slice/nginx.service\n'
+fds 814 6:3000
+proc 900 4026531993 redis-server '0::/system.slice/redis-server.service\n'
+fds 900 9:3003 6:3003
+proc 1500 4026531993 'tmux: server' '0::/user.slice/user-1000.slice/session-2.scope\n'
+fds 1500 3:3005
+proc 2000 4026532101 python3 "0::/system.slice/docker-$DOCKER_ID.scope\n"
+files 2000 4026532101 allns_blue allns_blue_hist
+fds 2000 3:4100
+proc 2001 4026532101 python3 "0::/system.slice/docker-$DOCKER_ID.scope\n"
+fds 2001 3:4100
+mkdir -p "$HOST/run/netns"
+ln -s "net:[4026532101]" "$HOST/run/netns/blue"
+ln -s "net:[4026532101]" "$HOST/run/netns/azure"
+proc 2100 4026532102 node "0::/system.slice/docker-$DOCKER_ID.scope\n"
+files 2100 4026532102 allns_docker
+fds 2100 20:4200
+proc 2199 4026532103 pause "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$POD_UID.slice/cri-containerd-$PAUSE_ID.scope\n"
+files 2199 4026532103 allns_pod
+proc 2200 4026532103 envoy "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$POD_UID.slice/cri-containerd-$CTR_ID.scope\n"
+fds 2200 10:4300 11:4301
+proc 2300 4026532104 redis-server "12:pids:/system.slice/cri-containerd-$CTR_ID.scope\n1:name=systemd:/system.slice/cri-containerd-$CTR_ID.scope\n0::/\n"
+files 2300 4026532104 allns_containerd
+fds 2300 6:4400
+proc 2400 4026532105 nginx '0::/system.slice/nginx-internal.service\n'
+files 2400 4026532105 allns_unit
+fds 2400 8:4500
+proc 2500 4026532106 prometheus "0::/kubepods/besteffort/pod0a1b2c3d-0000-4000-8000-000000000001/$CTR_ID\n"
+files 2500 4026532106 allns_cgroupfs_pod
+fds 2500 7:4600
+proc 2600 4026532107 gunicorn "0::/docker/$DOCKER_ID\n"
+files 2600 4026532107 allns_cgroupfs_docker '' sysctl_cookies0
+fds 2600 5:4700
+proc 2650 4026532108 "$(printf 'w\303\274rfel-\303')" '0::/\n'
+fds 2650 3:4800
+proc 2700 4026532108 dnsmasq '0::/\n'
+files 2700 4026532108 allns_root_cgroup
+fds 2700 4:4800
+proc 2800 4026532109 exited '0::/system.slice/gone.service\n'
+ln -s "net:[4026532110]" "$HOST/run/netns/gone"
+: >"$HOST/run/netns/plain"
+ra() { echo "LQ_TEST_ROOT=$HOST LQ_TEST_EUID=0"; }
+# A host without the module: the processes, not one listenq file.
+NOMOD=$TMP/nomod
+mkdir -p "$NOMOD/proc/1/ns"
+ln -s "net:[4026531993]" "$NOMOD/proc/1/ns/net"
+# A host whose only namespace is an ip netns file, read from inside:
+# 'self' is listenq's own namespace.
+SETNS=$TMP/setns
+mkdir -p "$SETNS/proc/self/net" "$SETNS/run/netns"
+ln -s /proc/self/ns/net "$SETNS/run/netns/self"
+cp samples/current.txt "$SETNS/proc/self/net/listenq"
+cp samples/sysctl.txt "$SETNS/proc/self/net/listenq_sysctl"
+# A host with one namespace in another format: reported, the others shown.
+BAD=$TMP/bad
+mkdir -p "$BAD/proc/1/ns" "$BAD/proc/1/net" "$BAD/proc/2/ns" "$BAD/proc/2/net"
+ln -s "net:[4026531993]" "$BAD/proc/1/ns/net"
+cp samples/probes.txt "$BAD/proc/1/net/listenq"
+ln -s "net:[4026532101]" "$BAD/proc/2/ns/net"
+cp samples/missing_col.txt "$BAD/proc/2/net/listenq"
 
 # shellcheck disable=SC2046 # word splitting of $(s ...) is the point
 {
@@ -208,6 +330,104 @@ if [ -n "$no_caps" ]; then
 else
 	skip net_name_eperm "no unshare -U"
 	skip net_name_eacces "no unshare -U"
+fi
+
+# -p: the owners, from $HOST's fds: shared across fork, dup'ed, none
+t proc_table 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p
+t proc_table_long 0 env $(h peaks peaks_hist) $(ra) "$LQ" --processes 80
+t proc_json 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p --json
+t proc_prom 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p --prometheus
+t proc_explain_shared 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p explain --kernel 6.12.117 80
+t proc_explain_dup 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p explain --kernel 6.12.117 6379
+t proc_explain_none 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p explain --kernel 6.12.117 22
+t proc_watch 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p -i 0.01 -c 2 80
+t proc_no_proc 0 env $(h peaks peaks_hist) LQ_TEST_ROOT="$TMP/none" "$LQ" -p -H
+t proc_net_pid 0 env $(ra) "$LQ" -p -N 2000
+
+# -A: every namespace of $HOST, named; vanished ones skipped
+t allns_table 0 env $(ra) "$LQ" -A
+t allns_processes 0 env $(ra) "$LQ" -Ap
+t allns_json 0 env $(ra) "$LQ" -A -p --json
+t allns_json_no_p 0 env $(ra) "$LQ" -A --json 8080
+t allns_prom 0 env $(ra) "$LQ" --all-namespaces --processes --prometheus
+t allns_prom_no_p 0 env $(ra) "$LQ" -A --prometheus 6379
+t allns_filter 0 env $(ra) "$LQ" -A 8080
+t allns_filter_addr 0 env $(ra) "$LQ" -A -p --addr 127.0.0.1
+t allns_no_match 0 env $(ra) "$LQ" -A 9999
+t allns_no_header 0 env $(ra) "$LQ" -A -H 8080
+t allns_watch 0 env $(ra) "$LQ" -A -p -i 0.01 -c 2 8080
+t allns_explain 0 env $(ra) "$LQ" -A -p explain --kernel 6.12.117 8080
+t allns_explain_one 0 env $(ra) "$LQ" -A explain --kernel 6.12.117 '[::]:3000'
+t allns_explain_no_match 1 env $(ra) "$LQ" -A explain --kernel 6.12.117 9999
+t allns_no_module 1 env LQ_TEST_ROOT="$NOMOD" LQ_TEST_EUID=0 "$LQ" -A
+t allns_no_module_prom 1 env LQ_TEST_ROOT="$NOMOD" LQ_TEST_EUID=0 "$LQ" -A --prometheus
+t allns_no_proc 1 env LQ_TEST_ROOT="$TMP/none" LQ_TEST_EUID=0 "$LQ" -A
+t allns_bad_format 1 env LQ_TEST_ROOT="$BAD" LQ_TEST_EUID=0 "$LQ" -A -H
+t allns_not_root 1 env LQ_TEST_ROOT="$HOST" LQ_TEST_EUID=1000 "$LQ" -A
+t allns_not_root_explain 1 env LQ_TEST_ROOT="$HOST" LQ_TEST_EUID=1000 "$LQ" -A explain 80
+if [ -n "$can_setns" ]; then
+	t allns_setns 0 env LQ_TEST_ROOT="$SETNS" LQ_TEST_EUID=0 "$LQ" -A
+else
+	skip allns_setns "no CAP_SYS_ADMIN to setns() with"
+fi
+
+# -o: the output replaces FILE at once (rename), mode 0644 whatever the umask
+OUT=$TMP/o
+mkdir -p "$OUT"
+echo old >"$OUT/listenq.prom"
+ln "$OUT/listenq.prom" "$OUT/old-link"
+t output_prom 0 sh -c 'umask 077; exec "$@"' sh env $(h peaks peaks_hist) "$LQ" --prometheus \
+	-o "$OUT/listenq.prom"
+if cmp -s "$OUT/listenq.prom" expected/prom_peaks.out; then
+	ok "output_prom: FILE holds the output"
+else
+	ko "output_prom: FILE holds the output"
+	diff -u expected/prom_peaks.out "$OUT/listenq.prom" | sed 's/^/# /'
+fi
+[ "$(cat "$OUT/old-link")" = old ] && ok "output_prom: renamed over, not rewritten in place" ||
+	ko "output_prom: renamed over, not rewritten in place"
+mode=$(stat -c %a "$OUT/listenq.prom")
+[ "$mode" = 644 ] && ok "output_prom: mode 0644 under umask 077" ||
+	ko "output_prom: mode $mode, want 644"
+left() { ls -A "$OUT" | tr '\n' ' '; }
+[ "$(left)" = "listenq.prom old-link " ] && ok "output_prom: no temporary file left" ||
+	ko "output_prom: $OUT holds: $(left)"
+t output_allns 0 env $(ra) "$LQ" -A -p --json --output "$OUT/all.json"
+sed "s/$VERSION_RE/@VERSION@/g" "$OUT/all.json" | cmp -s - expected/allns_json.out && ok "output_allns: FILE holds the output" ||
+	ko "output_allns: FILE holds the output"
+t output_explain 0 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 80 -o "$OUT/e.txt"
+cmp -s "$OUT/e.txt" expected/explain_clamped.out && ok "output_explain: FILE holds the output" ||
+	ko "output_explain: FILE holds the output"
+t output_predict 0 "$LQ" predict --kernel 3.10 --backlog 511 --somaxconn 128 \
+	--max-syn-backlog 4096 --syncookies 0 -o "$OUT/p.txt"
+cmp -s "$OUT/p.txt" expected/predict_3_10_backlog_511.out &&
+	ok "output_predict: FILE holds the output" || ko "output_predict: FILE holds the output"
+rm -f "$OUT/all.json" "$OUT/e.txt" "$OUT/p.txt"
+# Failures: exit 1, FILE as it was, nothing left behind
+t output_failed 1 env LQ_TEST_PROC=samples/nonexistent "$LQ" --prometheus -o "$OUT/listenq.prom"
+cmp -s "$OUT/listenq.prom" expected/prom_peaks.out && [ "$(left)" = "listenq.prom old-link " ] &&
+	ok "output_failed: FILE untouched, no temporary file" ||
+	ko "output_failed: FILE changed or $OUT holds: $(left)"
+t output_bad_rows 1 env $(s truncated) "$LQ" -o "$OUT/listenq.prom"
+cmp -s "$OUT/listenq.prom" expected/prom_peaks.out && [ "$(left)" = "listenq.prom old-link " ] &&
+	ok "output_bad_rows: FILE untouched, no temporary file" ||
+	ko "output_bad_rows: FILE changed or $OUT holds: $(left)"
+mkdir "$OUT/sub"
+t output_is_dir 1 env $(s probes) "$LQ" -o "$OUT/sub"
+[ -d "$OUT/sub" ] && [ -z "$(ls -A "$OUT/sub")" ] && [ "$(left)" = "listenq.prom old-link sub " ] &&
+	ok "output_is_dir: the directory stays, no temporary file" ||
+	ko "output_is_dir: $OUT holds: $(left)"
+rmdir "$OUT/sub"
+t output_no_dir 1 env $(s probes) "$LQ" -o "$TMP/nodir/listenq.prom"
+t output_not_a_file 1 env $(s probes) "$LQ" -o "$OUT/"
+if [ -n "$no_caps" ]; then
+	mkdir "$TMP/ro"
+	chmod 555 "$TMP/ro"
+	t output_unwritable 1 $no_caps env $(s probes) "$LQ" -o "$TMP/ro/listenq.prom"
+	[ -z "$(ls -A "$TMP/ro")" ] && ok "output_unwritable: nothing written" ||
+		ko "output_unwritable: $TMP/ro holds: $(ls -A "$TMP/ro")"
+else
+	skip output_unwritable "no unshare -U"
 fi
 
 # predict: the 3.10 figures, each era, the bounds
@@ -325,8 +545,18 @@ t usage_no_header_json 2 "$LQ" -H --json
 t usage_no_header_prometheus 2 "$LQ" --no-header --prometheus
 t usage_no_header_explain 2 "$LQ" -H explain 80
 
-# -p and -a are ss's --processes and --all: gone, with a pointer
-t usage_short_p 2 "$LQ" -p 443
+# -A, -p and -o where they do not apply
+t usage_allns_net 2 "$LQ" -A -N 4242
+t usage_allns_net_name 2 "$LQ" --net blue --all-namespaces explain 80
+t usage_allns_predict 2 "$LQ" -A predict --backlog 5
+t usage_processes_predict 2 "$LQ" -p predict --backlog 5
+t usage_allns_value 2 "$LQ" --all-namespaces=1
+t usage_output_watch 2 "$LQ" -o "$TMP/w.txt" --watch
+t usage_output_count 2 "$LQ" -c 2 --output "$TMP/w.txt"
+t usage_output_missing 2 "$LQ" -o
+t usage_output_empty 2 "$LQ" --output=
+
+# -a is ss's --all: gone, with a pointer
 t usage_short_a 2 "$LQ" -a ::
 t usage_unknown_short 2 "$LQ" -jx
 t usage_long_takes_no_value 2 "$LQ" --json=1
@@ -336,7 +566,8 @@ t usage_test_only_options_gone 2 "$LQ" --proc-file samples/probes.txt
 
 # The --prometheus outputs pass promtool's own checks, when it is installed.
 if command -v promtool >/dev/null 2>&1; then
-	for c in prom_v1 prom_probes prom_peaks prom_peaks_no_hist prom_peaks_off; do
+	for c in prom_v1 prom_probes prom_peaks prom_peaks_no_hist prom_peaks_off proc_prom allns_prom \
+		allns_prom_no_p; do
 		if promtool check metrics <"expected/$c.out" >"$TMP/promtool" 2>&1; then
 			ok "promtool check metrics $c"
 		else

@@ -218,6 +218,28 @@ static void test_misc(void)
 	CHECK_EQ(lq_defer_accept_secs(8), 247, "defer_accept 8 retransmits, capped");
 }
 
+/* The fill buckets and what each arrival adds to their sum, in millionths. */
+static void test_fill(void)
+{
+	CHECK_EQ(lq_fill_bucket(0, 16), LQ_FILL_0, "fill 0/16");
+	CHECK_EQ(lq_fill_bucket(4, 16), LQ_FILL_25, "fill 4/16, on the 1/4 bound");
+	CHECK_EQ(lq_fill_bucket(5, 16), LQ_FILL_50, "fill 5/16");
+	CHECK_EQ(lq_fill_bucket(12, 16), LQ_FILL_75, "fill 12/16, on the 3/4 bound");
+	CHECK_EQ(lq_fill_bucket(15, 16), LQ_FILL_99, "fill 15/16");
+	CHECK_EQ(lq_fill_bucket(16, 16), LQ_FILL_FULL, "fill 16/16");
+	CHECK_EQ(lq_fill_bucket(0, 0), LQ_FILL_FULL, "fill 0/0: no room");
+	CHECK_EQ(lq_fill_sum_term(0, 16), 0, "sum term 0/16");
+	CHECK_EQ(lq_fill_sum_term(1, 16), 62500, "sum term 1/16");
+	CHECK_EQ(lq_fill_sum_term(15, 16), 937500, "sum term 15/16");
+	CHECK_EQ(lq_fill_sum_term(1, 3), 333333, "sum term 1/3, rounded down");
+	CHECK_EQ(lq_fill_sum_term(2, 3), 666666, "sum term 2/3, rounded down");
+	CHECK_EQ(lq_fill_sum_term(16, 16), LQ_FILL_SUM_ONE, "sum term of a full queue");
+	CHECK_EQ(lq_fill_sum_term(17, 16), LQ_FILL_SUM_ONE, "sum term past the cap");
+	CHECK_EQ(lq_fill_sum_term(0, 0), LQ_FILL_SUM_ONE, "sum term, cap 0");
+	CHECK_EQ(lq_fill_sum_term(4294967294ULL, 4294967295ULL), 999999,
+		 "sum term near 2^32, no overflow");
+}
+
 /*
  * Replays each predicate as the kernel evaluates it for every new SYN or
  * child, from an empty queue: where it first says "full" is the cap.
@@ -265,6 +287,7 @@ int main(void)
 	test_measured_6_18();
 	test_quarter_and_clamp();
 	test_misc();
+	test_fill();
 	test_predicates_match_caps();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The namespaces one frame reads: listenq's own or -N's, or, with -A,
+ * every network namespace on the host.
+ *
+ * -A finds them as lsns(8) does: every distinct inode of /proc/PID/ns/net
+ * and of /run/netns/NAME (ip netns add bind-mounts a namespace there, often
+ * with no process in it). A namespace with processes is read through
+ * /proc/PID/net/listenq of its lowest PID, without entering it; the next
+ * PID is tried if that process exits meanwhile. One with only a /run/netns
+ * file is entered with setns(), as -N NAME does, and left again.
+ *
+ * -A reads a host that moves: a namespace that goes away during the read
+ * (its processes exit, its file is unmounted) is skipped without a word,
+ * and only a host where no namespace has the files, one without the
+ * module, is an error.
+ *
+ * A namespace is named by the first of: its ip netns name (the
+ * alphabetically first file of /run/netns that is it), or what the cgroup
+ * of the process it is read through says (lq_cgroup_name()).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "listenq.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC	0x6e736673	/* linux/magic.h */
+#endif
+
+/* A name is an ip netns name (at most 255 bytes) or one cgroup component. */
+#define LQ_NS_NAME_LEN	272
+
+/* A process, or a /run/netns file, and the namespace it is in or is. */
+struct lq_nsref {
+	unsigned long long inode;
+	int pid;			/* 0 for a file */
+	char *name;			/* the file's; NULL for a process */
+};
+
+static int lq_nsref_cmp(const void *a, const void *b)
+{
+	const struct lq_nsref *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (!x->name || !y->name)
+		return 0;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * The inode of namespace file @path. /proc/PID/ns/net is a link that reads
+ * net:[INODE]; a /run/netns file is a bind mount of one, whose inode stat()
+ * gives, once statfs() says it is nsfs (a stale file of a failed ip netns
+ * add is tmpfs).
+ */
+static bool lq_ns_inode(const char *path, unsigned long long *ino)
+{
+	char link[64], *end;
+	struct statfs sfs;
+	struct stat st;
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+
+	if (n > 0) {
+		link[n] = '\0';
+		if (!strncmp(link, "net:[", 5) && link[5] >= '0' && link[5] <= '9') {
+			errno = 0;
+			*ino = strtoull(link + 5, &end, 10);
+			return !errno && end[0] == ']' && !end[1];
+		}
+	}
+	if (stat(path, &st) || statfs(path, &sfs) || (unsigned long)sfs.f_type != NSFS_MAGIC)
+		return false;
+	*ino = (unsigned long long)st.st_ino;
+	return true;
+}
+
+static int lq_nsref_add(struct lq_nsref **v, unsigned int *n, unsigned int *cap,
+			const struct lq_nsref *r)
+{
+	if (*n == *cap) {
+		unsigned int ncap = *cap ? 2 * *cap : 256;
+		struct lq_nsref *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *r;
+	return 0;
+}
+
+static bool lq_all_digits(const char *s)
+{
+	return *s && strlen(s) <= 10 && strspn(s, "0123456789") == strlen(s);
+}
+
+/*
+ * Every process of /proc and file of /run/netns with its namespace, by
+ * inode, then PID (files, PID 0, first, by name). -1: reported.
+ */
+static int lq_nsrefs(struct lq_nsref **v, unsigned int *n)
+{
+	unsigned int cap = 0;
+	char dir[LQ_PATH_LEN], path[LQ_PATH_LEN + 320];	/* dir, '/', a NAME_MAX name */
+	struct lq_nsref r;
+	struct dirent *de;
+	long long pid;
+	DIR *d;
+
+	*v = NULL;
+	*n = 0;
+	lq_path(dir, sizeof(dir), "/proc");
+	d = opendir(dir);
+	if (!d) {
+		lq_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (!lq_all_digits(de->d_name) || !lq_parse_ll(de->d_name, &pid) || pid < 1 ||
+		    pid > 0x7fffffff)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/ns/net", dir, de->d_name);
+		r = (struct lq_nsref){ .pid = (int)pid };
+		/* Gone already, or a kernel that hides it: not a namespace to read. */
+		if (!lq_ns_inode(path, &r.inode))
+			continue;
+		if (lq_nsref_add(v, n, &cap, &r))
+			goto nomem;
+	}
+	closedir(d);
+
+	lq_path(dir, sizeof(dir), "/run/netns");
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		r = (struct lq_nsref){ .pid = 0 };
+		if (!lq_ns_inode(path, &r.inode))
+			continue;
+		r.name = strdup(de->d_name);
+		if (!r.name || lq_nsref_add(v, n, &cap, &r)) {
+			free(r.name);
+			goto nomem;
+		}
+	}
+	if (d)
+		closedir(d);
+	/* No /run/netns: no ip netns namespace, nothing to say. */
+	qsort(*v, *n, sizeof(**v), lq_nsref_cmp);
+	return 0;
+nomem:
+	closedir(d);
+	lq_err("%s", strerror(ENOMEM));
+	return -1;
+}
+
+static void lq_nsrefs_free(struct lq_nsref *v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+static char *lq_strdup_path(const char *dir, const char *name)
+{
+	char path[LQ_PATH_LEN + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return strdup(path);
+}
+
+/* The three files of @ns under @dirfd (@dir in messages); 1: the namespace went away. */
+static int lq_ns_files(struct lq_ns *ns, int dirfd, const char *dir)
+{
+	int rc;
+
+	ns->path = lq_strdup_path(dir, "net/listenq");
+	ns->hist_path = lq_strdup_path(dir, "net/listenq_hist");
+	ns->sysctl_path = lq_strdup_path(dir, "net/listenq_sysctl");
+	if (!ns->path || !ns->hist_path || !ns->sysctl_path) {
+		lq_err("%s", strerror(ENOMEM));
+		return -1;
+	}
+	rc = lq_table_load_at(&ns->t, dirfd, "net/listenq", ns->path);
+	if (rc)
+		return rc;
+	/* After the table: a listener new in between is only missing its histograms. */
+	ns->hrc = lq_hist_load_at(&ns->h, dirfd, "net/listenq_hist", ns->hist_path);
+	lq_sysctl_load_at(&ns->sc, dirfd, "net/listenq_sysctl");
+	return 0;
+}
+
+/* Frees what an attempt left in @ns: the next one starts afresh. */
+static void lq_ns_clear(struct lq_ns *ns)
+{
+	lq_table_free(&ns->t);
+	lq_table_free(&ns->h);
+	lq_sysctl_free(&ns->sc);
+	free(ns->path);
+	free(ns->hist_path);
+	free(ns->sysctl_path);
+	free(ns->name);
+	memset(ns, 0, sizeof(*ns));
+}
+
+/* Reads @ns through /proc/@pid; 1: the process or its namespace went away. */
+static int lq_ns_read_pid(struct lq_ns *ns, int pid, const char *netns_name)
+{
+	char dir[LQ_PATH_LEN], name[LQ_NS_NAME_LEN], *cg;
+	int dirfd, rc, err;
+
+	lq_path(dir, sizeof(dir), "/proc/%d", pid);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return 1;
+	rc = lq_ns_files(ns, dirfd, dir);
+	if (!rc && !netns_name) {
+		/* The cgroup of the same process: the fd keeps it that one. */
+		cg = lq_slurp_at(dirfd, "cgroup", &err);
+		if (cg && lq_cgroup_name(cg, name, sizeof(name)))
+			ns->name = strdup(name);
+		free(cg);
+	}
+	close(dirfd);
+	return rc;
+}
+
+/*
+ * Reads @ns, which only /run/netns/@netns_name holds, from inside: setns()
+ * in, /proc/self/net, setns() back to @self (opened on first use).
+ * 1: the namespace went away; -2: listenq could not return (reported).
+ */
+static int lq_ns_read_setns(struct lq_ns *ns, const char *netns_name, int *self)
+{
+	char file[LQ_PATH_LEN], dir[LQ_PATH_LEN];
+	int fd, rc, err;
+
+	if (*self < 0) {
+		*self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (*self < 0) {
+			lq_err("/proc/self/ns/net: %s", strerror(errno));
+			return -2;
+		}
+	}
+	lq_path(file, sizeof(file), "/run/netns/%s", netns_name);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (lq_vanished(err))
+			return 1;
+		lq_err("network namespace '%s': %s: %s", netns_name, file, strerror(err));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		err = errno;
+		close(fd);
+		if (lq_vanished(err))
+			return 1;
+		lq_err("cannot enter network namespace '%s': %s", netns_name, strerror(err));
+		return -1;
+	}
+	close(fd);
+	/* /proc/self/net is looked up at each open, in the namespace listenq is in now. */
+	lq_path(dir, sizeof(dir), "/proc/self");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		lq_err("%s: %s", dir, strerror(errno));
+		rc = -1;
+	} else {
+		rc = lq_ns_files(ns, fd, dir);
+		close(fd);
+	}
+	if (setns(*self, CLONE_NEWNET)) {
+		lq_err("cannot return to listenq's own network namespace: %s", strerror(errno));
+		return -2;
+	}
+	if (!rc) {
+		ns->name = strdup(netns_name);
+		if (!ns->name) {
+			lq_err("%s", strerror(ENOMEM));
+			return -1;
+		}
+	}
+	return rc;
+}
+
+/*
+ * Namespace @inode, whose processes and files are @r[0..@n) (files first):
+ * through its processes in PID order, else from inside. 1: it went away.
+ */
+static int lq_ns_read(struct lq_ns *ns, unsigned long long inode, const struct lq_nsref *r,
+		      unsigned int n, int *self)
+{
+	const char *netns_name = r[0].pid ? NULL : r[0].name;
+	unsigned int i;
+	int rc = 1;
+
+	for (i = 0; i < n && rc == 1; i++) {
+		if (!r[i].pid)
+			continue;
+		lq_ns_clear(ns);
+		rc = lq_ns_read_pid(ns, r[i].pid, netns_name);
+	}
+	if (rc == 1 && netns_name) {
+		lq_ns_clear(ns);
+		rc = lq_ns_read_setns(ns, netns_name, self);
+	}
+	if (!rc && netns_name && !ns->name) {
+		ns->name = strdup(netns_name);
+		if (!ns->name) {
+			lq_err("%s", strerror(ENOMEM));
+			rc = -1;
+		}
+	}
+	ns->inode = inode;
+	return rc;
+}
+
+/* -A: every namespace that can be read. -1: none (reported); 1: some failed (reported). */
+static int lq_nsset_all(struct lq_nsset *set)
+{
+	unsigned int nref, i, j;
+	struct lq_nsref *r;
+	int self = -1, rc = 0, one;
+	bool failed = false;
+
+	if (lq_nsrefs(&r, &nref))
+		return -1;
+	set->ns = calloc(nref + 1, sizeof(*set->ns));
+	if (!set->ns) {
+		lq_nsrefs_free(r, nref);
+		lq_err("%s", strerror(ENOMEM));
+		return -1;
+	}
+	for (i = 0; i < nref; i = j) {
+		struct lq_ns *ns = &set->ns[set->n];
+
+		for (j = i; j < nref && r[j].inode == r[i].inode; j++)
+			;
+		one = lq_ns_read(ns, r[i].inode, &r[i], j - i, &self);
+		if (one == -2) {
+			lq_ns_clear(ns);
+			rc = -1;
+			break;
+		}
+		if (one) {
+			failed |= one < 0;
+			lq_ns_clear(ns);
+			continue;
+		}
+		/* A listenq_hist in another format or with bad rows was reported. */
+		failed |= ns->hrc < 0 || ns->h.nbad;
+		set->n++;
+	}
+	if (self >= 0)
+		close(self);
+	lq_nsrefs_free(r, nref);
+	if (rc)
+		return rc;
+	if (!set->n) {
+		if (!failed)
+			lq_err("no network namespace has /proc/PID/net/listenq: is the listenq module "
+			       "loaded? (modprobe listenq)");
+		return -1;
+	}
+	return failed ? 1 : 0;
+}
+
+/* Listenq's own namespace or -N's, from the files of frame @frame. */
+static int lq_nsset_one(struct lq_nsset *set, const struct lq_show_opts *o, unsigned long frame)
+{
+	const char *path = o->paths[frame < o->npaths ? frame : o->npaths - 1];
+	const char *hpath = o->nhist ? o->hist_paths[frame < o->nhist ? frame : o->nhist - 1] :
+			    NULL;
+	struct lq_ns *ns = calloc(1, sizeof(*ns));
+
+	set->ns = ns;
+	set->n = ns ? 1 : 0;
+	if (!ns || !(ns->path = strdup(path)) || (hpath && !(ns->hist_path = strdup(hpath))) ||
+	    !(ns->sysctl_path = strdup(o->sysctl_path))) {
+		lq_err("%s", strerror(ENOMEM));
+		return -1;
+	}
+	ns->hrc = 1;
+	if (lq_table_load(&ns->t, ns->path))
+		return -1;
+	ns->hrc = lq_hist_load(&ns->h, ns->hist_path);
+	lq_sysctl_load(&ns->sc, ns->sysctl_path);
+	return ns->hrc < 0 || ns->h.nbad ? 1 : 0;
+}
+
+/* The rows of every namespace as one table, and their histograms as another. */
+static int lq_nsset_merge(struct lq_nsset *set)
+{
+	struct lq_table **src = calloc(set->n + 1, sizeof(*src));
+	unsigned int i, n = 0, total = 0, *hsrc;
+
+	if (!src)
+		goto nomem;
+	for (i = 0; i < set->n; i++) {
+		src[i] = &set->ns[i].t;
+		total += set->ns[i].t.nrows + set->ns[i].h.nrows;
+	}
+	set->row_ns = calloc(total + 1, sizeof(*set->row_ns));
+	hsrc = calloc(total + 1, sizeof(*hsrc));
+	if (!set->row_ns || !hsrc || lq_table_merge(&set->t, src, set->n, set->row_ns)) {
+		free(hsrc);
+		free(src);
+		goto nomem;
+	}
+	for (i = 0; i < set->n; i++)
+		if (!set->ns[i].hrc)
+			src[n++] = &set->ns[i].h;
+	set->have_hist = n > 0;
+	if (lq_table_merge(&set->h, src, n, hsrc)) {
+		free(hsrc);
+		free(src);
+		return -1;
+	}
+	free(hsrc);
+	free(src);
+	return 0;
+nomem:
+	lq_err("%s", strerror(ENOMEM));
+	return -1;
+}
+
+/*
+ * The namespaces of frame @frame, their rows merged in order and, with -p,
+ * the owners of the listeners. -1: nothing to show (reported); 1: shown,
+ * but something was wrong (reported): the exit status must say so.
+ */
+int lq_nsset_load(struct lq_nsset *set, const struct lq_show_opts *o, unsigned long frame)
+{
+	int rc;
+
+	memset(set, 0, sizeof(*set));
+	rc = o->all ? lq_nsset_all(set) : lq_nsset_one(set, o, frame);
+	if (rc < 0 || lq_nsset_merge(set))
+		return -1;
+	if (o->processes && lq_owners_scan(&set->own, &set->t))
+		return -1;
+	return rc || set->t.nbad ? 1 : 0;
+}
+
+void lq_nsset_free(struct lq_nsset *set)
+{
+	unsigned int i;
+
+	lq_owners_free(&set->own);
+	lq_table_free(&set->h);
+	lq_table_free(&set->t);
+	free(set->row_ns);
+	for (i = 0; set->ns && i < set->n; i++)
+		lq_ns_clear(&set->ns[i]);
+	free(set->ns);
+	memset(set, 0, sizeof(*set));
+}
