@@ -4,15 +4,18 @@
 # The packages' life on real Debian systems: build them (build-deb.sh),
 # install both on this machine, check that DKMS built and installed listenq
 # for each of the test rig's kernels that this (bookworm) machine builds for
-# (kernels.sh --list, root "-": Debian's 6.1 and 6.12 kernels), that a
-# kernel's arrival rebuilds it, boot one of them under QEMU with the module
-# DKMS built, then purge both packages and check that nothing is left
-# behind. Then both ends of the supported range (Linux 5.10 and later) in
-# their own suites' chroots (chroot.sh): listenq-dkms installed in bullseye
-# (5.10, dkms 2.8) and in trixie (7.3 from backports, dkms 3.2), DKMS builds
-# and installs listenq for their kernels there, purge, nothing left. Every
-# install also meets a fake headers tree of 4.19, outside the range, which
-# the postinst and dkms must skip, not fail on.
+# (kernels.sh --list, root "-": Debian's 6.1 and 6.12 kernels), that the
+# metrics service's units and examples are in place and its timer enabled
+# (doc/metrics.md), that a kernel's arrival rebuilds the module, boot one
+# of them under QEMU with the module DKMS built, then purge both packages
+# and check that nothing is left behind (a listenq.prom in node-exporter's
+# textfile directory neither). Then both ends of the supported range
+# (Linux 5.10 and later) in their own suites' chroots (chroot.sh):
+# listenq-dkms installed in bullseye (5.10, dkms 2.8) and in trixie (7.3
+# from backports, dkms 3.2), DKMS builds and installs listenq for their
+# kernels there, purge, nothing left. Every install also meets a fake
+# headers tree of 4.19, outside the range, which the postinst and dkms
+# must skip, not fail on.
 #
 #   packaging/test-deb.sh [--no-build]
 #
@@ -52,7 +55,7 @@ build_debs=1
 case ${1:-} in
 --no-build) build_debs=0 ;;
 "") ;;
-*) sed -n '17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*) sed -n '20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
 
 
@@ -77,13 +80,20 @@ purge() {
 	[ ${#pkgs[@]} = 0 ] || apt purge "${pkgs[@]}"
 }
 
-# Every place a listenq file could remain, one per line.
+# Every place a listenq file could remain, one per line: the metrics
+# units, their enablement (deb-systemd-helper's links and state), the
+# examples, and the service's file in node-exporter's textfile directory.
 leftovers() {
 	local p
 	for p in /var/lib/dkms/listenq /usr/src/listenq-* /usr/bin/listenq \
-		/usr/share/man/man8/listenq.8.gz /usr/share/doc/listenq /usr/share/doc/listenq-dkms; do
+		/usr/share/man/man8/listenq.8.gz /usr/share/doc/listenq /usr/share/doc/listenq-dkms \
+		/lib/systemd/system/listenq-metrics.service /lib/systemd/system/listenq-metrics.timer \
+		/usr/share/listenq /var/lib/prometheus/node-exporter/listenq.prom; do
 		[ -e "$p" ] && echo "$p"
 	done
+	find /etc/systemd/system /var/lib/systemd/deb-systemd-helper-enabled \
+		/var/lib/systemd/deb-systemd-helper-masked -name 'listenq-metrics*' 2>/dev/null
+	find /var/lib/prometheus/node-exporter -name '.listenq.prom.*' 2>/dev/null
 	find /lib/modules -name 'listenq.ko*' 2>/dev/null
 	dkms status -m listenq 2>/dev/null | sed 's/^/dkms status: /'
 	for p in listenq listenq-dkms; do
@@ -342,6 +352,45 @@ else
 	tally "deb cli" fail "'listenq --version' says '$cli_v'; man page: $(ls /usr/share/man/man8/listenq.8.gz 2>&1)"
 fi
 
+# The metrics service (doc/metrics.md): the units and the examples where
+# doc/metrics.md says, as in the tree; the timer enabled (deb-systemd-helper
+# links it even without systemd running); the installed units verified as
+# installed, /usr/bin/listenq and the man page in place. A listenq.prom in
+# node-exporter's textfile directory, and a temporary file of a killed run,
+# are there for the purge to remove.
+bad=
+for f in systemd/listenq-metrics.service:/lib/systemd/system/listenq-metrics.service \
+	systemd/listenq-metrics.timer:/lib/systemd/system/listenq-metrics.timer \
+	prometheus/listenq-alerts.yml:/usr/share/listenq/prometheus/listenq-alerts.yml \
+	grafana/listenq-dashboard.json:/usr/share/listenq/grafana/listenq-dashboard.json \
+	../doc/metrics.md:/usr/share/doc/listenq/metrics.md; do
+	cmp -s "$here/${f%%:*}" "${f#*:}" || bad="$bad ${f#*:} missing or not the tree's;"
+done
+# (deb-systemd-helper's is-enabled only answers maintainer scripts)
+[ -L /etc/systemd/system/timers.target.wants/listenq-metrics.timer ] ||
+	bad="$bad listenq-metrics.timer not enabled: no /etc/systemd/system/timers.target.wants/listenq-metrics.timer;"
+if [ -z "$bad" ]; then
+	tally "deb metrics files" pass "units in /lib/systemd/system, timer enabled, examples in /usr/share/listenq"
+else
+	tally "deb metrics files" fail "$bad"
+fi
+man=(--man=no)
+command -v man >/dev/null && man=()
+said=$(systemd-analyze verify "${man[@]}" /lib/systemd/system/listenq-metrics.service \
+	/lib/systemd/system/listenq-metrics.timer 2>&1)
+if [ -z "$said" ]; then
+	tally "deb metrics units" pass "systemd-analyze verify${man[*]:+ ${man[*]}} on the installed units"
+else
+	sed 's/^/#   /' <<<"$said"
+	tally "deb metrics units" fail "systemd-analyze verify on the installed units"
+fi
+textfile=/var/lib/prometheus/node-exporter
+prom_made=0
+if [ -d "$textfile" ] && [ ! -e "$textfile/listenq.prom" ]; then
+	echo '# written by packaging/test-deb.sh' >"$textfile/listenq.prom" &&
+		: >"$textfile/.listenq.prom.Xq3zT9" && prom_made=1
+fi
+
 for k in "${host_kvers[@]}"; do
 	check_built - "$k" "deb dkms $k"
 done
@@ -463,10 +512,20 @@ else
 fi
 left=$(leftovers)
 if [ -z "$left" ]; then
-	tally "deb leftovers" pass "no /var/lib/dkms/listenq, /usr/src/listenq-*, listenq.ko, /usr/bin/listenq"
+	tally "deb leftovers" pass "no /var/lib/dkms/listenq, /usr/src/listenq-*, listenq.ko, /usr/bin/listenq, metrics units or examples"
 else
 	echo "$left" | sed 's/^/#   /'
 	tally "deb leftovers" fail "$(echo "$left" | wc -l) left behind"
+fi
+if [ $prom_made = 1 ]; then
+	if [ ! -e "$textfile/listenq.prom" ] && [ ! -e "$textfile/.listenq.prom.Xq3zT9" ]; then
+		tally "deb metrics purge" pass "the purge removed $textfile/listenq.prom and a temporary file"
+	else
+		tally "deb metrics purge" fail "$textfile/listenq.prom or .listenq.prom.Xq3zT9 still there"
+		rm -f "$textfile/listenq.prom" "$textfile/.listenq.prom.Xq3zT9"
+	fi
+else
+	tally "deb metrics purge" skip "no $textfile, or a listenq.prom there that this test did not write"
 fi
 
 # --- both ends of the range, each in its suite's chroot ------------------
