@@ -77,7 +77,12 @@ installed() { pkg_field db:Status-Abbrev "$1" | grep -q '^ii'; }
 deps() {
 	local p missing=() t
 	"$rig/chroot.sh" --make "$env" >&2
-	for p in flex bison bc libelf-dev libssl-dev cpio xz-utils gcc make; do
+	# pahole: kernels.sh --fetch installs it here with 7.3's linux-kbuild,
+	# and a module build warns when the pahole it finds is not the one the
+	# tree was configured with (CONFIG_PAHOLE_VERSION); so the tree is
+	# always configured with it, whichever of make check and make
+	# check-debug ran first, and its version is part of the key.
+	for p in flex bison bc libelf-dev libssl-dev cpio xz-utils gcc make pahole; do
 		installed "$p" || missing+=("$p")
 	done
 	[ "$src" != "$pkgsrc" ] || installed "$srcpkg" || missing+=("$srcpkg")
@@ -123,7 +128,7 @@ fragment_text() {
 # What the tree depends on, one item a line; the key is its hash. Fails if
 # the chroot or the source is not there yet.
 key_inputs() {
-	local v cc
+	local v cc ph
 	[ -f "$root/.lq-ready" ] || { echo "debug: no $env chroot yet ($root)" >&2; return 1; }
 	if [ "$src" = "$pkgsrc" ]; then
 		installed "$srcpkg" || { echo "debug: $srcpkg is not installed in the $env chroot" >&2; return 1; }
@@ -132,9 +137,11 @@ key_inputs() {
 		v=$(stat -c '%s %Y' "$src") || return 1
 	fi
 	cc=$(in_chroot gcc --version | head -n 1) && [ -n "$cc" ] || return 1
+	ph=$(in_chroot pahole --version) && [ -n "$ph" ] || return 1
 	echo "recipe $RECIPE"
 	echo "source ${src##*/} $v"
 	echo "compiler $cc"
+	echo "pahole $ph"
 	echo "fragment $(fragment_text | sha256sum | cut -c1-64)"
 	[ "$flavour" = debug ] || echo "flavour $flavour"
 }

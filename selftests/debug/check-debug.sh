@@ -102,9 +102,17 @@ fi
 
 # 4. the guest. 2 GB: KASAN's shadow is an eighth of memory, kmemleak keeps
 # a record per object, and input_test loads max_listeners=1048576 (100 MB).
+# no5lvl: 4-level paging. With 5-level paging (QEMU's -cpu max has LA57) an
+# interrupt that lands in identify_cpu(), between its memset() of
+# x86_capability and the CPUID reads, finds X86_FEATURE_LA57 clear, so
+# pgtable_l5_enabled() and with it KASAN_SHADOW_START are the 4-level ones,
+# and KASAN reports "wild-memory-access in do_raw_spin_lock" from
+# handle_edge_irq() and panics, before /init (upstream: "kasan: Fix
+# false-positive wild-memory-access on x86 under 5-level paging", LKML
+# 2026-06; not in 7.3.4). It hit 2 boots of 14 on a loaded machine, and CI.
 out=$build/qemu
 "$rig/boot.sh" --kver "$kver" --kernel "$bzimage" --module "$src/listenq.ko" \
-	--tests "$bins" --out "$out" --timeout "$guest_timeout" --mem 2G
+	--tests "$bins" --out "$out" --timeout "$guest_timeout" --mem 2G --append no5lvl
 read -r p f s <"$out/summary" || { p=0 f=1 s=0; }
 passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 

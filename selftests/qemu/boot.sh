@@ -15,7 +15,9 @@
 # stress_test's 16 load/unload cycles.
 #
 # The guest writes KTAP to ttyS1 (OUTDIR/results.ktap); ttyS0 is the console
-# (OUTDIR/console.log, streamed to the terminal with --demo). Prints
+# (OUTDIR/console.log, streamed to the terminal with --demo); tests write
+# files for host-side checks to ttyS2 (OUTDIR/artifacts.txt), as blocks
+# "--- listenq-artifact NAME", the content, "--- end NAME". Prints
 # "qemu K: N passed, N failed, N skipped", also saved in OUTDIR/summary,
 # and exits non-zero if anything failed.
 set -euo pipefail
@@ -152,6 +154,7 @@ fi
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
 cmdline="$cmdline hung_task_panic=1 rdinit=/init $append"
 : >"$out/results.ktap"
+: >"$out/artifacts.txt"
 start=$(date +%s)
 qrc=0
 # Single-threaded TCG. With a host thread per vCPU (QEMU 7.2's default),
@@ -164,6 +167,7 @@ timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 -accel "$accel" -machine q35 -cpu max -smp 2 -m "$mem" \
 	-nodefaults -no-user-config -display none -no-reboot -monitor none -nic none \
 	"${console[@]}" -serial chardev:con -serial "file:$out/results.ktap" \
+	-serial "file:$out/artifacts.txt" \
 	-kernel "$kernel" -initrd "$out/initrd.img" -append "$cmdline" \
 	</dev/null 2>"$out/qemu.log" || qrc=$?
 secs=$(($(date +%s) - start))

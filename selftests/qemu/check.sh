@@ -4,11 +4,16 @@
 # What `make check`, `make check-build`, `make dkms-check` and `make demo` run.
 #
 #   check.sh [all]   deps, kernels, then for each kernel: build (W=1, sparse,
-#                    -Werror, any warning fails), selftests, QEMU boot, dkms
+#                    -Werror, any warning fails), selftests, QEMU boot,
+#                    metrics (doc/metrics.md), dkms, deb
 #   check.sh build   only the module builds
 #   check.sh dkms    only the dkms builds
 #   check.sh demo    build for the newest non-RT kernel and boot it into demo.c
-#   check.sh guests  builds, selftests and QEMU boots only (no dkms, no deb)
+#   check.sh guests  builds, selftests, QEMU boots and metrics only (no
+#                    dkms, no deb)
+#   check.sh metrics [ARTIFACTS...]
+#                    only the metrics step, on the last guests' artifacts or
+#                    on the given artifacts.txt files
 #
 # LQ_KERNELS=REGEX keeps the kernels whose release matches (awk ~), for a
 # quick loop on one line; LQ_BUILD=DIR keeps two such loops apart.
@@ -127,7 +132,7 @@ guests=${LQ_GUESTS:-$(( jobs > 1 ? 2 : 1 ))}
 boots() {
 	local k p f s n=0 t=$SECONDS
 	for k in "${kvers[@]}"; do
-		rm -f "$build/$k/qemu/summary"
+		rm -f "$build/$k/qemu/summary" "$build/$k/qemu/artifacts.txt"
 		[ -f "$build/$k/src/listenq.ko" ] || continue
 		if [ $n -ge "$guests" ]; then
 			wait -n || true
@@ -222,6 +227,186 @@ deb_check() {
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
+# --- metrics: listenq-metrics.service's output, checked with Prometheus's
+# own tools (doc/metrics.md). Per kernel, the blocks the guest's allns_test
+# wrote to its third serial port ($build/K/qemu/artifacts.txt: command,
+# listenq.prom, expect): promtool check metrics; Debian's
+# prometheus-node-exporter serves listenq.prom from its textfile directory
+# on 127.0.0.1 and a scrape over HTTP has every sample, each expect line and
+# node_textfile_scrape_error 0; the labels are the ones doc/metrics.md
+# promises; the guest ran the unit's ExecStart. Once:
+# promtool on the alert rules and their unit tests, systemd-analyze on the
+# units, the dashboard's JSON and queries, and every metric name they use.
+pkg=$repo/packaging
+unit=$pkg/systemd/listenq-metrics.service
+metrics_py() { python3 "$pkg/check-metrics.py" "$@"; }
+
+# scrape DIR OUT LOG: Debian's node-exporter, textfile collector only, over
+# DIR, on a free port of 127.0.0.1; its /metrics in OUT. A port another
+# process took between the probe and the bind costs a retry.
+scrape() {
+	local dir=$1 out=$2 log=$3 port pid i
+	for _ in 1 2 3; do
+		port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		timeout 30 /usr/bin/prometheus-node-exporter --collector.disable-defaults \
+			--collector.textfile --collector.textfile.directory="$dir" \
+			--web.listen-address="127.0.0.1:$port" >"$log" 2>&1 &
+		pid=$!
+		for i in $(seq 50); do
+			if curl -fsS --max-time 5 -o "$out" "http://127.0.0.1:$port/metrics" 2>>"$log"; then
+				kill "$pid" 2>/dev/null
+				wait "$pid" 2>/dev/null
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	return 1
+}
+
+# metrics_tally NAME LOG CMD...: CMD's last line is the tally's note; the
+# lines before it, on failure, are shown.
+metrics_tally() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		tally "$name" pass "$(grep . "$log" | tail -n 1 | sed 's/^ *//')"
+	else
+		head -n 30 "$log" | sed 's/^/#   /'
+		tally "$name" fail "log: $log"
+	fi
+}
+
+# metrics_artifacts NAME ARTIFACTS DIR: the checks of one guest's blocks.
+metrics_artifacts() {
+	local name=$1 art=$2 d=$3
+	rm -rf "$d" && mkdir -p "$d/textfile"
+	if ! metrics_py extract "$art" "$d/blocks" >"$d/extract.log" 2>&1; then
+		tally "$name" fail "$art: $(tail -n 1 "$d/extract.log")"
+		return
+	fi
+	if [ ! -f "$d/blocks/listenq.prom" ]; then
+		tally "$name promtool" fail "no listenq.prom block in $art"
+		tally "$name labels" fail "no listenq.prom block in $art"
+		tally "$name node-exporter" fail "no listenq.prom block in $art"
+	else
+		cp "$d/blocks/listenq.prom" "$d/textfile/"
+		if promtool check metrics <"$d/blocks/listenq.prom" >"$d/promtool.log" 2>&1; then
+			tally "$name promtool" pass "promtool check metrics: $(grep -c '^# TYPE' "$d/blocks/listenq.prom") metrics, $(grep -vc '^#' "$d/blocks/listenq.prom") samples"
+		else
+			head -n 30 "$d/promtool.log" | sed 's/^/#   /'
+			tally "$name promtool" fail "log: $d/promtool.log"
+		fi
+		metrics_tally "$name labels" "$d/labels.log" metrics_py labels "$d/blocks/listenq.prom"
+		if ! scrape "$d/textfile" "$d/scrape.txt" "$d/node-exporter.log"; then
+			tail -n 10 "$d/node-exporter.log" | sed 's/^/#   /'
+			tally "$name node-exporter" fail "no scrape of /metrics, log: $d/node-exporter.log"
+		elif ! grep -qx 'node_textfile_scrape_error 0' "$d/scrape.txt" ||
+			! grep -q '^node_textfile_mtime_seconds{file=".*/listenq\.prom"}' "$d/scrape.txt"; then
+			grep '^node_textfile' "$d/scrape.txt" | sed 's/^/#   /'
+			tail -n 10 "$d/node-exporter.log" | sed 's/^/#   /'
+			tally "$name node-exporter" fail "the textfile collector did not read listenq.prom"
+		else
+			metrics_tally "$name node-exporter" "$d/served.log" \
+				metrics_py served "$d/blocks/listenq.prom" "$d/scrape.txt"
+		fi
+	fi
+	if [ ! -f "$d/blocks/expect" ]; then
+		tally "$name expect" fail "no expect block in $art"
+	elif [ ! -s "$d/scrape.txt" ]; then
+		tally "$name expect" fail "no scrape"
+	else
+		metrics_tally "$name expect" "$d/expect.log" metrics_py expect "$d/scrape.txt" "$d/blocks/expect"
+	fi
+	if [ ! -f "$d/blocks/command" ]; then
+		tally "$name command" fail "no command block in $art"
+	else
+		metrics_tally "$name command" "$d/command.log" metrics_py command "$d/blocks/command" "$unit"
+	fi
+}
+
+# The units as systemd reads them, without systemd running: a copy of the
+# service whose ExecStart runs the built listenq (systemd-analyze verify
+# wants an executable there; /usr/bin/listenq is the package's, not on
+# this machine; the rest of the copy is the unit's, byte for byte), the man
+# page of Documentation= on MANPATH. verify exits 0 on a warning, so any
+# output fails; systemd-analyze security must rate it 2.5 or better.
+metrics_units() {
+	local d=$1 bin=$build/tools/listenq man=(--man=no) out sec rc=0
+	mkdir -p "$d/units/man/man8"
+	# check.sh metrics alone, before a build: verify only wants an executable.
+	if [ ! -x "$bin" ]; then
+		bin=$d/units/listenq
+		printf '#!/bin/sh\nexit 0\n' >"$bin" && chmod 755 "$bin"
+	fi
+	cp "$src/tools/listenq.8" "$d/units/man/man8/"
+	command -v man >/dev/null && man=()
+	cp "$pkg/systemd/listenq-metrics.timer" "$d/units/"
+	sed "s|^ExecStart=/usr/bin/listenq |ExecStart=$bin |" "$unit" >"$d/units/listenq-metrics.service"
+	if [ "$(diff "$unit" "$d/units/listenq-metrics.service" | grep -c '^[<>]')" != 2 ]; then
+		tally "metrics units" fail "$unit: ExecStart does not start with /usr/bin/listenq"
+		return
+	fi
+	out=$(MANPATH=$d/units/man systemd-analyze verify "${man[@]}" \
+		"$d/units/listenq-metrics.service" "$d/units/listenq-metrics.timer" 2>&1)
+	sec=$(systemd-analyze security --offline=true --threshold=25 "$d/units/listenq-metrics.service" 2>&1) || rc=$?
+	if [ $rc != 0 ] || [ -n "$out" ]; then
+		[ -z "$out" ] || printf '#   %s\n' "${out//$'\n'/$'\n'#   }"
+		grep -E '^✗|Overall' <<<"$sec" | sed 's/^/#   /'
+		tally "metrics units" fail "systemd-analyze verify or security"
+	else
+		tally "metrics units" pass "systemd-analyze verify${man[*]:+ ${man[*]}}: clean; security: exposure$(sed -n 's/.*Overall exposure level for [^:]*: *\([0-9.]*\) *\([A-Z]*\).*/ \1 \2/p' <<<"$sec")"
+	fi
+}
+
+metrics() {
+	local t=$SECONDS d=$build/metrics k r arts=("$@") n a
+	rm -rf "$d" && mkdir -p "$d"
+	for p in promtool /usr/bin/prometheus-node-exporter systemd-analyze curl python3; do
+		command -v "$p" >/dev/null || { tally "metrics" fail "no $p (selftests/qemu/deps.sh installs it)"; return; }
+	done
+	r=$pkg/prometheus
+	metrics_tally "metrics rules" "$d/rules.log" promtool check rules "$r/listenq-alerts.yml"
+	metrics_tally "metrics rules test" "$d/rules-test.log" promtool test rules "$r/listenq-alerts.test.yml"
+	metrics_units "$d"
+	if metrics_py dashboard "$pkg/grafana/listenq-dashboard.json" "$d/dashboard-queries.yml" >"$d/dashboard.log" 2>&1 &&
+		promtool check rules "$d/dashboard-queries.yml" >>"$d/dashboard.log" 2>&1; then
+		tally "metrics dashboard" pass "$(head -n 1 "$d/dashboard.log"), valid JSON, every query parsed by promtool"
+	else
+		tail -n 20 "$d/dashboard.log" | sed 's/^/#   /'
+		tally "metrics dashboard" fail "log: $d/dashboard.log"
+	fi
+	metrics_tally "metrics names" "$d/names.log" metrics_py names "$src/tools/show.c" \
+		"$r/listenq-alerts.yml" "$pkg/grafana/listenq-dashboard.json"
+	if [ ${#arts[@]} -gt 0 ]; then
+		n=0
+		for a in "${arts[@]}"; do
+			n=$((n + 1))
+			metrics_artifacts "metrics $a" "$a" "$d/$n"
+		done
+	else
+		for k in "${kvers[@]}"; do
+			a=$build/$k/qemu/artifacts.txt
+			if [ ! -f "$build/$k/src/listenq.ko" ]; then
+				tally "metrics $k" skip "no listenq.ko, no guest"
+			elif [ ! -x "$build/selftests/allns_test" ]; then
+				tally "metrics $k" skip "no allns_test among the guest's tests"
+			elif r=$(grep -E '^(not )?ok [0-9]+ allns_test( |$)' "$build/$k/qemu/results.ktap" 2>/dev/null | tail -n 1) &&
+				grep -qi '# *SKIP' <<<"$r"; then
+				tally "metrics $k" skip "allns_test skipped: ${r#*# }"
+			elif [ ! -s "$a" ]; then
+				tally "metrics $k" fail "the guest wrote no $a"
+			else
+				metrics_artifacts "metrics $k" "$a" "$d/$k"
+			fi
+		done
+	fi
+	echo "metrics: $((SECONDS - t))s"
+}
+
 # make demo: the newest non-RT kernel, a normal (not -Werror) build, demo.c
 # as the only guest program, console on the terminal.
 demo() {
@@ -245,6 +430,7 @@ all)
 	selftests
 	tools
 	boots
+	metrics
 	dkms_check
 	deb_check
 	summary
@@ -260,6 +446,21 @@ guests)
 	selftests
 	tools
 	boots
+	metrics
+	summary
+	;;
+metrics)
+	shift
+	if [ $# -gt 0 ]; then
+		# Given artifacts: no kernels needed.
+		mkdir -p "$build"
+		exec 8>"$build/.lock"
+		flock -n 8 || { echo "check: waiting for another run using $build"; flock 8; }
+		"$here/deps.sh" || { tally deps fail; summary; }
+	else
+		setup
+	fi
+	metrics "$@"
 	summary
 	;;
 dkms)
@@ -277,7 +478,7 @@ demo)
 	demo
 	;;
 *)
-	sed -n '6,15s/^# \{0,1\}//p' "$0" >&2
+	sed -n '6,20s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 	;;
 esac

@@ -19,6 +19,14 @@ pkgs=(
 	debootstrap		# the build chroots of kernels bookworm did not build (chroot.sh)
 	iproute2		# network namespaces in host-side experiments
 	xz-utils		# dkms and Debian 6.12 modules use .xz
+	# The metrics step (check.sh metrics, doc/metrics.md): Prometheus's own
+	# tools. prometheus is the whole server (about 100 MB installed, for
+	# promtool); both are installed, never started (below).
+	prometheus		# promtool: check metrics, check rules, test rules
+	prometheus-node-exporter # serves listenq.prom from its textfile directory
+	systemd			# systemd-analyze verify and security on the units
+	curl			# the scrape of node-exporter's /metrics
+	python3			# packaging/check-metrics.py
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -32,6 +40,19 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Installed to be run by hand, never as services: prometheus's and
+# node-exporter's maintainer scripts start their daemons (on :9090 and
+# :9100) through invoke-rc.d or deb-systemd-invoke, which, without systemd
+# as PID 1 (a container, a chroot), run the init scripts. A policy-rc.d
+# that says 101 ("action forbidden") stops both, for this install only; a
+# policy-rc.d the machine already has is left alone. With systemd as PID 1
+# the units are still enabled (for the next boot), as the packages want.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# selftests/qemu/deps.sh: no daemon starts during its install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 # A bare machine has no package lists; a stale one may point at removed files.
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
