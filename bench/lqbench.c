@@ -268,6 +268,7 @@ static const char *verdict(int met)
 struct agg {
 	int header_done;
 	struct lq_proc_hdr hdr;		/* /proc/listenq's */
+	int need;			/* its leading columns that hold what is summed */
 	unsigned long rows, syn, acc, cap, synrecv_rows;
 	uint32_t syn_port[NPORTS], acc_port[NPORTS];
 };
@@ -308,9 +309,15 @@ static unsigned int port_of(const char *addr, int base)
 	return c ? strtoul(c + 1, NULL, base) & 0xffff : 0;
 }
 
-/* /proc/listenq through the selftests' reader: columns by header name, as the ABI asks. */
+/*
+ * /proc/listenq through the selftests' reader: columns by header name, as
+ * the ABI asks, only those it sums parsed.
+ */
+static const enum lq_proc_fixed lq_summed[] = { LQ_F_LOCAL, LQ_F_SYN_Q, LQ_F_ACC_Q, LQ_F_SYN_CAP };
+
 static void lq_line(struct agg *a, char *line)
 {
+	long long syn_q, acc_q, syn_cap;
 	struct lq_proc_row r;
 
 	if (!a->header_done) {
@@ -318,17 +325,25 @@ static void lq_line(struct agg *a, char *line)
 		    a->hdr.fixed[LQ_F_SYN_Q] < 0 || a->hdr.fixed[LQ_F_ACC_Q] < 0 ||
 		    a->hdr.fixed[LQ_F_SYN_CAP] < 0)
 			die("/proc/listenq header lacks local, syn_q, acc_q or syn_cap");
+		for (unsigned int i = 0; i < sizeof(lq_summed) / sizeof(lq_summed[0]); i++)
+			if (a->hdr.fixed[lq_summed[i]] >= a->need)
+				a->need = 1 + a->hdr.fixed[lq_summed[i]];
 		a->header_done = 1;
 		return;
 	}
-	if (!lq_proc_row_parse(&a->hdr, line, &r) || r.port < 0 || r.syn_q < 0 || r.acc_q < 0 ||
-	    r.syn_cap < 0)
+	/* the columns it needs, as a consumer of the table would (ss's routes do the same) */
+	if (lq_proc_row_split(&a->hdr, line, &r, a->need) < a->need || r.port < 0)
 		return;
-	a->syn_port[r.port] += r.syn_q;
-	a->acc_port[r.port] += r.acc_q;
-	a->syn += r.syn_q;
-	a->acc += r.acc_q;
-	a->cap += r.syn_cap;
+	syn_q = lq_proc_fixed(&r, LQ_F_SYN_Q);
+	acc_q = lq_proc_fixed(&r, LQ_F_ACC_Q);
+	syn_cap = lq_proc_fixed(&r, LQ_F_SYN_CAP);
+	if (syn_q < 0 || acc_q < 0 || syn_cap < 0)
+		return;
+	a->syn_port[r.port] += syn_q;
+	a->acc_port[r.port] += acc_q;
+	a->syn += syn_q;
+	a->acc += acc_q;
+	a->cap += syn_cap;
 	a->rows++;
 }
 

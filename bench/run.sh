@@ -8,7 +8,8 @@
 #   bench/run.sh --quick    small sizes, few repeats (minutes); results stay
 #                           in build/bench, bench/results/ is not touched
 #
-# BENCH_KVERS='<kver> ...' picks kernels; BENCH_ARGS adds lqbench options
+# BENCH_KVERS='<kver> ...' picks kernels (each kernel's file stands alone:
+# the others' stay as they are); BENCH_ARGS adds lqbench options
 # (and, like --quick, keeps bench/results/ untouched); BENCH_ICOUNT=0 runs
 # the guest on the host's clock instead of counting instructions (see
 # bench/boot.sh; also keeps bench/results/ untouched). BENCH_BASELINE=REF
@@ -34,7 +35,7 @@ case ${1:-} in
 '') ;;
 *) sed -n '4,21s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
-official=$([ $quick = 0 ] && [ -z "${BENCH_ARGS:-}" ] && [ -z "${BENCH_KVERS:-}" ] &&
+official=$([ $quick = 0 ] && [ -z "${BENCH_ARGS:-}" ] &&
 	[ "${BENCH_ICOUNT:-1}" = 1 ] && [ -z "${BENCH_QEMU_EXTRA:-}" ] &&
 	[ "$baseline" = "$baseline_default" ] && echo 1 || echo 0)
 unset MAKEFLAGS MFLAGS MAKELEVEL
