@@ -1420,7 +1420,7 @@ TEST_F_TIMEOUT(allns, churn, 600)
 			lq(&r, -1, "-A", "-p", "--json", NULL);
 			bad = r.status ? 1 : check_json(_metadata, self, r.out, true, &churn_rows);
 		}
-		if (r.status && !failed_runs)
+		if ((r.status || bad) && !failed_runs)
 			log_run(_metadata, "listenq -A -p during the churn", &r);
 		if (r.err_len && !failed_runs && !r.status)
 			TH_LOG("run %d: stderr not empty:\n%s", i, r.err);

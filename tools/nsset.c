@@ -7,8 +7,9 @@
  * and of /run/netns/NAME (ip netns add bind-mounts a namespace there, often
  * with no process in it). A namespace with processes is read through
  * /proc/PID/net/listenq of its lowest PID, without entering it; the next
- * PID is tried if that process exits meanwhile. One with only a /run/netns
- * file is entered with setns(), as -N NAME does, and left again.
+ * PID is tried if that process exits meanwhile, or is no longer in it (the
+ * rows and sysctls name the namespace they were read in). One with only a
+ * /run/netns file is entered with setns(), as -N NAME does, and left again.
  *
  * -A reads a host that moves: a namespace that goes away during the read
  * (its processes exit, its file is unmounted) is skipped without a word,
@@ -61,9 +62,12 @@ static int lq_nsref_cmp(const void *a, const void *b)
 
 /*
  * The inode of namespace file @path. /proc/PID/ns/net is a link that reads
- * net:[INODE]; a /run/netns file is a bind mount of one, whose inode stat()
- * gives, once statfs() says it is nsfs (a stale file of a failed ip netns
- * add is tmpfs).
+ * net:[INODE]; a /run/netns file is a bind mount of one, whose inode fstat()
+ * gives, once fstatfs() says it is nsfs: ip netns add creates the file on
+ * tmpfs and mounts over it a moment later, ip netns delete unmounts it
+ * before it unlinks it. Both calls are on one fd, so that they see the same
+ * file: a stat() and a statfs() of the path could see the tmpfs file and
+ * the mount over it, and take the tmpfs inode for the namespace's.
  */
 static bool lq_ns_inode(const char *path, unsigned long long *ino)
 {
@@ -71,6 +75,8 @@ static bool lq_ns_inode(const char *path, unsigned long long *ino)
 	struct statfs sfs;
 	struct stat st;
 	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	bool ok;
+	int fd;
 
 	if (n > 0) {
 		link[n] = '\0';
@@ -80,10 +86,14 @@ static bool lq_ns_inode(const char *path, unsigned long long *ino)
 			return !errno && end[0] == ']' && !end[1];
 		}
 	}
-	if (stat(path, &st) || statfs(path, &sfs) || (unsigned long)sfs.f_type != NSFS_MAGIC)
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	*ino = (unsigned long long)st.st_ino;
-	return true;
+	ok = !fstat(fd, &st) && !fstatfs(fd, &sfs) && (unsigned long)sfs.f_type == NSFS_MAGIC;
+	close(fd);
+	if (ok)
+		*ino = (unsigned long long)st.st_ino;
+	return ok;
 }
 
 static int lq_nsref_add(struct lq_nsref **v, unsigned int *n, unsigned int *cap,
@@ -219,8 +229,34 @@ static void lq_ns_clear(struct lq_ns *ns)
 	memset(ns, 0, sizeof(*ns));
 }
 
-/* Reads @ns through /proc/@pid; 1: the process or its namespace went away. */
-static int lq_ns_read_pid(struct lq_ns *ns, int pid, const char *netns_name)
+/*
+ * Whether what was read of @ns is of namespace @inode. Each file of
+ * /proc/PID/net is looked up anew, in the namespace the process is in at
+ * that moment, and -A found the process in @inode a moment before: it may
+ * have called setns() or unshare() since. Every row and the sysctls carry
+ * the namespace they were read in; without this check such a read shows
+ * another namespace's listeners in @inode's place (and twice, when that
+ * namespace is read too).
+ */
+static bool lq_ns_is(const struct lq_ns *ns, unsigned long long inode)
+{
+	int col = ns->t.col[LQ_COL_NS];
+	unsigned int r;
+	long long v;
+
+	for (r = 0; col >= 0 && r < ns->t.nrows; r++)
+		if (!lq_cell_num(&ns->t, r, col, &v) || (unsigned long long)v != inode)
+			return false;
+	return !ns->sc.valid || !ns->sc.have[LQ_SC_NS] ||
+	       (unsigned long long)ns->sc.val[LQ_SC_NS] == inode;
+}
+
+/*
+ * Reads @ns, namespace @inode, through /proc/@pid; 1: the process or its
+ * namespace went away, or the process is no longer in it.
+ */
+static int lq_ns_read_pid(struct lq_ns *ns, unsigned long long inode, int pid,
+			  const char *netns_name)
 {
 	char dir[LQ_PATH_LEN], name[LQ_NS_NAME_LEN], *cg;
 	int dirfd, rc, err;
@@ -230,6 +266,8 @@ static int lq_ns_read_pid(struct lq_ns *ns, int pid, const char *netns_name)
 	if (dirfd < 0)
 		return 1;
 	rc = lq_ns_files(ns, dirfd, dir);
+	if (!rc && !lq_ns_is(ns, inode))
+		rc = 1;
 	if (!rc && !netns_name) {
 		/* The cgroup of the same process: the fd keeps it that one. */
 		cg = lq_slurp_at(dirfd, "cgroup", &err);
@@ -242,13 +280,16 @@ static int lq_ns_read_pid(struct lq_ns *ns, int pid, const char *netns_name)
 }
 
 /*
- * Reads @ns, which only /run/netns/@netns_name holds, from inside: setns()
- * in, /proc/self/net, setns() back to @self (opened on first use).
- * 1: the namespace went away; -2: listenq could not return (reported).
+ * Reads @ns, namespace @inode, which only /run/netns/@netns_name holds, from
+ * inside: setns() in, /proc/self/net, setns() back to @self (opened on first
+ * use). 1: the namespace went away, or the file is another one's now;
+ * -2: listenq could not return (reported).
  */
-static int lq_ns_read_setns(struct lq_ns *ns, const char *netns_name, int *self)
+static int lq_ns_read_setns(struct lq_ns *ns, unsigned long long inode,
+			    const char *netns_name, int *self)
 {
 	char file[LQ_PATH_LEN], dir[LQ_PATH_LEN];
+	struct stat st;
 	int fd, rc, err;
 
 	if (*self < 0) {
@@ -266,6 +307,11 @@ static int lq_ns_read_setns(struct lq_ns *ns, const char *netns_name, int *self)
 			return 1;
 		lq_err("network namespace '%s': %s: %s", netns_name, file, strerror(err));
 		return -1;
+	}
+	/* The fd holds the namespace that setns() enters: it must be @inode. */
+	if (fstat(fd, &st) || (unsigned long long)st.st_ino != inode) {
+		close(fd);
+		return 1;
 	}
 	if (setns(fd, CLONE_NEWNET)) {
 		err = errno;
@@ -315,11 +361,11 @@ static int lq_ns_read(struct lq_ns *ns, unsigned long long inode, const struct l
 		if (!r[i].pid)
 			continue;
 		lq_ns_clear(ns);
-		rc = lq_ns_read_pid(ns, r[i].pid, netns_name);
+		rc = lq_ns_read_pid(ns, inode, r[i].pid, netns_name);
 	}
 	if (rc == 1 && netns_name) {
 		lq_ns_clear(ns);
-		rc = lq_ns_read_setns(ns, netns_name, self);
+		rc = lq_ns_read_setns(ns, inode, netns_name, self);
 	}
 	if (!rc && netns_name && !ns->name) {
 		ns->name = strdup(netns_name);

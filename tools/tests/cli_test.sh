@@ -195,6 +195,10 @@ proc 2700 4026532108 dnsmasq '0::/\n'
 files 2700 4026532108 allns_root_cgroup
 fds 2700 4:4800
 proc 2800 4026532109 exited '0::/system.slice/gone.service\n'
+# Found in 4026532111, in blue's namespace by the time it is read (it called
+# setns()): its files are blue's rows and sysctls, shown once, under blue.
+proc 2900 4026532111 moved '0::/system.slice/moved.service\n'
+files 2900 4026532101 allns_blue
 ln -s "net:[4026532110]" "$HOST/run/netns/gone"
 : >"$HOST/run/netns/plain"
 ra() { echo "LQ_TEST_ROOT=$HOST LQ_TEST_EUID=0"; }
