@@ -280,7 +280,9 @@ static void lq_ack_hook(struct lq_ftrace_regs *fregs, bool v6)
 	if ((v6 && skb->protocol == htons(ETH_P_IP)) || (!check_req && !lq_fregs_arg(fregs, 3)))
 		return;
 	r = lq_count_arrival(sk, false, READ_ONCE(sk->sk_ack_backlog),
-			     lq_acc_cap(lq_kernel_rules(), READ_ONCE(sk->sk_max_ack_backlog)));
+			     lq_acc_cap(lq_kernel_rules(), READ_ONCE(sk->sk_max_ack_backlog), 0,
+					READ_ONCE(sock_net(sk)->ipv4.sysctl_max_syn_backlog),
+					READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_syncookies)));
 	if (lq_logging(w))
 		lq_req_peer((void *)lq_fregs_arg(fregs, 2), &w->peer);
 	lq_open(w, fresh, sk, r, check_req ? LQ_WIN_ACK_REQ : LQ_WIN_ACK);

@@ -220,7 +220,8 @@ static void lq_show_row(struct seq_file *seq, const struct lq_iter *it,
 	lq_put_num(seq, LQ_COL_INODE, row->ino);
 	lq_put_num(seq, LQ_COL_ACC_Q, row->acc_q);
 	lq_put_num(seq, LQ_COL_ACC_MAX, row->acc_max);
-	lq_put_num(seq, LQ_COL_ACC_CAP, lq_acc_cap(rules, row->acc_max));
+	lq_put_num(seq, LQ_COL_ACC_CAP,
+		   lq_acc_cap(rules, row->acc_max, 0, conf->max_syn_backlog, conf->syncookies));
 	lq_put_num(seq, LQ_COL_SYN_Q, row->syn_q);
 	lq_put_num(seq, LQ_COL_SYN_YOUNG, row->syn_young);
 	lq_put_num(seq, LQ_COL_SYN_CAP,

@@ -482,7 +482,8 @@ void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
 		net->ns.inum, &local, peer, lq_column_name(LQ_COL_DROP_SYNQ + why), action,
 		inet_csk_reqsk_queue_len(sk),
 		lq_syn_cap(rules, acc_max, 0, conf.max_syn_backlog, conf.syncookies, NULL),
-		READ_ONCE(sk->sk_ack_backlog), lq_acc_cap(rules, acc_max), more);
+		READ_ONCE(sk->sk_ack_backlog),
+		lq_acc_cap(rules, acc_max, 0, conf.max_syn_backlog, conf.syncookies), more);
 }
 
 /* lq_count_drop_in() for a listener whose record is to be looked up. */

@@ -80,10 +80,11 @@ static inline unsigned int lq_clamp_backlog(int backlog, int somaxconn)
 	return (unsigned int)backlog;
 }
 
-/* The largest A the kernel lets a listener with backlog B reach. */
-static inline unsigned long long lq_acc_cap(const struct lq_rules *r, unsigned int b)
+/* sk_acceptq_is_full(): children are refused, and (4.10+) so are SYNs. */
+static inline bool lq_acceptq_is_full(const struct lq_rules *r, unsigned long long a,
+				      unsigned int b)
 {
-	return r->acceptq == LQ_ACCEPTQ_GT ? (unsigned long long)b + 1 : b;
+	return r->acceptq == LQ_ACCEPTQ_GT ? a > b : a >= b;
 }
 
 /*
@@ -129,6 +130,17 @@ static inline unsigned long long lq_syn_cap(const struct lq_rules *r, unsigned i
 	enum lq_bound bound = LQ_BOUND_BACKLOG;
 	unsigned long long cap;
 
+	/*
+	 * The accept queue test that tcp_conn_request() applies to every SYN,
+	 * cookie or not (4.10+), already full with no child: A >= B with
+	 * B = 0 refuses everything.
+	 */
+	if (r->synq != LQ_SYNQ_TABLE && lq_acceptq_is_full(r, 0, b)) {
+		if (why)
+			*why = LQ_BOUND_BACKLOG;
+		return 0;
+	}
+
 	switch (r->synq) {
 	case LQ_SYNQ_TABLE:
 		cap = 1ULL << max_qlen_log;
@@ -153,6 +165,44 @@ static inline unsigned long long lq_syn_cap(const struct lq_rules *r, unsigned i
 	if (why)
 		*why = bound;
 	return cap;
+}
+
+/*
+ * True when every SYN (of a peer tcp_metrics does not know, and not one
+ * that reuses a TIME_WAIT socket's 4-tuple) is dropped before it can
+ * become a connection, so the accept queue never holds a child:
+ *  - tcp_syncookies=0 and a SYN queue that holds nothing: the >= rule with
+ *    backlog 0, "full" at qlen 0 >= 0 (the bug 3479c7549fb1 fixed), or the
+ *    quarter rule of a tcp_max_syn_backlog below -1. With cookies on, those
+ *    SYNs get a cookie instead, whose ACK makes a child as a queued
+ *    request's would.
+ *  - the A >= B accept rule with B = 0, whose SYN-side test refuses every
+ *    SYN (lq_syn_cap()).
+ * @max_qlen_log matters only for LQ_SYNQ_TABLE, whose table is never
+ * smaller than 16.
+ */
+static inline bool lq_refuses_all(const struct lq_rules *r, unsigned int b,
+				  unsigned int max_qlen_log, int max_syn_backlog, int syncookies)
+{
+	if (r->synq != LQ_SYNQ_TABLE && lq_acceptq_is_full(r, 0, b))
+		return true;
+	return syncookies == 0 && !lq_syn_cap(r, b, max_qlen_log, max_syn_backlog, 0, NULL);
+}
+
+/*
+ * The largest A the kernel lets a listener with backlog B reach, with the
+ * namespace's sysctls now: B + 1 (full when A > B), B (A >= B), or 0 when
+ * every SYN is dropped (lq_refuses_all()). Whatever fills the accept queue,
+ * a queued request's ACK, a cookie's ACK or a Fast Open child, passes
+ * tcp_conn_request() first. Arguments as lq_syn_cap()'s.
+ */
+static inline unsigned long long lq_acc_cap(const struct lq_rules *r, unsigned int b,
+					    unsigned int max_qlen_log, int max_syn_backlog,
+					    int syncookies)
+{
+	if (lq_refuses_all(r, b, max_qlen_log, max_syn_backlog, syncookies))
+		return 0;
+	return r->acceptq == LQ_ACCEPTQ_GT ? (unsigned long long)b + 1 : b;
 }
 
 /*
@@ -245,13 +295,6 @@ static inline int lq_kernel_syncookies(unsigned int major, unsigned int minor, i
 	if (syncookies && lq_kver(major, minor, 0) < lq_kver(3, 12, 0))
 		return 1;
 	return syncookies;
-}
-
-/* sk_acceptq_is_full(): children are refused, and (4.10+) so are SYNs. */
-static inline bool lq_acceptq_is_full(const struct lq_rules *r, unsigned long long a,
-				      unsigned int b)
-{
-	return r->acceptq == LQ_ACCEPTQ_GT ? a > b : a >= b;
 }
 
 /*

@@ -69,7 +69,8 @@ static void test_3_10_published(void)
 	CHECK_EQ(why, LQ_BOUND_TABLE, "3.10 backlog 511 bound by the table");
 	CHECK_EQ(syn_cap(&r, 511, 128, 4096, 0, &why), 256, "3.10 backlog 511, cookies off");
 	/* listen(fd, 2): the accept queue holds 3. */
-	CHECK_EQ(lq_acc_cap(&r, lq_clamp_backlog(2, 128)), 3, "3.10 backlog 2 accept queue");
+	CHECK_EQ(lq_acc_cap(&r, lq_clamp_backlog(2, 128), 4, 4096, 1), 3, "3.10 backlog 2 accept queue");
+	CHECK_EQ(lq_acc_cap(&r, 0, 3, 4096, 0), 1, "3.10 backlog 0, cookies off: the table holds 8");
 	/* backlog 128 with tcp_max_syn_backlog >= 128: 256; backlog 5: 16. */
 	CHECK_EQ(syn_cap(&r, 128, 128, 128, 1, NULL), 256, "3.10 backlog 128, msb 128");
 	CHECK_EQ(syn_cap(&r, 128, 128, 1024, 1, NULL), 256, "3.10 backlog 128, msb 1024");
@@ -117,7 +118,25 @@ static void test_ge_era(void)
 	CHECK_EQ(syn_cap(&r, 4, 4096, 128, 1, NULL), 4, "4.4 backlog 4");
 	/* The bug 3479c7549fb1 fixed: listen(fd, 0) with cookies off accepts nothing. */
 	CHECK_EQ(syn_cap(&r, 0, 4096, 128, 0, NULL), 0, "4.4 backlog 0, cookies off");
-	CHECK_EQ(lq_acc_cap(&r, 0), 1, "4.4 backlog 0 accept queue still holds 1");
+	/* ... so no connection reaches the accept queue; with cookies it holds 1 */
+	CHECK_EQ(lq_refuses_all(&r, 0, 0, 128, 0), 1, "4.4 backlog 0, cookies off: every SYN dropped");
+	CHECK_EQ(lq_acc_cap(&r, 0, 0, 128, 0), 0, "4.4 backlog 0, cookies off: accept queue 0");
+	CHECK_EQ(lq_acc_cap(&r, 0, 0, 128, 1), 1, "4.4 backlog 0, cookies on: accept queue 1");
+	CHECK_EQ(lq_acc_cap(&r, 0, 0, 128, 2), 1, "4.4 backlog 0, cookies 2: accept queue 1");
+	CHECK_EQ(lq_acc_cap(&r, 1, 0, 128, 0), 2, "4.4 backlog 1, cookies off: accept queue 2");
+	/* the quarter rule of a negative tcp_max_syn_backlog queues nothing either */
+	CHECK_EQ(lq_acc_cap(&r, 4, 0, -2, 0), 0, "4.4 msb -2, cookies off: accept queue 0");
+	CHECK_EQ(lq_acc_cap(&r, 4, 0, -1, 0), 5, "4.4 msb -1, cookies off: 1 request, 5 children");
+	CHECK_EQ(lq_acc_cap(&r, 4, 0, -2, 1), 5, "4.4 msb -2, cookies on: no quarter rule");
+	/* Debian 11's point release 5.10.223 (5.10.0-32) predates the backport */
+	CHECK_EQ(lq_rules_for_kernel(5, 10, 223).synq, LQ_SYNQ_GE, "5.10.223 (Debian 5.10.0-32)");
+	r = lq_rules_for_kernel(5, 10, 223);
+	CHECK_EQ(lq_acc_cap(&r, 0, 0, 4096, 0), 0, "5.10.223 backlog 0, cookies off: acc_cap 0");
+	CHECK_EQ(lq_syn_cap(&r, 0, 0, 4096, 0, NULL), 0, "5.10.223 backlog 0, cookies off: syn_cap 0");
+	CHECK_EQ(lq_syn_cap(&r, 4, 0, 4096, 1, NULL), 4, "5.10.223 backlog 4: syn_cap 4");
+	r = lq_rules_for_kernel(5, 10, 262);
+	CHECK_EQ(r.synq, LQ_SYNQ_GT, "5.10.262 (Debian 5.10.0-46)");
+	CHECK_EQ(lq_acc_cap(&r, 0, 0, 4096, 0), 1, "5.10.262 backlog 0, cookies off: acc_cap 1");
 	CHECK_EQ(lq_rules_for_kernel(4, 9, 337).synq, LQ_SYNQ_GE, "4.9.337");
 	CHECK_EQ(lq_rules_for_kernel(4, 19, 325).synq, LQ_SYNQ_GE, "4.19.325 (no backport)");
 	CHECK_EQ(lq_rules_for_kernel(5, 19, 17).synq, LQ_SYNQ_GE, "5.19");
@@ -173,7 +192,8 @@ static void test_measured_6_18(void)
 	CHECK_EQ(syn_cap(&r, 4, 4096, 262144, 2, &why), 0, "cookies 2, backlog 4");
 	CHECK_EQ(why, LQ_BOUND_COOKIES, "... every SYN gets a cookie");
 	CHECK_EQ(syn_cap(&r, 0, 4096, 128, 0, NULL), 1, "cookies 0, backlog 0");
-	CHECK_EQ(lq_acc_cap(&r, 4), 5, "listen(4) accept queue holds 5");
+	CHECK_EQ(lq_acc_cap(&r, 4, 0, 128, 1), 5, "listen(4) accept queue holds 5");
+	CHECK_EQ(lq_acc_cap(&r, 0, 0, 128, 0), 1, "listen(0), cookies off: accept queue holds 1");
 }
 
 static void test_quarter_and_clamp(void)
@@ -199,15 +219,18 @@ static void test_quarter_and_clamp(void)
 	CHECK_EQ(lq_clamp_backlog(128, 128), 128, "backlog = somaxconn");
 	CHECK_EQ(lq_clamp_backlog(129, 128), 128, "backlog > somaxconn");
 	CHECK_EQ(lq_clamp_backlog(511, 4096), 511, "backlog < somaxconn");
-	CHECK_EQ(lq_acc_cap(&gt, lq_clamp_backlog(-1, 128)), 129, "backlog -1 accept queue");
+	CHECK_EQ(lq_acc_cap(&gt, lq_clamp_backlog(-1, 128), 0, 128, 0), 129, "backlog -1 accept queue");
 }
 
 static void test_misc(void)
 {
 	static const struct lq_rules acc_ge = { LQ_SYNQ_GT, LQ_ACCEPTQ_GE };
 
-	CHECK_EQ(lq_acc_cap(&gt, 3), 4, "accept cap, A > B");
-	CHECK_EQ(lq_acc_cap(&acc_ge, 3), 3, "accept cap, A >= B");
+	CHECK_EQ(lq_acc_cap(&gt, 3, 0, 128, 1), 4, "accept cap, A > B");
+	CHECK_EQ(lq_acc_cap(&acc_ge, 3, 0, 128, 1), 3, "accept cap, A >= B");
+	/* A >= B with B = 0: tcp_conn_request()'s accept queue test refuses every SYN */
+	CHECK_EQ(lq_acc_cap(&acc_ge, 0, 0, 128, 1), 0, "accept cap, A >= B, backlog 0");
+	CHECK_EQ(lq_syn_cap(&acc_ge, 0, 0, 128, 1, NULL), 0, "SYN cap, A >= B, backlog 0");
 	CHECK_EQ(!strcmp(lq_syn_full_action(0), "drop"), 1, "syncookies 0: drop");
 	CHECK_EQ(!strcmp(lq_syn_full_action(1), "cookie"), 1, "syncookies 1: cookie");
 	CHECK_EQ(!strcmp(lq_syn_full_action(2), "cookie_all"), 1, "syncookies 2: cookie_all");
@@ -262,7 +285,7 @@ static void test_predicates_match_caps(void)
 			bad_syn += q != lq_syn_cap(rules[i], b, mql, 4096, 1, NULL);
 			while (!lq_acceptq_is_full(rules[i], a, b))
 				a++;
-			bad_acc += a != lq_acc_cap(rules[i], b);
+			bad_acc += a != lq_acc_cap(rules[i], b, mql, 4096, 1);
 		}
 		CHECK_EQ(bad_syn, 0, "rule %u: SYN predicate replay vs cap, backlog 0..5000", i);
 		CHECK_EQ(bad_acc, 0, "rule %u: accept predicate replay vs cap, backlog 0..5000", i);
@@ -278,6 +301,113 @@ static void test_predicates_match_caps(void)
 	CHECK_EQ(bad, 0, "quarter rule replay vs lq_quarter_cap(), M -8..70000");
 }
 
+/*
+ * The caps as a listener reaches them: what each arrival does to the SYN
+ * queue Q and the accept queue A, replayed in tcp_conn_request()'s order
+ * over every reachable (Q, A), for every rule and sysctl. A SYN from a new
+ * peer tcp_metrics does not know (no TIME_WAIT isn):
+ *   if (syncookies == 2 || SYN queue full)  cookie if syncookies, else drop
+ *   if (sk_acceptq_is_full())                drop (4.10+; before, only
+ *                                            while young > 1, and young may
+ *                                            be 0: never, for the table)
+ *   if (!cookie && !syncookies && M - Q < (M >> 2))  drop (quarter rule)
+ *   cookie ? a cookie SYN-ACK : Q + 1
+ * The ACK of a queued request: A full ? it stays queued : Q - 1, A + 1.
+ * The ACK of a cookie: A full ? dropped : A + 1. Sending a cookie changes
+ * neither queue, so once one could be sent any number could: "cookies
+ * out" is a flag of the state. The largest Q and A seen are the caps.
+ */
+#define REPLAY_N 80
+
+static void replay_caps(const struct lq_rules *r, unsigned int b, unsigned int mql, int m,
+			int cookies, unsigned long long *max_q, unsigned long long *max_a)
+{
+	static bool seen[REPLAY_N][REPLAY_N][2];
+	static unsigned char stack[REPLAY_N * REPLAY_N * 2][3];
+	unsigned int sp = 0;
+
+	memset(seen, 0, sizeof(seen));
+	*max_q = *max_a = 0;
+	seen[0][0][0] = true;
+	stack[sp][0] = stack[sp][1] = stack[sp][2] = 0;
+	sp++;
+	while (sp) {
+		unsigned int q = stack[--sp][0], a = stack[sp][1], c = stack[sp][2];
+		unsigned int next[3][3], n = 0, i;
+		bool acc_full = lq_acceptq_is_full(r, a, b), cookie = false, drop = false;
+
+		if (q > *max_q)
+			*max_q = q;
+		if (a > *max_a)
+			*max_a = a;
+		/* a SYN */
+		if (cookies == 2 || lq_synq_is_full(r, q, b, mql)) {
+			cookie = cookies != 0;
+			drop = !cookie;
+		}
+		if (r->synq != LQ_SYNQ_TABLE && acc_full)
+			drop = true;
+		if (!cookie && !cookies && (long long)m - q < (long long)(m >> 2))
+			drop = true;
+		if (!drop && cookie)
+			next[n][0] = q, next[n][1] = a, next[n++][2] = 1;
+		else if (!drop)
+			next[n][0] = q + 1, next[n][1] = a, next[n++][2] = c;
+		/* the ACK of a queued request, of a cookie */
+		if (q && !acc_full)
+			next[n][0] = q - 1, next[n][1] = a + 1, next[n++][2] = c;
+		if (c && !acc_full)
+			next[n][0] = q, next[n][1] = a + 1, next[n++][2] = c;
+		for (i = 0; i < n; i++) {
+			unsigned int nq = next[i][0], na = next[i][1], nc = next[i][2];
+
+			if (nq >= REPLAY_N || na >= REPLAY_N || seen[nq][na][nc])
+				continue;
+			seen[nq][na][nc] = true;
+			stack[sp][0] = nq, stack[sp][1] = na, stack[sp][2] = nc;
+			sp++;
+		}
+	}
+}
+
+static void test_replay_all_sysctls(void)
+{
+	static const struct lq_rules acc_ge = { LQ_SYNQ_GE, LQ_ACCEPTQ_GE };
+	static const struct lq_rules acc_ge_gt = { LQ_SYNQ_GT, LQ_ACCEPTQ_GE };
+	const struct lq_rules *rules[] = { &table, &ge, &gt, &acc_ge, &acc_ge_gt };
+	unsigned int i, b, cases = 0, bad_syn = 0, bad_acc = 0, refused = 0;
+	int m, cookies;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		for (b = 0; b <= 24; b++)
+			for (m = -9; m <= 40; m++)
+				for (cookies = 0; cookies <= 2; cookies++) {
+					const struct lq_rules *r = rules[i];
+					unsigned int mql = r->synq == LQ_SYNQ_TABLE ?
+							   lq_max_qlen_log(b, m) : 0;
+					unsigned long long q, a;
+
+					replay_caps(r, b, mql, m, cookies, &q, &a);
+					cases++;
+					refused += a == 0;
+					if (q != lq_syn_cap(r, b, mql, m, cookies, NULL)) {
+						bad_syn++;
+						printf("# rule %u b %u M %d cookies %d: Q reaches "
+						       "%llu\n", i, b, m, cookies, q);
+					}
+					if (a != lq_acc_cap(r, b, mql, m, cookies) ||
+					    (a == 0) != lq_refuses_all(r, b, mql, m, cookies)) {
+						bad_acc++;
+						printf("# rule %u b %u M %d cookies %d: A reaches "
+						       "%llu\n", i, b, m, cookies, a);
+					}
+				}
+	CHECK_EQ(bad_syn, 0, "replayed SYN queue vs lq_syn_cap(), %u cases", cases);
+	CHECK_EQ(bad_acc, 0, "replayed accept queue vs lq_acc_cap(), %u cases", cases);
+	/* ge b 0 (50 M), acc_ge/acc_ge_gt b 0 (150 each), M <= -2 (7 M) for ge/gt b > 0 */
+	CHECK_EQ(refused != 0, 1, "some combinations refuse every SYN (%u)", refused);
+}
+
 int main(void)
 {
 	test_3_10_published();
@@ -289,6 +419,7 @@ int main(void)
 	test_misc();
 	test_fill();
 	test_predicates_match_caps();
+	test_replay_all_sysctls();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
