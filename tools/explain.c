@@ -41,11 +41,29 @@ static bool lq_explain_backlog(const struct lq_table *t, unsigned int row, long 
 	return true;
 }
 
-/* The module's per-reason counters, when it has them and its probes are on. */
+/* One counter for lq_explain_reasons(): its value, or "-" where it is missing. */
+static const char *lq_reason_text(char *buf, size_t len, const long long *v, unsigned long have,
+				  int col)
+{
+	unsigned int i = col - LQ_COL_DROP_SYNQ;
+
+	if (!(have & 1UL << i))
+		return "-";
+	snprintf(buf, len, "%lld", v[i]);
+	return buf;
+}
+
+/*
+ * The module's per-reason counters, when it has them and its probes are on.
+ * A kernel may lack what one of them needs (expired on 5.10.223, without
+ * __inet_csk_reqsk_queue_drop()): the module prints "-" for it alone.
+ */
 static void lq_explain_reasons(const struct lq_table *t, unsigned int row, long long drops)
 {
 	long long v[LQ_COL_EXPIRED - LQ_COL_DROP_SYNQ + 1];
 	unsigned int i, have = 0, cols = 0;
+	unsigned long mask = 0;
+	char b[6][24];
 	bool any = false;
 
 	for (i = 0; i <= LQ_COL_EXPIRED - LQ_COL_DROP_SYNQ; i++) {
@@ -54,12 +72,13 @@ static void lq_explain_reasons(const struct lq_table *t, unsigned int row, long 
 		cols += col >= 0;
 		if (lq_cell_num(t, row, col, &v[i])) {
 			have++;
+			mask |= 1UL << i;
 			any |= v[i] > 0;
 		}
 	}
 	if (!cols)
 		return;		/* a module older than the counters */
-	if (have != cols || cols != i) {
+	if (!have || cols != i) {
 		if (drops > 0)
 			printf("      why: per-reason counters are off (load the module with "
 			       "probes=1)\n");
@@ -67,11 +86,15 @@ static void lq_explain_reasons(const struct lq_table *t, unsigned int row, long 
 	}
 	if (!any)
 		return;
-	printf("      why: SYN queue full %lld, accept queue full %lld at SYN + %lld at ACK, "
-	       "quarter rule %lld;\n      %lld SYNs got cookies, %lld requests expired\n",
-	       v[LQ_COL_DROP_SYNQ - LQ_COL_DROP_SYNQ], v[LQ_COL_DROP_ACCQ_SYN - LQ_COL_DROP_SYNQ],
-	       v[LQ_COL_DROP_ACCQ_ACK - LQ_COL_DROP_SYNQ], v[LQ_COL_DROP_QUARTER - LQ_COL_DROP_SYNQ],
-	       v[LQ_COL_COOKIE_SYNQ - LQ_COL_DROP_SYNQ], v[LQ_COL_EXPIRED - LQ_COL_DROP_SYNQ]);
+	printf("      why: SYN queue full %s, accept queue full %s at SYN + %s at ACK, "
+	       "quarter rule %s;\n      %s SYNs got cookies, %s requests expired%s\n",
+	       lq_reason_text(b[0], sizeof(b[0]), v, mask, LQ_COL_DROP_SYNQ),
+	       lq_reason_text(b[1], sizeof(b[1]), v, mask, LQ_COL_DROP_ACCQ_SYN),
+	       lq_reason_text(b[2], sizeof(b[2]), v, mask, LQ_COL_DROP_ACCQ_ACK),
+	       lq_reason_text(b[3], sizeof(b[3]), v, mask, LQ_COL_DROP_QUARTER),
+	       lq_reason_text(b[4], sizeof(b[4]), v, mask, LQ_COL_COOKIE_SYNQ),
+	       lq_reason_text(b[5], sizeof(b[5]), v, mask, LQ_COL_EXPIRED),
+	       have != cols ? " (-: not counted on this kernel)" : "");
 }
 
 /*
@@ -280,6 +303,9 @@ static void lq_explain_row(const struct lq_explain_ctx *cx, const struct lq_tabl
 	if (acc_cap == b + 1)
 		printf("      cap %lld = backlog %lld + 1: full when more than the backlog wait "
 		       "for accept()\n", acc_cap, b);
+	else if (acc_cap == 0)
+		printf("      cap 0: every SYN is dropped before it is queued, so no connection "
+		       "reaches it\n");
 	else
 		printf("      cap %lld, backlog %lld\n", acc_cap, b);
 	req_known = lq_explain_backlog(t, row, b, sc, &req);
@@ -347,7 +373,12 @@ static void lq_explain_row(const struct lq_explain_ctx *cx, const struct lq_tabl
 	}
 	if (st & (LQ_ST_SYN_FULL | LQ_ST_SYN_NEAR)) {
 		advice = true;
-		if (known && why == LQ_BOUND_MAX_SYN)
+		if (known && why == LQ_BOUND_BACKLOG && syn_cap == 0 && !strcmp(action, "drop"))
+			printf("    - Every SYN is dropped: this kernel's SYN queue is full when qlen "
+			       ">= backlog, and the\n      backlog is 0 (qlen > backlog since "
+			       "3479c7549fb1: 6.13 and its stable backports).\n      Give listen() "
+			       "a backlog of at least 1, or set net.ipv4.tcp_syncookies=1.\n");
+		else if (known && why == LQ_BOUND_MAX_SYN)
 			printf("    - Raise net.ipv4.tcp_max_syn_backlog (%lld now) or set "
 			       "net.ipv4.tcp_syncookies=1:\n      peers unknown to tcp_metrics are "
 			       "dropped past %lld requests.\n", msb, syn_cap);
@@ -355,7 +386,7 @@ static void lq_explain_row(const struct lq_explain_ctx *cx, const struct lq_tabl
 			printf("    - The backlog sizes the SYN queue too. Many requests that never "
 			       "complete mean a\n      SYN flood or clients the SYN-ACKs do not reach "
 			       "(nstat TcpExtTCPSynRetrans).\n");
-		if (!strcmp(action, "drop") && !(known && why == LQ_BOUND_MAX_SYN))
+		if (!strcmp(action, "drop") && !(known && why == LQ_BOUND_MAX_SYN) && syn_cap > 0)
 			printf("    - SYNs past the cap are dropped: net.ipv4.tcp_syncookies=1 "
 			       "answers them with cookies.\n");
 	}

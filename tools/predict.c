@@ -58,7 +58,7 @@ int lq_predict(const struct lq_predict_opts *o)
 	long long cookies = o->syncookies_given ? o->syncookies : 1;
 	int eff_cookies = lq_kernel_syncookies(k->major, k->minor, (int)cookies);
 	unsigned int b = lq_clamp_backlog((int)o->backlog, (int)somaxconn), mql = 0;
-	unsigned long long acc = lq_acc_cap(&r, b), syn;
+	unsigned long long acc, syn;
 	bool young = lq_syn_acceptq_needs_young(k->major, k->minor);
 	const char *action = lq_syn_full_action(eff_cookies);
 	char why_text[160], note[160];
@@ -67,15 +67,17 @@ int lq_predict(const struct lq_predict_opts *o)
 	if (r.synq == LQ_SYNQ_TABLE)
 		mql = lq_max_qlen_log(b, (int)msb);
 	syn = lq_syn_cap(&r, b, mql, (int)msb, eff_cookies, &why);
+	acc = lq_acc_cap(&r, b, mql, (int)msb, eff_cookies);
 
 	if (o->json) {
 		printf("{\"kernel\":");
 		lq_json_str(stdout, k->text);
 		printf(",\"synq_rule\":\"%s\",\"backlog_requested\":%lld,\"somaxconn\":%lld,"
 		       "\"max_syn_backlog\":%lld,\"syncookies\":%lld,\"syncookies_effective\":%d,"
-		       "\"backlog\":%u,\"acc_cap\":%llu,\"acc_cap_bound\":\"backlog\"",
+		       "\"backlog\":%u,\"acc_cap\":%llu,\"acc_cap_bound\":\"%s\"",
 		       lq_synq_rule_name(r.synq), o->backlog, somaxconn, msb, cookies, eff_cookies,
-		       b, acc);
+		       b, acc, lq_refuses_all(&r, b, mql, (int)msb, eff_cookies) ?
+		       "syn_queue" : "backlog");
 		if (r.synq == LQ_SYNQ_TABLE)
 			printf(",\"max_qlen_log\":%u", mql);
 		printf(",\"syn_cap\":%llu,\"syn_cap_bound\":\"%s\",\"syn_full\":\"%s\","
@@ -107,8 +109,12 @@ int lq_predict(const struct lq_predict_opts *o)
 	else
 		printf("backlog       %6u  listen() backlog %lld, within somaxconn %lld\n", b,
 		       o->backlog, somaxconn);
-	printf("accept cap    %6llu  backlog %u + 1: full when more than the backlog wait "
-	       "for accept()\n", acc, b);
+	if (lq_refuses_all(&r, b, mql, (int)msb, eff_cookies))
+		printf("accept cap    %6llu  every SYN is dropped before it is queued (SYN queue "
+		       "cap 0, tcp_syncookies=0): no connection reaches the accept queue\n", acc);
+	else
+		printf("accept cap    %6llu  backlog %u + 1: full when more than the backlog wait "
+		       "for accept()\n", acc, b);
 	if (r.synq == LQ_SYNQ_TABLE)
 		printf("max_qlen_log  %6u  table of roundup_pow_of_two(max(min(%u, %lld), 8) + 1)"
 		       " = %u slots\n", mql, b, msb, 1U << mql);

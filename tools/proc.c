@@ -604,10 +604,17 @@ static unsigned int lq_queue_status(const struct lq_table *t, unsigned int row, 
 
 unsigned int lq_row_status(const struct lq_table *t, unsigned int row)
 {
-	return lq_queue_status(t, row, t->col[LQ_COL_ACC_Q], t->col[LQ_COL_ACC_CAP],
-			       LQ_ST_ACC_FULL, LQ_ST_ACC_NEAR) |
-	       lq_queue_status(t, row, t->col[LQ_COL_SYN_Q], t->col[LQ_COL_SYN_CAP],
-			       LQ_ST_SYN_FULL, LQ_ST_SYN_NEAR);
+	unsigned int st = lq_queue_status(t, row, t->col[LQ_COL_ACC_Q], t->col[LQ_COL_ACC_CAP],
+					  LQ_ST_ACC_FULL, LQ_ST_ACC_NEAR) |
+			  lq_queue_status(t, row, t->col[LQ_COL_SYN_Q], t->col[LQ_COL_SYN_CAP],
+					  LQ_ST_SYN_FULL, LQ_ST_SYN_NEAR);
+	long long cap;
+
+	/* SYN cap 0 without cookies: every SYN is dropped (lq_refuses_all()). */
+	if (lq_cell_num(t, row, t->col[LQ_COL_SYN_CAP], &cap) && cap == 0 &&
+	    !strcmp(lq_cell(t, row, t->col[LQ_COL_SYN_FULL]), "drop"))
+		st |= LQ_ST_SYN_FULL;
+	return st;
 }
 
 void lq_status_str(unsigned int st, char *buf, size_t len)

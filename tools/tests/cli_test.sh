@@ -453,6 +453,12 @@ t predict_6_1_125_json 0 "$LQ" predict --kernel 6.1.125 --backlog 4 --somaxconn 
 	--max-syn-backlog 128 --syncookies 1 --json
 t predict_6_12_9_json 0 "$LQ" predict --kernel 6.12.9 --backlog 0 --somaxconn 4096 \
 	--max-syn-backlog 128 --syncookies 0 --json
+t predict_5_10_223_backlog_0 0 "$LQ" predict --kernel 5.10.223 --backlog 0 --somaxconn 4096 \
+	--max-syn-backlog 128 --syncookies 0
+t predict_5_10_223_backlog_0_cookies_json 0 "$LQ" predict --kernel 5.10.223 --backlog 0 \
+	--somaxconn 4096 --max-syn-backlog 128 --syncookies 1 --json
+t predict_5_10_262_backlog_0_json 0 "$LQ" predict --kernel 5.10.262 --backlog 0 \
+	--somaxconn 4096 --max-syn-backlog 128 --syncookies 0 --json
 t predict_6_12_10_json 0 "$LQ" predict --kernel 6.12.10-amd64 --backlog 0 --somaxconn 4096 \
 	--max-syn-backlog 128 --syncookies 0 --json
 t predict_6_14_quarter 0 "$LQ" predict --kernel 6.14 --backlog 1000 --somaxconn 4096 \
@@ -475,6 +481,8 @@ t explain_synq_drop 0 env $(s cookies0 sysctl_cookies0) "$LQ" explain --kernel 6
 t explain_cookies_2 0 env $(s cookies2 sysctl_cookies2) "$LQ" explain --kernel 6.12.117 8080
 t explain_ge_module 0 env $(s ge sysctl_ge) "$LQ" explain --kernel 6.1.124 9000
 t explain_ge_module_newer_kernel 0 env $(s ge sysctl_ge) "$LQ" explain --kernel 6.1.192 9000
+t explain_ge_backlog_0 0 env $(s ge_b0 sysctl_ge_cookies0) "$LQ" explain --kernel 5.10.223 9001
+t ge_backlog_0 0 env $(s ge_b0 sysctl_ge_cookies0) "$LQ"
 t explain_no_sysctl 0 env LQ_TEST_PROC=samples/v1.txt LQ_TEST_SYSCTL=samples/nonexistent \
 	"$LQ" explain --kernel 6.12.117 8080
 t explain_no_match 1 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 9999
