@@ -13,6 +13,13 @@
  * SYN ends in exactly one of: queued (SYN_RECV row), cookie
  * (TCPReqQFullDoCookies) or dropped (ListenDrops) - tcp_conn_request()
  * in net/ipv4/tcp_input.c.
+ *
+ * How many a listener holds depends on the kernel's point release: the SYN
+ * queue is full at qlen >= backlog before the stable backports of
+ * 3479c7549fb1 (5.10.223), at qlen > backlog after (5.10.262, 6.1.125+,
+ * 6.12.10+, 6.13+). Each cap the tests expect is measured on the running
+ * kernel first (lq_kfacts.h: the same listener and sysctls in a namespace
+ * of its own, filled until it refuses), never assumed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +31,9 @@
 FIXTURE(synq) {
 	int family, lfd, raw, port, nsyn;
 	struct lq_mib before;
+	/* measured: the SYN and accept queue caps; drops past the cap are the quarter rule's */
+	int syn_cap, acc_cap;
+	bool quarter;
 };
 
 FIXTURE_VARIANT(synq) {
@@ -32,94 +42,104 @@ FIXTURE_VARIANT(synq) {
 	int max_syn_backlog;	/* 0: the netns default */
 	int backlog;
 	int nsyn;
-	/* expected fate of the nsyn SYNs */
-	int queued, cookies, qfull_drops, quarter_drops;
-	int syn_cap;
 	const char *syn_full;
 };
 
-/*
- * On 6.1.125+/6.12.10+ the SYN queue is full when qlen > sk_max_ack_backlog
- * (inet_csk_reqsk_queue_is_full()), so it holds backlog + 1 requests.
- */
 FIXTURE_VARIANT_ADD(synq, cookies1_b4) {
-	/* 5 queued, SYNs 6..12 get cookies */
-	.family = AF_INET, .syncookies = 1, .backlog = 4, .nsyn = 12,
-	.queued = 5, .cookies = 7, .syn_cap = 5, .syn_full = "cookie",
+	/* 5 queued (4 with >=), the rest get cookies */
+	.family = AF_INET, .syncookies = 1, .backlog = 4, .nsyn = 12, .syn_full = "cookie",
 };
 
 FIXTURE_VARIANT_ADD(synq, cookies1_b4_v6) {
-	.family = AF_INET6, .syncookies = 1, .backlog = 4, .nsyn = 12,
-	.queued = 5, .cookies = 7, .syn_cap = 5, .syn_full = "cookie",
+	.family = AF_INET6, .syncookies = 1, .backlog = 4, .nsyn = 12, .syn_full = "cookie",
 };
 
 FIXTURE_VARIANT_ADD(synq, cookies1_b0) {
-	/* listen(fd, 0) still queues one request */
-	.family = AF_INET, .syncookies = 1, .backlog = 0, .nsyn = 4,
-	.queued = 1, .cookies = 3, .syn_cap = 1, .syn_full = "cookie",
+	/* listen(fd, 0) queues one request with >, none with >= (cookies instead) */
+	.family = AF_INET, .syncookies = 1, .backlog = 0, .nsyn = 4, .syn_full = "cookie",
 };
 
 FIXTURE_VARIANT_ADD(synq, cookies1_below_cap) {
 	/* below the cap nothing but the queue moves */
-	.family = AF_INET, .syncookies = 1, .backlog = 16, .nsyn = 3,
-	.queued = 3, .syn_cap = 17, .syn_full = "cookie",
+	.family = AF_INET, .syncookies = 1, .backlog = 16, .nsyn = 3, .syn_full = "cookie",
 };
 
 FIXTURE_VARIANT_ADD(synq, cookies0_b4) {
 	/* queue full without cookies: TCPReqQFullDrop + ListenDrops + sk_drops */
 	.family = AF_INET, .syncookies = 0, .max_syn_backlog = 128, .backlog = 4, .nsyn = 12,
-	.queued = 5, .qfull_drops = 7, .syn_cap = 5, .syn_full = "drop",
+	.syn_full = "drop",
 };
 
 FIXTURE_VARIANT_ADD(synq, cookies0_b4_v6) {
 	.family = AF_INET6, .syncookies = 0, .max_syn_backlog = 128, .backlog = 4, .nsyn = 12,
-	.queued = 5, .qfull_drops = 7, .syn_cap = 5, .syn_full = "drop",
+	.syn_full = "drop",
 };
 
+/* With >= every SYN is dropped: the listener refuses everything (acc_cap 0). */
 FIXTURE_VARIANT_ADD(synq, cookies0_b0) {
 	.family = AF_INET, .syncookies = 0, .max_syn_backlog = 128, .backlog = 0, .nsyn = 3,
-	.queued = 1, .qfull_drops = 2, .syn_cap = 1, .syn_full = "drop",
+	.syn_full = "drop",
+};
+
+FIXTURE_VARIANT_ADD(synq, cookies0_b0_v6) {
+	.family = AF_INET6, .syncookies = 0, .max_syn_backlog = 128, .backlog = 0, .nsyn = 3,
+	.syn_full = "drop",
 };
 
 /*
  * Quarter rule: with syncookies=0 a SYN from an unproven peer is dropped when
  * M - qlen < M >> 2 (tcp_conn_request()). M = 16: dropped once
- * qlen > 12, so 13 are queued (M - (M >> 2) + 1), well below backlog + 1 = 101.
+ * qlen > 12, so 13 are queued (M - (M >> 2) + 1), well below the backlog's 100.
  * These drops bump ListenDrops and sk_drops only, not TCPReqQFullDrop.
  */
 FIXTURE_VARIANT_ADD(synq, cookies0_quarter) {
 	.family = AF_INET, .syncookies = 0, .max_syn_backlog = 16, .backlog = 100, .nsyn = 20,
-	.queued = 13, .quarter_drops = 7, .syn_cap = 13, .syn_full = "drop",
+	.syn_full = "drop",
 };
 
 FIXTURE_VARIANT_ADD(synq, cookies0_quarter_v6) {
 	.family = AF_INET6, .syncookies = 0, .max_syn_backlog = 16, .backlog = 100, .nsyn = 20,
-	.queued = 13, .quarter_drops = 7, .syn_cap = 13, .syn_full = "drop",
+	.syn_full = "drop",
 };
 
-/* M = 128 leaves 97 for unproven peers, more than backlog + 1: the backlog decides. */
+/* M = 128 leaves 97 for unproven peers, more than the backlog allows: the backlog decides. */
 FIXTURE_VARIANT_ADD(synq, cookies0_quarter_not_binding) {
 	.family = AF_INET, .syncookies = 0, .max_syn_backlog = 128, .backlog = 8, .nsyn = 12,
-	.queued = 9, .qfull_drops = 3, .syn_cap = 9, .syn_full = "drop",
+	.syn_full = "drop",
 };
 
 /* syncookies=2: every SYN is answered with a cookie, nothing is queued. */
 FIXTURE_VARIANT_ADD(synq, cookies2) {
-	.family = AF_INET, .syncookies = 2, .backlog = 4, .nsyn = 6,
-	.queued = 0, .cookies = 6, .syn_cap = 0, .syn_full = "cookie_all",
+	.family = AF_INET, .syncookies = 2, .backlog = 4, .nsyn = 6, .syn_full = "cookie_all",
 };
 
 FIXTURE_VARIANT_ADD(synq, cookies2_v6) {
-	.family = AF_INET6, .syncookies = 2, .backlog = 4, .nsyn = 6,
-	.queued = 0, .cookies = 6, .syn_cap = 0, .syn_full = "cookie_all",
+	.family = AF_INET6, .syncookies = 2, .backlog = 4, .nsyn = 6, .syn_full = "cookie_all",
 };
+
+/* A listener of the variant's with tcp_syncookies=@syncookies, for lq_measure_*(). */
+static struct lq_cap_conf synq_conf(const FIXTURE_VARIANT(synq) *variant, int syncookies)
+{
+	return (struct lq_cap_conf){
+		.family = variant->family, .backlog = variant->backlog,
+		.syncookies = syncookies, .max_syn_backlog = variant->max_syn_backlog,
+	};
+}
 
 FIXTURE_SETUP(synq)
 {
+	struct lq_cap_conf c = synq_conf(variant, variant->syncookies);
+	struct lq_cap_conf c1 = synq_conf(variant, 1);
 	int ret;
 
 	self->lfd = self->raw = -1;
 	self->family = variant->family;
+	/* what this kernel does with such a listener, before the test's own */
+	self->syn_cap = lq_cap_ok(_metadata, lq_measure_syn_cap(&c), "SYN queue");
+	self->acc_cap = lq_cap_ok(_metadata, lq_measure_acc_cap(&c), "accept queue");
+	/* SYN drops are the quarter rule's if cookies (which lift it) would let more in */
+	self->quarter = !variant->syncookies &&
+			self->syn_cap < lq_cap_ok(_metadata, lq_measure_syn_cap(&c1), "SYN queue");
 	lq_setup_netns(_metadata);
 	if (variant->family == AF_INET)
 		ret = lq_route_add(AF_INET, LQ_SYN_NET4, LQ_SYN_PREFIX4, "lo");
@@ -181,20 +201,26 @@ static void synq_send(struct __test_metadata *_metadata, FIXTURE_DATA(synq) *sel
 /* Queue counts after a burst of SYNs, all read before the first SYN-ACK timeout. */
 TEST_F(synq, burst)
 {
-	int queued, young, listen_drops = variant->qfull_drops + variant->quarter_drops;
+	int queued, young, want = variant->nsyn < self->syn_cap ? variant->nsyn : self->syn_cap;
+	int rest = variant->nsyn - want;
+	int cookies = variant->syncookies ? rest : 0;
+	int qfull_drops = !variant->syncookies && !self->quarter ? rest : 0;
+	int quarter_drops = !variant->syncookies && self->quarter ? rest : 0;
 	struct lq_proc_row row;
 	struct lq_mib d;
 
+	TH_LOG("measured: SYN queue cap %d, accept queue cap %d%s", self->syn_cap, self->acc_cap,
+	       self->quarter ? ", the quarter rule binds" : "");
 	synq_send(_metadata, self, variant->nsyn);
 	queued = lq_tcp_count(variant->family, self->port, LQ_TCP_SYN_RECV);
 	d = synq_delta(_metadata, &self->before);
 
-	/* the kernel's own accounting is what the variant predicts */
-	EXPECT_EQ(variant->queued, queued);
-	EXPECT_EQ(variant->cookies, d.reqq_full_do_cookies);
-	EXPECT_EQ(variant->cookies, d.syncookies_sent);
-	EXPECT_EQ(variant->qfull_drops, d.reqq_full_drop);
-	EXPECT_EQ(listen_drops, d.listen_drops);
+	/* the kernel's own accounting is what the measured cap predicts */
+	EXPECT_EQ(want, queued);
+	EXPECT_EQ(cookies, d.reqq_full_do_cookies);
+	EXPECT_EQ(cookies, d.syncookies_sent);
+	EXPECT_EQ(qfull_drops, d.reqq_full_drop);
+	EXPECT_EQ(qfull_drops + quarter_drops, d.listen_drops);
 	/* the accept queue is empty, so no SYN met its gate */
 	EXPECT_EQ(0, d.listen_overflows);
 
@@ -208,24 +234,24 @@ TEST_F(synq, burst)
 	}
 	EXPECT_EQ(queued, row.syn_q);
 	EXPECT_EQ(young, row.syn_young);
-	EXPECT_EQ(variant->syn_cap, row.syn_cap);
+	EXPECT_EQ(self->syn_cap, row.syn_cap);
 	EXPECT_STREQ(variant->syn_full, row.syn_full);
 	EXPECT_EQ(d.listen_drops, row.drops);
 	EXPECT_EQ(0, row.acc_q);
 	EXPECT_EQ(variant->backlog, row.acc_max);
-	EXPECT_EQ(variant->backlog + 1, row.acc_cap);
+	EXPECT_EQ(self->acc_cap, row.acc_cap);
 }
 
 /* A second burst from new peers: the queue never grows past syn_cap. */
 TEST_F(synq, second_burst)
 {
-	int queued, want = variant->queued + 5;
+	int queued, want = variant->nsyn + 5;
 	struct lq_proc_row row;
 	struct lq_mib d;
 	int ret;
 
-	if (want > variant->syn_cap)
-		want = variant->syn_cap;
+	if (want > self->syn_cap)
+		want = self->syn_cap;
 	synq_send(_metadata, self, variant->nsyn);
 	/* sources 1000.. are new peers, so no SYN matches an existing request */
 	ret = lq_send_syns(self->raw, variant->family, lq_loopback(variant->family),
@@ -243,25 +269,26 @@ TEST_F(synq, second_burst)
 	EXPECT_EQ(d.listen_drops, row.drops);
 }
 
-/* syn_full and syn_cap follow tcp_syncookies as it is now, for every value. */
+/*
+ * syn_full, syn_cap and acc_cap follow tcp_syncookies as it is now, for
+ * every value: each against the caps this kernel has with it.
+ */
 TEST_F(synq, syncookies_change)
 {
 	static const char *const full[] = { "drop", "cookie", "cookie_all" };
-	long long m = lq_get_sysctl(_metadata, "net/ipv4/tcp_max_syn_backlog");
-	long long quarter = m - (m >> 2) + 1, cap;
 	struct lq_proc_row row;
 
 	for (int sc = 0; sc <= 2; sc++) {
+		struct lq_cap_conf c = synq_conf(variant, sc);
+		int syn_cap = lq_cap_ok(_metadata, lq_measure_syn_cap(&c), "SYN queue");
+		int acc_cap = lq_cap_ok(_metadata, lq_measure_acc_cap(&c), "accept queue");
+
 		lq_set_sysctl(_metadata, "net/ipv4/tcp_syncookies", sc);
-		cap = variant->backlog + 1;
-		if (sc == 0 && quarter < cap)
-			cap = quarter;	/* the max_syn_backlog quarter rule */
-		if (sc == 2)
-			cap = 0;	/* every SYN gets a cookie */
 		if (!lq_row_of(_metadata, self->lfd, &row))
 			SKIP(return, LQ_NO_MODULE_SKIP);
 		EXPECT_STREQ(full[sc], row.syn_full);
-		EXPECT_EQ(cap, row.syn_cap) TH_LOG("tcp_syncookies=%d", sc);
+		EXPECT_EQ(syn_cap, row.syn_cap) TH_LOG("tcp_syncookies=%d", sc);
+		EXPECT_EQ(acc_cap, row.acc_cap) TH_LOG("tcp_syncookies=%d", sc);
 	}
 }
 
