@@ -13,9 +13,10 @@
 # (Linux 5.10 and later) in their own suites' chroots (chroot.sh):
 # listenq-dkms installed in bullseye (5.10, dkms 2.8) and in trixie (7.3
 # from backports, dkms 3.2), DKMS builds and installs listenq for their
-# kernels there, purge, nothing left. Every install also meets a fake
-# headers tree of 4.19, outside the range, which the postinst and dkms
-# must skip, not fail on.
+# kernels there, the arm64 ones among them (a cross build, which the
+# headers' .kernelvariables ask for), purge, nothing left. Every install
+# also meets a fake headers tree of 4.19, outside the range, which the
+# postinst and dkms must skip, not fail on.
 #
 #   packaging/test-deb.sh [--no-build]
 #
@@ -193,10 +194,10 @@ postinst_lines() {
 }
 
 # check_built ROOT KVER NAME [NOTE]: dkms in ROOT says installed, and the .ko
-# under updates/dkms is this version, built for this kernel. Leaves the plain
-# .ko in $out/KVER.
+# under updates/dkms is this version, built for this kernel and its
+# architecture. Leaves the plain .ko in $out/KVER.
 check_built() {
-	local root=$1 k=$2 name=$3 ko st v vm
+	local root=$1 k=$2 name=$3 ko st v vm m
 	st=$(in_root "$root" dkms status -m listenq -v "$version" -k "$k" 2>&1)
 	ko=$(installed_ko "$root" "$k")
 	mkdir -p "$out/$k"
@@ -207,10 +208,14 @@ check_built() {
 	fi
 	v=$(modinfo -F version "$out/$k/listenq.ko")
 	vm=$(modinfo -F vermagic "$out/$k/listenq.ko")
+	m=$(readelf -h "$out/$k/listenq.ko" | sed -n 's/^ *Machine: *//p')
+	arch_setup "${karch[$k]}"
 	if ! grep -q ': installed' <<<"$st"; then
 		tally "$name" fail "dkms status: $st"
 	elif [ "$v" != "$version" ] || [ "${vm%% *}" != "$k" ]; then
 		tally "$name" fail "$ko: version '$v', vermagic '$vm'"
+	elif [ "$m" != "$A_ELF" ]; then
+		tally "$name" fail "$ko: an ELF for '$m', not ${karch[$k]}"
 	else
 		tally "$name" pass "$ko${4:+, $4}"
 	fi
@@ -255,14 +260,15 @@ flock -n 7 || { echo "test-deb: waiting for another run on this machine"; flock 
 
 "$rig/deps.sh" >"$out/deps.log" 2>&1 || { cat "$out/deps.log"; tally "deb deps" fail; summary; }
 "$rig/kernels.sh" --fetch >"$out/fetch.log" 2>&1 || { cat "$out/fetch.log"; tally "deb kernels" fail; summary; }
-# "KVER ROOT" lines: ROOT "-" for this machine's kernels, else the chroot
-# in which that kernel's headers (and its compiler) are.
-declare -A kroot
+# "KVER ROOT ARCH" lines: ROOT "-" for this machine's kernels, else the
+# chroot in which that kernel's headers (and its compiler) are.
+declare -A kroot karch
 kvers=() host_kvers=()
-while read -r k root; do
+while read -r k root arch; do
 	[ -n "$k" ] || continue
 	kvers+=("$k")
 	kroot[$k]=${root:--}
+	karch[$k]=${arch:-amd64}
 	[ "${kroot[$k]}" = - ] && host_kvers+=("$k")
 done < <("$rig/kernels.sh" --list)
 [ ${#host_kvers[@]} -gt 0 ] || { tally "deb kernels" fail "no kernel of this machine resolved"; summary; }
@@ -536,7 +542,8 @@ fi
 # line as trixie and would add time, not coverage. The chroots are the
 # rig's own, so a listenq-dkms a killed run left there is purged first.
 # dkms there builds with the suite's own compiler, as users of that suite
-# get it. The packages' directory is bound into the chroots at its own path
+# get it; for the arm64 kernels of the matrix there (5.10 in bullseye, 7.3
+# in trixie), the same compiler for aarch64, as their .kernelvariables say. The packages' directory is bound into the chroots at its own path
 # (chroot.sh binds $LQ_BUILD too, which holds it today, but that is
 # build-deb.sh's choice, not this test's).
 LQ_CHROOT_BINDS="$debs${LQ_CHROOT_BINDS:+ $LQ_CHROOT_BINDS}"

@@ -271,7 +271,7 @@ TEST_F(proc, reuseport)
 {
 	unsigned long long ino[4];
 	long long id;
-	int port, port2, i, plain, g2a, g2b;
+	int port = 0, port2, i, plain, g2a, g2b;
 	struct lq_proc t;
 	const struct lq_proc_row *r;
 

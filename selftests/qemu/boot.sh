@@ -5,9 +5,11 @@
 # binaries in an initramfs, and judge the run from the host side.
 #
 #   boot.sh --kver K --kernel VMLINUZ --module KO --tests DIR --out OUTDIR
-#           [--timeout S] [--append EXTRA] [--params 'P=V ...'] [--mem SIZE]
-#           [--demo]
+#           [--arch ARCH] [--timeout S] [--append EXTRA] [--params 'P=V ...']
+#           [--mem SIZE] [--demo]
 #
+# ARCH is the kernel's Debian architecture (amd64, the default, or arm64;
+# lib.sh's arch_setup says what differs); the tests must be built for it.
 # LQ_QEMU_ACCEL overrides the accelerator (default tcg,thread=single),
 # LQ_TEST_TIMEOUT the per-binary limit of selftests/settings, and
 # LQ_TIMEOUT_SCALE (integer) multiplies both that and each test's own limit
@@ -24,7 +26,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-timeout=300 append= params= mode=test kver= kernel= module= tests= out= mem=1G
+timeout=300 append= params= mode=test kver= kernel= module= tests= out= mem=1G arch=amd64
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=$2 ;;
@@ -36,14 +38,18 @@ while [ $# -gt 0 ]; do
 	--append) append=$2 ;;
 	--params) params=$2 ;;
 	--mem) mem=$2 ;;
+	--arch) arch=$2 ;;
 	--demo) mode=demo; shift; continue ;;
-	*) sed -n '7,9s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '7,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 	shift 2
 done
 for v in kver kernel module out; do
 	[ -n "${!v}" ] || { echo "boot.sh: --$v is required" >&2; exit 2; }
 done
+# shellcheck source=selftests/qemu/lib.sh
+. "$here/lib.sh"
+arch_setup "$arch" || exit 2
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 exec 9>"$out/.lock"
@@ -72,22 +78,24 @@ mkcpio() {
 }
 
 # The kernel-independent part: busybox with its applet links, and /init.
-# Shared by all kernels, rebuilt only when an input changes.
+# Shared by all kernels of an architecture, rebuilt only when an input
+# changes. The applet list is this machine's busybox's: the other
+# architectures' busybox-static is bookworm's too, the same version.
 base_archive() {
-	local base=${LQ_BUILD:-$repo/build}/qemu/base.cpio.gz root
+	local base=${LQ_BUILD:-$repo/build}/qemu/base-$arch.cpio.gz root
 	mkdir -p "${base%/*}"
 	# Guests boot side by side: one builds, the others wait and reuse it.
 	exec 7>"$base.lock"
 	flock 7
 	if [ -s "$base" ] && [ "$base" -nt "$here/init.c" ] && [ "$base" -nt "$0" ] &&
-		[ "$base" -nt /bin/busybox ]; then
+		[ "$base" -nt "$A_BUSYBOX" ] && [ "$base" -nt "$here/lib.sh" ]; then
 		echo "$base"
 		return
 	fi
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
-	gcc -static -Os -Wall -Wextra -Werror -o "$root/init" "$here/init.c" || return 1
-	cp /bin/busybox "$root/bin/busybox"
+	"$A_CC" -static -Os -Wall -Wextra -Werror -o "$root/init" "$here/init.c" || return 1
+	cp "$A_BUSYBOX" "$root/bin/busybox" || return 1
 	for applet in $(/bin/busybox --list-full); do
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 	done
@@ -151,7 +159,7 @@ else
 fi
 # Every kernel-side failure must end the VM, never hang it: panic on oops,
 # warning and soft lockup, and panic=-1 + -no-reboot turn a panic into exit.
-cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
+cmdline="console=$A_CONSOLE panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
 cmdline="$cmdline hung_task_panic=1 rdinit=/init $append"
 : >"$out/results.ktap"
 : >"$out/artifacts.txt"
@@ -164,10 +172,11 @@ qrc=0
 # Both vCPUs still interleave, and runs take just as long.
 accel=${LQ_QEMU_ACCEL:-tcg,thread=single}
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel "$accel" -machine q35 -cpu max -smp 2 -m "$mem" \
+	"${A_QEMU[@]}" -accel "$accel" -smp 2 -m "$mem" \
 	-nodefaults -no-user-config -display none -no-reboot -monitor none -nic none \
-	"${console[@]}" -serial chardev:con -serial "file:$out/results.ktap" \
-	-serial "file:$out/artifacts.txt" \
+	"${console[@]}" -serial chardev:con \
+	-chardev "file,id=res,path=$out/results.ktap" -chardev "file,id=art,path=$out/artifacts.txt" \
+	"${A_SERIAL[@]}" \
 	-kernel "$kernel" -initrd "$out/initrd.img" -append "$cmdline" \
 	</dev/null 2>"$out/qemu.log" || qrc=$?
 secs=$(($(date +%s) - start))

@@ -37,10 +37,11 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 
 
-# Fills kvers[] and kdir[kver]/vmlinuz[kver]: the Debian kernels, or the one
-# given as KERNEL + KDIR.
-declare -a kvers
-declare -A kdir vmlinuz kroot
+# Fills kvers[] and kdir[kver]/vmlinuz[kver]/kroot[kver]/karch[kver]: the
+# Debian kernels, or the one given as KERNEL + KDIR (of this machine's
+# architecture), and archs[], their architectures.
+declare -a kvers archs
+declare -A kdir vmlinuz kroot karch
 kernels() {
 	local k
 	if [ -n "${KERNEL:-}" ]; then
@@ -56,17 +57,21 @@ kernels() {
 		kdir[$k]=$(realpath "$KDIR")
 		vmlinuz[$k]=$(realpath "$KERNEL")
 		kroot[$k]=-
+		karch[$k]=$(dpkg --print-architecture)
+		archs=("${karch[$k]}")
 		return
 	fi
-	local t=$SECONDS root
+	local t=$SECONDS root arch
 	"$here/kernels.sh" --fetch >"$build/fetch.log" 2>&1 || { cat "$build/fetch.log"; return 1; }
-	while read -r k root; do
+	while read -r k root arch; do
 		kvers+=("$k")
 		kdir[$k]=/lib/modules/$k/build
 		kroot[$k]=$root
+		karch[$k]=$arch
 		vmlinuz[$k]=$cache/kernels/$k/vmlinuz
 	done < <("$here/kernels.sh" --list | awk -v re="${LQ_KERNELS:-.}" '$1 ~ re')
 	[ ${#kvers[@]} -gt 0 ] || { echo "check: no kernel matches LQ_KERNELS=${LQ_KERNELS:-}" >&2; return 1; }
+	mapfile -t archs < <(printf '%s\n' "${karch[@]}" | sort -u)
 	echo "kernels: ${kvers[*]} ($((SECONDS - t))s)"
 }
 
@@ -82,30 +87,43 @@ setup() {
 # build KVER: the strict build (lib.sh) of the module for one kernel.
 build() {
 	mkdir -p "$build/$1"
-	strict_build "build $1" "${kdir[$1]}" "$src" "$build/$1/src" "$build/$1/build.log" "${kroot[$1]}"
+	strict_build "build $1" "${kdir[$1]}" "$src" "$build/$1/src" "$build/$1/build.log" \
+		"${kroot[$1]}" "${karch[$1]}"
 }
 
-# The selftests' own Makefile produces static *_test binaries in build/selftests.
+# tests_dir ARCH: the guest's test binaries for ARCH.
+tests_dir() {
+	if [ "$1" = amd64 ]; then echo "$build/selftests"; else echo "$build/selftests-$1"; fi
+}
+
+# The selftests' own Makefile produces static *_test binaries in
+# build/selftests, and for each other architecture of the kernels, cross
+# compiled, in build/selftests-ARCH.
 selftests() {
-	local log=$build/selftests.log
+	local log arch d name
 	if [ ! -f "$src/selftests/Makefile" ]; then
 		tally selftests skip "no selftests/Makefile yet"
 		return
 	fi
-	# From scratch, so a binary whose source is gone cannot linger in the guest.
-	rm -rf "$build/selftests"
-	if make -C "$src/selftests" -j"$jobs" O="$build/selftests" >"$log" 2>&1; then
-		tally selftests pass
-	else
-		tail -n 30 "$log" | sed 's/^/#   /'
-		tally selftests fail "log: $log"
-	fi
+	for arch in "${archs[@]}"; do
+		arch_setup "$arch" || continue
+		d=$(tests_dir "$arch") name="selftests${A_CROSS:+ $arch}"
+		log=$d.log
+		# From scratch, so a binary whose source is gone cannot linger in the guest.
+		rm -rf "$d"
+		if make -C "$src/selftests" -j"$jobs" O="$d" CROSS_COMPILE="$A_CROSS" >"$log" 2>&1; then
+			tally "$name" pass
+		else
+			tail -n 30 "$log" | sed 's/^/#   /'
+			tally "$name" fail "log: $log"
+		fi
+	done
 }
 
 # The listenq command: host tests on recorded samples, and static binaries
 # (listenq, listenq_cli_test) that join the guest's selftests.
 tools() {
-	local log=$build/tools.log p f
+	local log=$build/tools.log p f arch d
 	make -s -C "$src/tools" -j"$jobs" test O="$build/tools" >"$log" 2>&1
 	read -r p _ f _ < <(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1 | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 x \2 x/p')
 	if [ -z "${p:-}" ]; then
@@ -116,13 +134,17 @@ tools() {
 		passed=$((passed + p)) failed=$((failed + f))
 		echo "tools host tests: $p passed, $f failed"
 	fi
-	if make -C "$src/tools" -j"$jobs" static O="$build/tools-static" >>"$log" 2>&1 &&
-		cp "$build/tools-static"/{listenq,listenq_cli_test} "$build/selftests/"; then
-		tally "tools static" pass
-	else
-		tail -n 30 "$log" | sed 's/^/#   /'
-		tally "tools static" fail "log: $log"
-	fi
+	for arch in "${archs[@]}"; do
+		arch_setup "$arch" || continue
+		d=$build/tools-static${A_CROSS:+-$arch}
+		if make -C "$src/tools" -j"$jobs" static O="$d" CROSS_COMPILE="$A_CROSS" >>"$log" 2>&1 &&
+			cp "$d"/{listenq,listenq_cli_test} "$(tests_dir "$arch")/"; then
+			tally "tools static${A_CROSS:+ $arch}" pass
+		else
+			tail -n 30 "$log" | sed 's/^/#   /'
+			tally "tools static${A_CROSS:+ $arch}" fail "log: $log"
+		fi
+	done
 }
 
 # boots: every kernel's guest, $guests at a time (a single-threaded TCG
@@ -138,9 +160,9 @@ boots() {
 			wait -n || true
 			n=$((n - 1))
 		fi
-		"$here/boot.sh" --kver "$k" --kernel "${vmlinuz[$k]}" --module "$build/$k/src/listenq.ko" \
-			--tests "$build/selftests" --out "$build/$k/qemu" --timeout 1800 \
-			>"$build/$k/boot.log" 2>&1 &
+		"$here/boot.sh" --kver "$k" --arch "${karch[$k]}" --kernel "${vmlinuz[$k]}" \
+			--module "$build/$k/src/listenq.ko" --tests "$(tests_dir "${karch[$k]}")" \
+			--out "$build/$k/qemu" --timeout 1800 >"$build/$k/boot.log" 2>&1 &
 		n=$((n + 1))
 	done
 	wait
@@ -165,12 +187,19 @@ boots() {
 # private --installtree, so a link there points to them; --kernelsourcedir
 # would make dkms 2.8 "prepare" (mrproper) the headers. Last, a kernel older
 # than the range must be skipped by BUILD_EXCLUSIVE_KERNEL (exit 77), not
-# fail in the build.
+# fail in the build, and so must an architecture other than the proven
+# ones by BUILD_EXCLUSIVE_ARCH (dkms_one's DKMS_ARCH: dkms --arch).
 dkms_one() {
-	local k=$1 root=$2 kdir=$3 d=$build/dkms/$1 opts
+	local k=$1 root=$2 kdir=$3 arch=${4:-amd64} darch=${5:-} d=$build/dkms/$1${5:+-$5} opts
 	rm -rf "$d" && mkdir -p "$d/src/listenq-$version" "$d/tree" "$d/install"
 	cp -r "$src"/{Kbuild,VERSION,module,include} "$repo"/{Makefile,dkms.conf} "$d/src/listenq-$version/"
 	opts=(--sourcetree "$d/src" --dkmstree "$d/tree" --installtree "$d/install")
+	# Another architecture: dkms --arch, which BUILD_EXCLUSIVE_ARCH is
+	# matched against (uname -m otherwise); the headers' .kernelvariables
+	# (kernels.sh) make the build a cross build, as dkms passes no ARCH.
+	arch_setup "$arch" || return 1
+	[ -z "$A_CROSS" ] || darch=${darch:-$A_DKMS}
+	[ -z "$darch" ] || opts+=(--arch "$darch")
 	mkdir -p "$d/install/$k"
 	ln -s "/lib/modules/$k/build" "$d/install/$k/build"
 	in_root "$root" env mok_signing_key="$d/mok.key" mok_certificate="$d/mok.pub" \
@@ -181,10 +210,10 @@ dkms_one() {
 }
 
 dkms_check() {
-	local k rc d old=4.19.0-27-cloud-amd64
+	local k rc d old=4.19.0-27-cloud-amd64 other=riscv64
 	for k in "${kvers[@]}"; do
 		d=$build/dkms/$k
-		dkms_one "$k" "${kroot[$k]}" "${KERNEL:+${kdir[$k]}}"
+		dkms_one "$k" "${kroot[$k]}" "${KERNEL:+${kdir[$k]}}" "${karch[$k]}"
 		rc=$?
 		case $rc in
 		0) tally "dkms $k" pass ;;
@@ -203,6 +232,18 @@ dkms_check() {
 		tail -n 20 "$build/dkms/$old/build.log" | sed 's/^/#   /'
 		tally "dkms $old skipped" fail "dkms build exited $rc, not 77"
 	fi
+	for k in "${kvers[@]}"; do
+		[ "${kroot[$k]}" = - ] || continue
+		dkms_one "$k" - "${KERNEL:+${kdir[$k]}}" "${karch[$k]}" "$other"
+		rc=$?
+		if [ $rc = 77 ]; then
+			tally "dkms $k $other skipped" pass "outside BUILD_EXCLUSIVE_ARCH"
+		else
+			tail -n 20 "$build/dkms/$k-$other/build.log" | sed 's/^/#   /'
+			tally "dkms $k $other skipped" fail "dkms build --arch $other exited $rc, not 77"
+		fi
+		break
+	done
 }
 
 # The Debian packages (packaging/test-deb.sh): make deb, lintian, install on
@@ -392,7 +433,7 @@ metrics() {
 			a=$build/$k/qemu/artifacts.txt
 			if [ ! -f "$build/$k/src/listenq.ko" ]; then
 				tally "metrics $k" skip "no listenq.ko, no guest"
-			elif [ ! -x "$build/selftests/allns_test" ]; then
+			elif [ ! -x "$(tests_dir "${karch[$k]}")/allns_test" ]; then
 				tally "metrics $k" skip "no allns_test among the guest's tests"
 			elif r=$(grep -E '^(not )?ok [0-9]+ allns_test( |$)' "$build/$k/qemu/results.ktap" 2>/dev/null | tail -n 1) &&
 				grep -qi '# *SKIP' <<<"$r"; then
@@ -410,10 +451,13 @@ metrics() {
 # make demo: the newest non-RT kernel, a normal (not -Werror) build, demo.c
 # as the only guest program, console on the terminal.
 demo() {
-	local k=${kvers[-1]} dir=$build/demo i
+	local k= dir=$build/demo i host_arch
+	host_arch=$(dpkg --print-architecture)
 	for i in "${kvers[@]}"; do
-		case $i in *-rt-*) ;; *) k=$i ;; esac
+		[ "${karch[$i]}" = "$host_arch" ] || continue
+		case $i in *-rt-*) [ -n "$k" ] || k=$i ;; *) k=$i ;; esac
 	done
+	[ -n "$k" ] || { echo "check: no $host_arch kernel for the demo" >&2; return 1; }
 	copy_sources "$src" "$dir/src" &&
 		in_root "${kroot[$k]}" make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" LISTENQ_VERSION="$version" modules &&
 		mkdir -p "$dir/bin" &&

@@ -10,12 +10,17 @@
 #   chroot.sh --run ENV|ROOT CMD... run CMD in it, with /proc and $LQ_BUILD
 #                                   (and $LQ_CHROOT_BINDS) at their own paths
 #   chroot.sh --root ENV            print its path
+#   chroot.sh --suite ENV           print its Debian suite
 #   chroot.sh --release ENV         print the release its kernels come from
 #   chroot.sh --fix-headers ENV K   make C=1 run sparse for kernel K there
 #   chroot.sh --update-all          apt-get update in every ready chroot
+#   chroot.sh --foreign ENV ARCH    let ENV's apt fetch ARCH's packages too
+#                                   (dpkg --add-architecture, in the chroot)
 #
-# ENV is bullseye (5.10), trixie (its backports: 7.x, gcc-14) or sid (sid
-# and experimental: the newest line, gcc-16). The mirrors are this
+# ENV is bullseye (5.10), bookworm (6.1 and 6.12 of other architectures:
+# this machine's own dpkg never gets a foreign architecture), trixie (its
+# backports: 7.x, gcc-14) or sid (sid and experimental: the newest line,
+# gcc-16). The mirrors are this
 # machine's own, read from apt. Mounts live in a private mount namespace
 # and go with the command.
 set -euo pipefail
@@ -33,6 +38,7 @@ pkgs=(build-essential sparse kmod dkms openssl xz-utils)
 env_suite() {
 	case $1 in
 	bullseye) echo "bullseye" ;;
+	bookworm) echo "bookworm" ;;
 	trixie) echo "trixie" ;;
 	sid) echo "sid" ;;
 	*) echo "chroot: unknown environment '$1'" >&2; return 1 ;;
@@ -53,6 +59,9 @@ env_sources() {
 	bullseye)
 		echo "deb $main bullseye main"
 		echo "deb $sec bullseye-security main" ;;
+	bookworm)
+		echo "deb $main bookworm main"
+		echo "deb $sec bookworm-security main" ;;
 	trixie)
 		echo "deb $main trixie main"
 		echo "deb $sec trixie-security main"
@@ -128,6 +137,22 @@ make_env() {
 	echo "chroot: $env ready in $((SECONDS - t0))s"
 }
 
+# foreign ENV ARCH: ENV's dpkg and apt also know ARCH (packages of it are
+# downloaded and unpacked by kernels.sh, never installed: their Depends
+# would replace the chroot's native compiler).
+foreign() {
+	local env=$1 arch=$2 root
+	root=$(root_of "$env")
+	[ -f "$root/.lq-ready" ] || { echo "chroot: $env is not made" >&2; return 1; }
+	run_in "$root" dpkg --print-foreign-architectures | grep -qx "$arch" && return 0
+	exec 9>"$root.lock"
+	flock 9
+	run_in "$root" dpkg --print-foreign-architectures | grep -qx "$arch" && return 0
+	echo "chroot: $env: adding architecture $arch"
+	run_in "$root" dpkg --add-architecture "$arch" &&
+		run_in "$root" apt-get update -q >>"$root.log" 2>&1
+}
+
 # The checker test of kbuild's scripts/checker-valid.sh, which Debian's 7.x
 # linux-kbuild lacks: prints 1 if the checker parses __typeof_unqual__.
 checker_valid() {
@@ -189,8 +214,10 @@ case ${1:-} in
 	run_in "$root" "$@"
 	;;
 --root) env_suite "$2" >/dev/null && root_of "$2" ;;
+--suite) env_suite "$2" ;;
 --release) env_suite "$2" >/dev/null && env_release "$2" ;;
 --fix-headers) [ "$2" = host ] || fix_headers "$2" "$3" ;;
+--foreign) env_suite "$2" >/dev/null && foreign "$2" "$3" ;;
 --update-all)
 	for d in "$cache"/chroots/*/.lq-ready; do
 		[ -f "$d" ] || continue
@@ -198,7 +225,7 @@ case ${1:-} in
 	done
 	;;
 *)
-	sed -n 's/^# \{0,1\}//; 9,15p' "$0" >&2
+	sed -n 's/^# \{0,1\}//; 9,18p' "$0" >&2
 	exit 2
 	;;
 esac

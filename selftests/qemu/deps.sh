@@ -11,7 +11,10 @@ pkgs=(
 	build-essential		# gcc, make, libc6-dev for the static guest binaries
 	busybox-static		# the whole guest userland
 	cpio			# initramfs archives
-	qemu-system-x86		# the guest
+	qemu-system-x86		# the x86-64 guests
+	qemu-system-arm		# the arm64 guests (qemu-system-aarch64)
+	gcc-aarch64-linux-gnu	# the arm64 guests' static init, selftests and tools
+	libc6-dev-arm64-cross	# their libc (the modules are built in chroots, with their suites' compilers)
 	dkms			# make dkms-check
 	openssl			# lets dkms generate its signing key instead of skipping signing
 	sparse			# C=1 in make check

@@ -7,8 +7,9 @@
 #   kernels.sh --fetch   resolve the matrix, make the build environments,
 #                        install each kernel's headers there and extract its
 #                        vmlinuz and config into .cache/kernels/<kver>/
-#   kernels.sh --list    after --fetch: one "KVER ROOT" line per kernel, ROOT
-#                        the chroot its module is built in, "-" for this machine
+#   kernels.sh --list    after --fetch: one "KVER ROOT ARCH" line per kernel,
+#                        ROOT the chroot its module is built in ("-" for
+#                        this machine), ARCH its Debian architecture
 #   kernels.sh --deps    install the rig's other Debian packages (deps.sh)
 #
 # A kernel's module is built with the compiler its headers were built with:
@@ -16,6 +17,14 @@
 # chroot of their suite (chroot.sh), made once and cached in
 # .cache/chroots/. Images are extracted with dpkg-deb, never installed: a
 # linux-image package drags in initramfs-tools and grub hooks.
+#
+# Kernels of another architecture (arm64) are built with a cross compiler,
+# always in a chroot: its dpkg gets the architecture (chroot.sh --foreign),
+# never this machine's. Their flavour headers are unpacked there by hand,
+# not installed, because they depend on the suite's native gcc-N, which
+# apt would have to replace with gcc-N:arm64; what they need besides
+# (the -common headers, an amd64 linux-kbuild of their version, whose tools
+# work for any target, and gcc-N-aarch64-linux-gnu) is installed there.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,14 +37,29 @@ kcache=$cache/kernels
 # line when it is ahead of sid's. rt-amd64 is PREEMPT_RT, where spinlock_t
 # sleeps and only raw spinlocks may be taken in probes.
 matrix=(
-	"bullseye linux-image-cloud-amd64"	# 5.10, bullseye-security
-	"host linux-image-cloud-amd64"		# 6.1, bookworm
-	"host linux-image-6.12-cloud-amd64"	# 6.12, bookworm-security
-	"host linux-image-6.12-rt-amd64"
-	"trixie linux-image-cloud-amd64"	# 7.3, trixie-backports
-	"trixie linux-image-rt-amd64"
-	"sid linux-image-cloud-amd64"		# the newest line: sid or experimental
+	# ENV ARCH META [main]: build environment (chroot.sh's names, "host"
+	# for this machine), architecture, meta-package, and "main" for the
+	# point release of the suite's main archive (its madison rows that are
+	# not -security, -updates or -backports) rather than the newest.
+	"bullseye amd64 linux-image-cloud-amd64 main"	# 5.10 point release
+	"bullseye amd64 linux-image-cloud-amd64"	# 5.10, bullseye-security
+	"host amd64 linux-image-cloud-amd64 main"	# 6.1 point release
+	"host amd64 linux-image-cloud-amd64"		# 6.1, bookworm-security
+	"host amd64 linux-image-6.12-cloud-amd64"	# 6.12, bookworm-security
+	"host amd64 linux-image-6.12-rt-amd64"
+	"trixie amd64 linux-image-cloud-amd64"		# 7.3, trixie-backports
+	"trixie amd64 linux-image-rt-amd64"
+	"sid amd64 linux-image-cloud-amd64"		# the newest line: sid or experimental
+	# arm64: the newest 5.10 whose packages the archive serves, 6.1 and
+	# 6.12 (bookworm-security), 7.3 (trixie-backports).
+	"bullseye arm64 linux-image-cloud-arm64"
+	"bookworm arm64 linux-image-cloud-arm64"
+	"bookworm arm64 linux-image-6.12-cloud-arm64"
+	"trixie arm64 linux-image-cloud-arm64"
 )
+
+host_arch=$(dpkg --print-architecture)
+host_suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 
 root_of() {
 	if [ "$1" = host ]; then echo -; else "$here/chroot.sh" --root "$1"; fi
@@ -48,23 +72,37 @@ run() {
 	if [ "$env" = host ]; then "$@"; else "$here/chroot.sh" --run "$env" "$@"; fi
 }
 
-# resolve ENV META: "KVER VERSION" of the newest META in ENV's archive, from
-# the linux-image-<kver> it depends on (on 7.x an empty package beside
-# linux-base-* and linux-binary-*).
-resolve() {
-	local v k
-	v=$(run "$1" apt-cache madison "$2" | awk '{print $3}' | {
-		best=
-		while read -r x; do
-			if [ -z "$best" ] || dpkg --compare-versions "$x" gt "$best"; then best=$x; fi
+# qual ARCH: the ":arch" suffix of a package of ARCH in an environment's apt.
+qual() {
+	[ "$1" = "$host_arch" ] || echo ":$1"
+}
+
+# candidates ENV ARCH META [main]: "KVER VERSION" lines, newest first, one
+# per version of META in ENV's archive (only the main archive's with
+# "main"), KVER from the linux-image-<kver> it depends on (on 7.x an empty
+# package beside linux-base-* and linux-binary-*).
+candidates() {
+	local env=$1 arch=$2 meta=$3$(qual "$2") sel=${4:-} v k i vs=() out=()
+	while read -r v; do
+		vs+=("$v")
+	done < <(run "$env" apt-cache madison "$meta" |
+		awk -F'|' -v arch="$arch" -v sel="$sel" '
+			$3 !~ (" " arch " Packages") { next }
+			sel == "main" && $3 ~ /-(security|updates|backports)\// { next }
+			{ gsub(/ /, "", $2); print $2 }' | sort -u)
+	# newest first, in dpkg's order
+	for v in "${vs[@]}"; do
+		i=0
+		while [ $i -lt ${#out[@]} ] && dpkg --compare-versions "${out[$i]}" gt "$v"; do
+			i=$((i + 1))
 		done
-		echo "$best"
-	})
-	[ -n "$v" ] || return 1
-	k=$(run "$1" apt-cache show "$2=$v" | sed -n 's/^Depends: //p' | head -n 1 | tr ',' '\n' |
-		sed -n 's/^ *linux-image-\([0-9][^ ]*\).*/\1/p' | sed 's/-unsigned$//' | head -n 1)
-	[ -n "$k" ] || return 1
-	echo "$k $v"
+		out=("${out[@]:0:$i}" "$v" "${out[@]:$i}")
+	done
+	for v in "${out[@]}"; do
+		k=$(run "$env" apt-cache show "$meta=$v" | sed -n 's/^Depends: //p' | head -n 1 | tr ',' '\n' |
+			sed -n 's/^ *linux-image-\([0-9][^ :]*\).*/\1/p' | sed 's/-unsigned$//' | head -n 1)
+		[ -z "$k" ] || echo "$k $v"
+	done
 }
 
 installed() {
@@ -73,20 +111,81 @@ installed() {
 
 # fetch_headers ENV KVER VERSION
 fetch_headers() {
-	local t
+	local t=
 	installed "$1" "linux-headers-$2" && run "$1" test -d "/lib/modules/$2/build" && return 0
-	t=$("$here/chroot.sh" --release "$1")
+	[ "$1" = host ] || t=$("$here/chroot.sh" --release "$1")
 	run "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		${t:+-t "$t"} "linux-headers-$2=$3"
 }
 
-# fetch_image ENV KVER VERSION: vmlinuz and config into $kcache/KVER, via a
+# triplet ARCH: the GNU triplet of Debian's cross compilers for ARCH.
+triplet() {
+	case $1 in
+	arm64) echo aarch64-linux-gnu ;;
+	*) echo "kernels: no cross compiler known for $1" >&2; return 1 ;;
+	esac
+}
+
+# cross_vars ROOT KVER TRIPLET: the unpacked headers cross-build by
+# themselves, as Debian's 6.12 and later say in their .kernelvariables
+# (CROSS_COMPILE forced) and 6.1's and 5.10's do only when dpkg-buildflags'
+# DEB_*_ARCH say so: then make, and dkms (which takes CC from that file),
+# need no ARCH or CROSS_COMPILE, as for a native kernel.
+cross_vars() {
+	local f=$1/usr/src/linux-headers-$2/.kernelvariables
+	[ -f "$f" ] || return 1
+	grep -q '^override CROSS_COMPILE = '"$3"'-$' "$f" && return 0
+	printf '# Added by listenq'"'"'s test rig (kernels.sh): unpacked to cross-build.\noverride CROSS_COMPILE = %s-\n' \
+		"$3" >>"$f"
+}
+
+# fetch_foreign_headers ENV ARCH KVER VERSION: a foreign kernel's headers in
+# ENV's chroot, where the rig and dkms look for them: /usr/src/linux-headers-KVER
+# from the .deb, unpacked, and /lib/modules/KVER/build; its Depends
+# installed natively, gcc-N as gcc-N-<triplet>. A marker file holds VERSION.
+fetch_foreign_headers() {
+	local env=$1 arch=$2 k=$3 v=$4 root t tmp deps d name pkgs=() tri
+	root=$(root_of "$env")
+	tri=$(triplet "$arch") || return 1
+	[ "$(cat "$root/usr/src/linux-headers-$k/.listenq-unpacked" 2>/dev/null)" = "$v" ] &&
+		run "$env" test -f "/lib/modules/$k/build/Makefile" && cross_vars "$root" "$k" "$tri" && return 0
+	t=$("$here/chroot.sh" --release "$env")
+	tmp=$(mktemp -d "$root/tmp/lq-headers.XXXXXX")
+	run "$env" sh -c "cd '/tmp/${tmp##*/}' && apt-get download -q -o APT::Sandbox::User=root 'linux-headers-$k:$arch=$v'" ||
+		{ rm -rf "$tmp"; return 1; }
+	deps=$(dpkg-deb -f "$tmp"/*.deb Depends)
+	for d in $(tr ',' '\n' <<<"$deps" | sed 's/|.*//; s/^ *//; s/ *$//; s/ (\([<>=]*\) \(.*\))$/\1\2/; s/ //g'); do
+		name=${d%%[<>=]*}
+		case $name in
+		gcc-[0-9]*) pkgs+=("${name%-for-host}-$tri") ;;	# gcc-12, gcc-14-for-host
+		linux-headers-*-common) pkgs+=("$d") ;;		# = VERSION
+		linux-kbuild-*) case $d in *'>='*) pkgs+=("$name") ;; *=*) pkgs+=("$name=${d#*=}") ;; *) pkgs+=("$name") ;; esac ;;
+		*) ;;	# linux-base*: the image's, not the build's
+		esac
+	done
+	echo "kernels: $k ($arch) in $env: unpacking its headers; installing ${pkgs[*]}"
+	run "$env" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		${t:+-t "$t"} "${pkgs[@]}" || { rm -rf "$tmp"; return 1; }
+	# Not dpkg-deb -x into the chroot's /: tar would replace the merged-/usr
+	# link /lib with a directory.
+	dpkg-deb -x "$tmp"/*.deb "$tmp/x" && [ -d "$tmp/x/usr/src/linux-headers-$k" ] ||
+		{ rm -rf "$tmp"; return 1; }
+	rm -rf "$root/usr/src/linux-headers-$k"
+	mv "$tmp/x/usr/src/linux-headers-$k" "$root/usr/src/"
+	rm -rf "$tmp"
+	run "$env" sh -c "mkdir -p '/lib/modules/$k' && ln -sfn '/usr/src/linux-headers-$k' '/lib/modules/$k/build'" &&
+		run "$env" test -f "/lib/modules/$k/build/Makefile" && cross_vars "$root" "$k" "$tri" &&
+		echo "$v" >"$root/usr/src/linux-headers-$k/.listenq-unpacked"
+}
+
+# fetch_image ENV ARCH KVER VERSION: vmlinuz and config into $kcache/KVER, via a
 # temporary directory so an interrupted fetch leaves no half-filled entry.
 # Up to 6.12 both are in linux-image-<kver>[-unsigned] under /boot; on 7.x
 # the kernel is in linux-binary-<kver> and the config in linux-base-<kver>,
-# under /usr/lib/modules/<kver>.
+# under /usr/lib/modules/<kver>. arm64's vmlinuz is an uncompressed Image.
 fetch_image() {
-	local env=$1 k=$2 v=$3 dir=$kcache/$2 tmp root dl p f
+	local env=$1 q k=$3 v=$4 dir=$kcache/$3 tmp root dl p f
+	q=$(qual "$2")
 	[ -s "$dir/vmlinuz" ] && [ -s "$dir/config" ] && return 0
 	root=$(root_of "$env")
 	if [ "$root" = - ]; then
@@ -97,7 +196,7 @@ fetch_image() {
 		dl=/tmp/${tmp##*/}
 	fi
 	for p in "linux-image-$k-unsigned" "linux-image-$k" "linux-binary-$k" "linux-base-$k"; do
-		run "$env" sh -c "cd '$dl' && apt-get download -q -o APT::Sandbox::User=root '$p=$v'" \
+		run "$env" sh -c "cd '$dl' && apt-get download -q -o APT::Sandbox::User=root '$p$q=$v'" \
 			>/dev/null 2>&1 || continue
 	done
 	mkdir -p "$tmp/x" "$tmp/out"
@@ -120,27 +219,105 @@ fetch_image() {
 	echo "kernels: $k -> $dir/vmlinuz"
 }
 
+# fetch_busybox ENV ARCH: the guest's busybox-static for ARCH, from ENV's
+# archive (bookworm's: the version of this machine's, whose applet list
+# the initramfs links), in $cache/busybox-ARCH/busybox (lib.sh's A_BUSYBOX).
+fetch_busybox() {
+	local env=$1 arch=$2 dir=$cache/busybox-$2 root tmp
+	[ -s "$dir/busybox" ] && return 0
+	root=$(root_of "$env")
+	tmp=$(mktemp -d "$root/tmp/lq-busybox.XXXXXX")
+	run "$env" sh -c "cd '/tmp/${tmp##*/}' && apt-get download -q -o APT::Sandbox::User=root 'busybox-static:$arch'" &&
+		dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x" && [ -s "$tmp/x/bin/busybox" ] &&
+		mkdir -p "$dir" && cp "$tmp/x/bin/busybox" "$dir/busybox.tmp" && mv "$dir/busybox.tmp" "$dir/busybox" &&
+		echo "kernels: busybox-static:$arch -> $dir/busybox"
+	local rc=$?
+	rm -rf "$tmp"
+	return $rc
+}
+
+# fetch_one ENV ARCH META [main]: resolve, then headers and image of the
+# newest version whose packages can be downloaded: an index may list .debs
+# a mirror does not serve (bullseye-security's arm64 5.10.262), but only
+# within the newest one's line (5.10, never trixie's 6.12 for its 7.3).
+# Prints "KVER ARCH".
+fetch_one() {
+	local env=$1 arch=$2 meta=$3 sel=${4:-} k v n=0 list line=
+	list=$(candidates "$env" "$arch" "$meta" "$sel")
+	[ -n "$list" ] || { echo "kernels: cannot resolve $meta ($arch${sel:+, $sel}) in $env" >&2; return 1; }
+	while read -r k v; do
+		n=$((n + 1))
+		[ -n "$line" ] || line=$(cut -d. -f1,2 <<<"$k")
+		[ "$(cut -d. -f1,2 <<<"$k")" = "$line" ] || continue
+		[ $n = 1 ] || echo "kernels: $meta ($arch): $k $v instead" >&2
+		# The image first: its download fails fastest when the mirror lacks a version.
+		fetch_image "$env" "$arch" "$k" "$v" >&2 || continue
+		if [ "$arch" = "$host_arch" ]; then
+			fetch_headers "$env" "$k" "$v" >&2 || continue
+		else
+			fetch_foreign_headers "$env" "$arch" "$k" "$v" >&2 || continue
+		fi
+		"$here/chroot.sh" --fix-headers "$env" "$k" >&2 || return 1
+		echo "$k $arch"
+		return 0
+	done <<<"$list"
+	echo "kernels: no version of $meta ($arch${sel:+, $sel}) in $env could be fetched" >&2
+	return 1
+}
+
+# fetch_env ENV: every row of the matrix built in ENV, in order, each
+# result as "INDEX KVER ROOT ARCH" in $kcache/.rows.ENV.
+fetch_env() {
+	local env=$1 i line e arch meta sel r root archs
+	root=$(root_of "$env")
+	: >"$kcache/.rows.$env"
+	archs=$(for line in "${matrix[@]}"; do read -r e arch _ <<<"$line"; [ "$e" = "$env" ] && echo "$arch"; done | sort -u)
+	for arch in $archs; do
+		[ "$arch" = "$host_arch" ] && continue
+		[ "$env" != host ] || { echo "kernels: $arch kernels are built in a chroot, never here" >&2; return 1; }
+		"$here/chroot.sh" --foreign "$env" "$arch" || return 1
+		# busybox from this machine's suite
+		[ "$("$here/chroot.sh" --suite "$env")" != "$host_suite" ] || fetch_busybox "$env" "$arch" || return 1
+	done
+	for i in "${!matrix[@]}"; do
+		read -r e arch meta sel <<<"${matrix[$i]}"
+		[ "$e" = "$env" ] || continue
+		r=$(fetch_one "$env" "$arch" "$meta" $sel) || return 1
+		echo "$i ${r% *} $root $arch" >>"$kcache/.rows.$env"
+	done
+}
+
 fetch_all() {
-	local line env meta k v list=$kcache/.list.tmp envs
+	local env envs pids=() rc=0 p arch
+	envs=$(printf '%s\n' "${matrix[@]}" | awk '{print $1}' | sort -u)
 	# The chroots first, side by side: each is a minute of downloads.
-	envs=$(printf '%s\n' "${matrix[@]}" | awk '$1 != "host" {print $1}' | sort -u)
 	for env in $envs; do
-		"$here/chroot.sh" --make "$env" &
+		if [ "$env" != host ]; then "$here/chroot.sh" --make "$env" & fi
 	done
 	for env in $envs; do
-		wait -n || return 1
+		if [ "$env" != host ]; then wait -n || return 1; fi
 	done
-	: >"$list"
-	for line in "${matrix[@]}"; do
-		read -r env meta <<<"$line"
-		read -r k v < <(resolve "$env" "$meta") ||
-			{ echo "kernels: cannot resolve $meta in $env" >&2; return 1; }
-		fetch_headers "$env" "$k" "$v" || return 1
-		"$here/chroot.sh" --fix-headers "$env" "$k" || return 1
-		fetch_image "$env" "$k" "$v" || return 1
-		echo "$k $(root_of "$env")" >>"$list"
+	# Then each environment's kernels, the environments side by side (their
+	# dpkg databases are their own): downloads, mostly.
+	for env in $envs; do
+		fetch_env "$env" >"$kcache/.fetch.$env.log" 2>&1 &
+		pids+=($!)
 	done
-	mv "$list" "$kcache/list"
+	for p in "${pids[@]}"; do
+		wait "$p" || rc=1
+	done
+	for env in $envs; do
+		sed "s/^/[$env] /" "$kcache/.fetch.$env.log"
+	done
+	[ $rc = 0 ] || return 1
+	for arch in $(printf '%s\n' "${matrix[@]}" | awk '{print $2}' | sort -u); do
+		[ "$arch" = "$host_arch" ] || [ -s "$cache/busybox-$arch/busybox" ] ||
+			{ echo "kernels: no busybox-static:$arch: no $host_suite chroot builds $arch kernels" >&2; return 1; }
+	done
+	# In the matrix's order; a kernel two rows resolve to is listed once.
+	for env in $envs; do cat "$kcache/.rows.$env"; done | sort -n | cut -d' ' -f2- |
+		awk '!seen[$1]++' >"$kcache/matrix.tmp"
+	mv "$kcache/matrix.tmp" "$kcache/matrix"
 }
 
 # Package lists may be missing (bare machine) or stale (the ABI moved on and
@@ -153,8 +330,8 @@ apt_update() {
 
 case ${1:-} in
 --list)
-	[ -s "$kcache/list" ] || { echo "kernels: run kernels.sh --fetch first" >&2; exit 1; }
-	cat "$kcache/list"
+	[ -s "$kcache/matrix" ] || { echo "kernels: run kernels.sh --fetch first" >&2; exit 1; }
+	cat "$kcache/matrix"
 	;;
 --fetch)
 	mkdir -p "$kcache"

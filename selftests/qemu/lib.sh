@@ -3,7 +3,8 @@
 #
 # Sourced by the rig's scripts (check.sh, lint.sh, check-debug.sh,
 # packaging/test-deb.sh): one line per result, the summed last line that
-# .ci/run adds up, and the one strict module build they all hold to.
+# .ci/run adds up, the one strict module build they all hold to, and what
+# differs between the architectures the rig tests (arch_setup).
 passed=0 failed=0 skipped=0
 summary_file=		# also write "P F S" there, for a parent script
 
@@ -43,16 +44,76 @@ in_root() {
 	fi
 }
 
-# strict_build NAME KDIR FROM DIR LOG [ROOT]: FROM's module copied to DIR
+# arch_setup ARCH: everything that differs between the architectures of the
+# rig's kernels (kernels.sh --list's third column, Debian's names), chosen
+# here and nowhere else. The guests run the same init, runner and tests.
+#   A_KMAKE    make arguments of a module build: arm64's 6.1 and 5.10
+#              headers want CROSS_COMPILE, 6.12 and 7.x force it themselves
+#   A_CROSS    CROSS_COMPILE of the guest's static binaries ("" for native)
+#   A_CC       their C compiler
+#   A_BUSYBOX  the guest's busybox-static (arm64's: kernels.sh --fetch)
+#   A_DKMS     dkms's --arch, uname -m's name
+#   A_ELF      the Machine of a module built for it (readelf -h)
+#   A_QEMU     qemu-system-* and its machine and CPU
+#   A_CONSOLE  the console's device
+#   A_SERIAL   after "-serial chardev:con" (the console): the serial ports
+#              that make the guest's ttyS1 (chardev res, results.ktap) and
+#              ttyS2 (chardev art, artifacts.txt)
+# arm64's virt machine has one PL011 (ttyAMA0, the console); Debian's arm64
+# kernels have the 8250 PCI driver built in, so a pci-serial-4x gives
+# ttyS0..3 as on x86. -cpu max emulates pointer authentication with QARMA,
+# which is slow under TCG: pauth-impdef=on keeps PAC with a cheap hash.
+arch_setup() {
+	local cache=${LQ_CACHE:-$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)/.cache}
+	case $1 in
+	amd64)
+		A_KMAKE=() A_CROSS= A_CC=gcc A_BUSYBOX=/bin/busybox A_DKMS=x86_64
+		A_ELF="Advanced Micro Devices X86-64"
+		A_QEMU=(qemu-system-x86_64 -machine q35 -cpu max) A_CONSOLE=ttyS0
+		A_SERIAL=(-serial chardev:res -serial chardev:art)
+		;;
+	arm64)
+		A_KMAKE=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) A_CROSS=aarch64-linux-gnu-
+		A_CC=aarch64-linux-gnu-gcc A_BUSYBOX=$cache/busybox-arm64/busybox A_DKMS=aarch64
+		A_ELF=AArch64
+		A_QEMU=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on) A_CONSOLE=ttyAMA0
+		A_SERIAL=(-chardev null,id=s0 -chardev null,id=s3
+			-device pci-serial-4x,chardev1=s0,chardev2=res,chardev3=art,chardev4=s3)
+		;;
+	*)
+		echo "lib.sh: the rig does not know architecture '$1'" >&2
+		return 1
+		;;
+	esac
+}
+
+# sources_id FROM: what a module build depends on in FROM, as one hash.
+sources_id() {
+	(cd "$1" && tar -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		Kbuild VERSION module include | sha256sum | cut -d' ' -f1)
+}
+
+# strict_build NAME KDIR FROM DIR LOG [ROOT] [ARCH]: FROM's module copied to DIR
 # and built against KDIR, in ROOT (in_root), with W=1, sparse (C=1) and
 # -Werror; a warning from anything (gcc, sparse, modpost) fails it, and so
 # does a C=1 that ran no sparse. DIR must be under $build. Tallies NAME;
 # returns non-zero on failure. Uses the caller's $jobs and $version.
+# A passed build leaves DIR.ok, what it was built from; with
+# LQ_REUSE_BUILDS=1 (make lint after make check, in .ci/run) a build
+# whose DIR.ok says the same sources, kernel and flags is not done again.
 # shellcheck disable=SC2154
 strict_build() {
-	local name=$1 kdir=$2 from=$3 dir=$4 log=$5 root=${6:--} t=$SECONDS rc
+	local name=$1 kdir=$2 from=$3 dir=$4 log=$5 root=${6:--} arch=${7:-amd64} t=$SECONDS rc id
+	arch_setup "$arch" || return 1
+	id="$(sources_id "$from") $kdir $root $version ${A_KMAKE[*]} W=1 C=1 LISTENQ_WERROR=1"
+	if [ "${LQ_REUSE_BUILDS:-0}" = 1 ] && [ "$(cat "$dir.ok" 2>/dev/null)" = "$id" ] &&
+		[ -f "$dir/listenq.ko" ]; then
+		tally "$name" pass "the same sources' build of $(date -r "$dir.ok" +%H:%M:%S), log: $log"
+		return 0
+	fi
+	rm -f "$dir.ok"
 	copy_sources "$from" "$dir" 2>"$log" &&
-		in_root "$root" make -C "$kdir" M="$dir" -j"$jobs" W=1 C=1 LISTENQ_WERROR=1 \
+		in_root "$root" make -C "$kdir" M="$dir" -j"$jobs" "${A_KMAKE[@]}" W=1 C=1 LISTENQ_WERROR=1 \
 			LISTENQ_VERSION="$version" modules >"$log" 2>&1
 	rc=$?
 	# kbuild prints "CHECK <file>" for each file sparse looked at.
@@ -63,5 +124,6 @@ strict_build() {
 		tally "$name" fail "log: $log"
 		return 1
 	fi
+	echo "$id" >"$dir.ok"
 	tally "$name" pass "$((SECONDS - t))s"
 }

@@ -12,9 +12,12 @@
 #      $LQ_CACHE/checkpatch-<version> (default .cache/, never committed) on
 #      the first run; this machine's perl runs it.
 #   2. The W=1 + sparse (C=1) builds with -Werror on every kernel of
-#      make check (check.sh build), and against the debug kernel tree of
-#      make check-debug, in the trixie chroot that built it, when that tree
-#      is already built (never built here).
+#      make check (check.sh build), x86-64 and arm64, and against the debug
+#      kernel tree of make check-debug, in the trixie chroot that built it,
+#      when that tree is already built (never built here). A kernel whose
+#      module make check already built, strictly, from the same sources
+#      into the same build/ (.ci/run runs make check first) is not built
+#      again: its result is reported as that build's (lib.sh strict_build).
 #
 # Any finding fails. The last line is "N passed, N failed, N skipped".
 set -uo pipefail
@@ -90,7 +93,7 @@ checkpatch() {
 # W=1 + sparse on each kernel: check.sh's own build step.
 builds() {
 	local out p f s
-	out=$(KERNEL= KDIR= "$here/check.sh" build 2>&1)
+	out=$(KERNEL= KDIR= LQ_REUSE_BUILDS=${LQ_REUSE_BUILDS:-1} "$here/check.sh" build 2>&1)
 	echo "$out" | sed '$d'
 	read -r p f s < <(echo "$out" | tail -n 1 |
 		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
