@@ -90,7 +90,7 @@ help:
 	@echo '  install       modules_install into /lib/modules/<kver>/updates, then depmod'
 	@echo '  clean         remove kbuild output and build/'
 	@echo
-	@echo 'Test (seven Debian kernels, 5.10 to 7.3, under QEMU, see selftests/qemu/):'
+	@echo 'Test (thirteen Debian kernels, 5.10 to 7.3, x86-64 and arm64, under QEMU, see selftests/qemu/):'
 	@echo '  check         deps, kernels, W=1/sparse builds, selftests, QEMU boots, dkms;'
 	@echo '                ends with "N passed, N failed, N skipped"'
 	@echo '  check KERNEL=<bzImage> KDIR=<build tree>   the same on one kernel of your own'
@@ -99,6 +99,6 @@ help:
 	@echo '  selftests     build the static test binaries into build/selftests'
 	@echo '  demo          boot the newest kernel and watch /proc/listenq while a listener is flooded'
 	@echo '  deps          install the Debian packages the rig needs (as root)'
-	@echo '  kernels       install headers and extract the kernels into .cache/kernels'
+	@echo '  kernels       install headers (arm64: in chroots) and extract the kernels into .cache/kernels'
 	@echo '  check-kcsan   probes, stress and queue_stats selftests on a KCSAN kernel built from'
 	@echo '                linux-source-7.3 (cached); a data race with listenq on the stack fails'
