@@ -44,8 +44,9 @@ mkdir -p "$build" "$cache"
 "$rig/deps.sh"
 "$rig/kernels.sh" --fetch >"$build/fetch.log" 2>&1 || { cat "$build/fetch.log"; exit 1; }
 declare -A kroot
-while read -r k root; do kroot[$k]=$root; done < <("$rig/kernels.sh" --list)
-kvers=${BENCH_KVERS:-$("$rig/kernels.sh" --list | cut -d' ' -f1)}
+# bench/boot.sh boots x86-64 guests: the matrix's amd64 kernels (third column).
+while read -r k root arch; do [ "$arch" = amd64 ] && kroot[$k]=$root; done < <("$rig/kernels.sh" --list)
+kvers=${BENCH_KVERS:-$("$rig/kernels.sh" --list | awk '$3 == "amd64" {print $1}')}
 # shellcheck source=selftests/qemu/lib.sh
 . "$rig/lib.sh"
 
