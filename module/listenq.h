@@ -15,15 +15,12 @@
 #include <listenq/abi.h>
 #include <listenq/model.h>
 
-/* The running kernel's predicates, as module/compat.kbuild read them. */
+/* main.c: the running kernel's queue predicates, asked at load (lq_read_rules()) */
+extern struct lq_rules lq_running_rules;
+
 static inline const struct lq_rules *lq_kernel_rules(void)
 {
-	static const struct lq_rules rules = {
-		.synq = LQ_PROBED_SYNQ_RULE,
-		.acceptq = LQ_PROBED_ACCEPTQ_RULE,
-	};
-
-	return &rules;
+	return &lq_running_rules;
 }
 
 /* A namespace's sysctls that feed the caps, read together. */

@@ -2,8 +2,10 @@
 /*
  * Everything that differs between the kernels listenq builds for lives here,
  * force-included into every module file by Kbuild. Each choice follows a
- * feature probe of the kernel's headers (module/compat.kbuild), never a
- * version number; logic files never test either.
+ * compile test against the kernel's headers (module/compat-probes.c, run by
+ * module/compat.kbuild), never a version number; logic files never test
+ * either. The queue rules are no choice of this file: the module asks the
+ * headers' predicates themselves at load (lq_read_rules(), module/main.c).
  */
 #ifndef _LQ_COMPAT_H
 #define _LQ_COMPAT_H
@@ -11,14 +13,6 @@
 /* module/compat.kbuild: 5.10 or later, the oldest line the selftests prove. */
 #ifndef LQ_KERNEL_IN_RANGE
 #error "listenq needs Linux 5.10 or later"
-#endif
-
-/* Set by module/compat.kbuild from the headers' own predicates. */
-#ifndef LQ_PROBED_SYNQ_RULE
-#error "listenq: cannot read the SYN queue predicate in include/net/inet_connection_sock.h"
-#endif
-#ifndef LQ_PROBED_ACCEPTQ_RULE
-#error "listenq: cannot read the accept queue predicate in include/net/sock.h"
 #endif
 
 /*
@@ -80,22 +74,26 @@
  * The registers an ftrace callback gets, and its n-th argument from them.
  * - Before struct ftrace_regs (5.11) the callback takes a struct pt_regs,
  *   which x86 fills only for ops with FTRACE_OPS_FL_SAVE_REGS.
- * - Then, without the accessor, x86's struct ftrace_regs wraps the
- *   argument registers in a pt_regs, saved for every ops.
- * - With ftrace_regs_get_argument() the layout is the architecture's own.
+ * - With ftrace_regs_get_argument() (x86's macro, arm64's inline function,
+ *   linux/ftrace_regs.h since 6.13) the layout is the architecture's own.
+ * - Without it, a struct ftrace_regs that wraps a pt_regs (x86, and the
+ *   generic one of architectures without DYNAMIC_FTRACE_WITH_ARGS) holds
+ *   the argument registers, saved for every ops.
  */
-#ifndef LQ_HAVE_FTRACE_REGS
+#if defined(LQ_HAVE_FTRACE_PT_REGS) && !defined(LQ_HAVE_FTRACE_REGS)
 #define lq_ftrace_regs		pt_regs
 #define LQ_FTRACE_REGS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
 #define lq_fregs_arg(regs, n)	regs_get_kernel_argument(regs, n)
-#elif defined(LQ_HAVE_FREGS_ARG)
+#elif defined(LQ_HAVE_FTRACE_REGS) && defined(LQ_HAVE_FREGS_ARG)
 #define lq_ftrace_regs		ftrace_regs
 #define LQ_FTRACE_REGS_FLAGS	0
 #define lq_fregs_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
-#else
+#elif defined(LQ_HAVE_FTRACE_REGS) && defined(LQ_HAVE_FREGS_PT_REGS)
 #define lq_ftrace_regs		ftrace_regs
 #define LQ_FTRACE_REGS_FLAGS	0
 #define lq_fregs_arg(fregs, n)	regs_get_kernel_argument(&(fregs)->regs, n)
+#else
+#error "listenq: no way to read an ftrace callback's arguments in include/linux/ftrace.h"
 #endif
 
 /*
