@@ -56,6 +56,51 @@ static int lq_expire_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 NOKPROBE_SYMBOL(lq_expire_return);
 
 /*
+ * Where __inet_csk_reqsk_queue_drop() does not exist (5.10.223, and other
+ * kernels before "tcp/dccp: Don't use timer_pending() in
+ * reqsk_queue_unlink()"), reqsk_timer_handler() drops an expired request
+ * with inet_csk_reqsk_queue_drop_and_put(), which the compiler may inline
+ * there (5.10.223 does), down to reqsk_queue_unlink(req): true when this
+ * call unlinked the request. So: reqsk_timer_handler(&req->rsk_timer)
+ * marks its request on this CPU while it runs (softirq: nothing else of
+ * this CPU runs in between), and a reqsk_queue_unlink() of that request
+ * there, of a listener still listening, that returns true is an expiry.
+ * Handshakes that complete call reqsk_queue_unlink() too, and return at
+ * its entry.
+ */
+static DEFINE_PER_CPU(const struct request_sock *, lq_timer_req);
+
+static int lq_timer_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct timer_list *t = lq_arg(regs, 0);
+
+	this_cpu_write(lq_timer_req, container_of(t, struct request_sock, rsk_timer));
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_timer_entry);
+
+static int lq_timer_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	this_cpu_write(lq_timer_req, NULL);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_timer_return);
+
+static int lq_unlink_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct lq_expire_data *d = (void *)ri->data;
+	const struct request_sock *req = lq_arg(regs, 0);
+
+	if (req != this_cpu_read(lq_timer_req) ||
+	    READ_ONCE(req->rsk_listener->sk_state) != TCP_LISTEN)
+		return 1;
+	d->sk = req->rsk_listener;
+	lq_req_peer(req, &d->peer);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_unlink_entry);
+
+/*
  * listen() clamps its backlog in __sys_listen() before inet_listen() sees
  * it: remember the caller's own value per task for the few instructions
  * in between. A collision only loses the value ("-").
@@ -142,26 +187,44 @@ NOKPROBE_SYMBOL(lq_accept_return);
 	{ .kp.symbol_name = sym, .entry_handler = entry,	\
 	  .handler = ret, .data_size = sizeof(type) }
 
-static struct kretprobe lq_kretprobes[] = {
-	LQ_KRETPROBE("inet_listen", lq_listen_entry, lq_listen_return,
-		     struct lq_listen_data),
-	LQ_KRETPROBE("__inet_csk_reqsk_queue_drop", lq_expire_entry, lq_expire_return,
-		     struct lq_expire_data),
-	LQ_KRETPROBE("inet_csk_accept", lq_accept_entry, lq_accept_return,
-		     const struct sock *),
+enum {
+	LQ_KRP_LISTEN,
+	LQ_KRP_EXPIRE,
+	LQ_KRP_ACCEPT,
+	/* LQ_KRP_EXPIRE's stand-in; unregistered first, so no mark outlives it */
+	LQ_KRP_UNLINK,
+	LQ_KRP_TIMER,
+	LQ_NR_KRP
+};
+
+static struct kretprobe lq_kretprobes[LQ_NR_KRP] = {
+	[LQ_KRP_LISTEN] = LQ_KRETPROBE("inet_listen", lq_listen_entry, lq_listen_return,
+				       struct lq_listen_data),
+	[LQ_KRP_EXPIRE] = LQ_KRETPROBE("__inet_csk_reqsk_queue_drop", lq_expire_entry,
+				       lq_expire_return, struct lq_expire_data),
+	[LQ_KRP_ACCEPT] = LQ_KRETPROBE("inet_csk_accept", lq_accept_entry, lq_accept_return,
+				       const struct sock *),
+	[LQ_KRP_TIMER] = LQ_KRETPROBE("reqsk_timer_handler", lq_timer_entry, lq_timer_return,
+				      char),
+	[LQ_KRP_UNLINK] = LQ_KRETPROBE("reqsk_queue_unlink", lq_unlink_entry, lq_expire_return,
+				       struct lq_expire_data),
 };
 
 /* What each kretprobe above provides; 0: needed by every counter. */
-static const unsigned long lq_kretprobe_gives[ARRAY_SIZE(lq_kretprobes)] = {
-	0,
-	BIT(LQ_EXPIRED),
-	LQ_HAVE_WAIT,
+static const unsigned long lq_kretprobe_gives[LQ_NR_KRP] = {
+	[LQ_KRP_LISTEN] = 0,
+	[LQ_KRP_EXPIRE] = BIT(LQ_EXPIRED),
+	[LQ_KRP_ACCEPT] = LQ_HAVE_WAIT,
+	[LQ_KRP_TIMER] = BIT(LQ_EXPIRED),
+	[LQ_KRP_UNLINK] = BIT(LQ_EXPIRED),
 };
 
-static const char * const lq_kretprobe_what[ARRAY_SIZE(lq_kretprobes)] = {
-	"listen() backlogs",
-	"expired requests",
-	"accept() waits",
+static const char * const lq_kretprobe_what[LQ_NR_KRP] = {
+	[LQ_KRP_LISTEN] = "listen() backlogs",
+	[LQ_KRP_EXPIRE] = "expired requests",
+	[LQ_KRP_ACCEPT] = "accept() waits",
+	[LQ_KRP_TIMER] = "expired requests",
+	[LQ_KRP_UNLINK] = "expired requests",
 };
 
 static struct kprobe lq_kprobes[] = {
@@ -215,8 +278,68 @@ static void lq_tracepoint_unregister(void)
 	tracepoint_synchronize_unregister();
 }
 
-static bool lq_kretprobe_on[ARRAY_SIZE(lq_kretprobes)];
+static bool lq_kretprobe_on[LQ_NR_KRP];
 static bool lq_kprobe_on[ARRAY_SIZE(lq_kprobes)];
+
+/* Register lq_kretprobes[@i]: 0, or the error, which is logged but -ENOMEM. */
+static int lq_kretprobe_register(int i, bool *nomem)
+{
+	struct kretprobe *rp = &lq_kretprobes[i];
+	const char *sym = rp->kp.symbol_name;
+	int err;
+
+	/* Forget what an earlier registration filled in. */
+	memset(&rp->kp, 0, sizeof(rp->kp));
+	rp->kp.symbol_name = sym;
+	rp->nmissed = 0;
+	/* Each thread blocked in accept() holds an instance. */
+	rp->maxactive = i == LQ_KRP_ACCEPT ? 1024 : 4 * num_possible_cpus();
+	err = register_kretprobe(rp);
+	lq_kretprobe_on[i] = !err;
+	if (err == -ENOMEM)
+		*nomem = true;
+	return err;
+}
+
+/*
+ * The expired requests: __inet_csk_reqsk_queue_drop(), or where this kernel
+ * has none, reqsk_timer_handler() and reqsk_queue_unlink() (see
+ * lq_timer_req). Return: the values then missing.
+ */
+static unsigned long lq_expire_register(bool *nomem)
+{
+	int err, cpu;
+
+	err = lq_kretprobe_register(LQ_KRP_EXPIRE, nomem);
+	if (err != -ENOENT)
+		goto out;
+	/* No request of an earlier registration is marked. */
+	for_each_possible_cpu(cpu)
+		per_cpu(lq_timer_req, cpu) = NULL;
+	err = lq_kretprobe_register(LQ_KRP_UNLINK, nomem);
+	if (!err)
+		err = lq_kretprobe_register(LQ_KRP_TIMER, nomem);
+	if (!err) {
+		pr_info("no __inet_csk_reqsk_queue_drop: expired requests counted by reqsk_queue_unlink() in reqsk_timer_handler()\n");
+		return 0;
+	}
+	if (lq_kretprobe_on[LQ_KRP_UNLINK]) {
+		unregister_kretprobe(&lq_kretprobes[LQ_KRP_UNLINK]);
+		lq_kretprobe_on[LQ_KRP_UNLINK] = false;
+	}
+	if (err != -ENOMEM)
+		pr_warn("cannot probe __inet_csk_reqsk_queue_drop (-ENOENT), nor reqsk_timer_handler and reqsk_queue_unlink (%d): no expired requests\n",
+			err);
+	return BIT(LQ_EXPIRED);
+out:
+	if (err == -ENOMEM)
+		return LQ_HAVE_ALL;
+	if (err) {
+		pr_warn("cannot probe %s (%d)\n", lq_kretprobes[LQ_KRP_EXPIRE].kp.symbol_name, err);
+		return BIT(LQ_EXPIRED);
+	}
+	return 0;
+}
 
 /**
  * lq_kprobes_register() - probe what this kernel has
@@ -231,24 +354,18 @@ unsigned long lq_kprobes_register(bool *nomem)
 	unsigned long missing = 0;
 	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {
-		struct kretprobe *rp = &lq_kretprobes[i];
-		const char *sym = rp->kp.symbol_name;
-
-		/* Forget what an earlier registration filled in. */
-		memset(&rp->kp, 0, sizeof(rp->kp));
-		rp->kp.symbol_name = sym;
-		rp->nmissed = 0;
-		/* Each thread blocked in accept() holds an instance. */
-		rp->maxactive = rp->entry_handler == lq_accept_entry ? 1024 :
-				4 * num_possible_cpus();
-		err = register_kretprobe(rp);
-		lq_kretprobe_on[i] = !err;
+	for (i = 0; i < LQ_NR_KRP; i++) {
+		if (i == LQ_KRP_EXPIRE) {
+			missing |= lq_expire_register(nomem);
+			continue;
+		}
+		if (i == LQ_KRP_TIMER || i == LQ_KRP_UNLINK)
+			continue;
+		err = lq_kretprobe_register(i, nomem);
 		if (err == -ENOMEM) {
-			*nomem = true;
 			missing |= LQ_HAVE_ALL;
 		} else if (err) {
-			pr_warn("cannot probe %s (%d)\n", sym, err);
+			pr_warn("cannot probe %s (%d)\n", lq_kretprobes[i].kp.symbol_name, err);
 			missing |= lq_kretprobe_gives[i] ?: LQ_HAVE_ALL;
 		}
 	}
@@ -286,7 +403,7 @@ void lq_kprobes_unregister(void)
 {
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(lq_kretprobes); i++) {
+	for (i = 0; i < LQ_NR_KRP; i++) {
 		struct kretprobe *rp = &lq_kretprobes[i];
 
 		if (!lq_kretprobe_on[i])
