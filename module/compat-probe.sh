@@ -86,8 +86,8 @@ else
 		/: warning: / { done(); next }
 		/: note: / { if (inerr) name_line($0); next }
 		END { done() }
-	' "$src" "$tmp/all.log" | sort -u)
-	case " $(echo $failed) " in
+	' "$src" "$tmp/all.log" | sort -u | tr '\n' ' ')
+	case " $failed " in
 	*" ? "* | "  ")
 		# Not understood: each section on its own.
 		jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
@@ -100,14 +100,14 @@ else
 			fi
 		done
 		wait
-		failed=$(cat "$tmp"/*.failed 2>/dev/null)
+		failed=$(cat "$tmp"/*.failed 2>/dev/null | tr '\n' ' ')
 		;;
 	esac
 fi
 
 out=
 for name in $names; do
-	case " $(echo $failed) " in
+	case " $failed " in
 	*" $name "*) ;;
 	*) out="$out -D$name" ;;
 	esac
