@@ -84,7 +84,14 @@ setup() {
 	kernels || { tally kernels fail; summary; }
 }
 
-# build KVER: the strict build (lib.sh) of the module for one kernel.
+# builds: the strict build (lib.sh) of the module for every kernel.
+builds() {
+	local k t=$SECONDS
+	for k in "${kvers[@]}"; do build "$k"; done
+	echo "builds: ${#kvers[@]} kernels in $((SECONDS - t))s"
+}
+
+# build KVER: the strict build of the module for one kernel.
 build() {
 	mkdir -p "$build/$1"
 	strict_build "build $1" "${kdir[$1]}" "$src" "$build/$1/src" "$build/$1/build.log" \
@@ -210,7 +217,7 @@ dkms_one() {
 }
 
 dkms_check() {
-	local k rc d old=4.19.0-27-cloud-amd64 other=riscv64
+	local k rc d old=4.19.0-27-cloud-amd64 other=riscv64 t=$SECONDS
 	for k in "${kvers[@]}"; do
 		d=$build/dkms/$k
 		dkms_one "$k" "${kroot[$k]}" "${KERNEL:+${kdir[$k]}}" "${karch[$k]}"
@@ -244,6 +251,7 @@ dkms_check() {
 		fi
 		break
 	done
+	echo "dkms: ${#kvers[@]} kernels in $((SECONDS - t))s"
 }
 
 # The Debian packages (packaging/test-deb.sh): make deb, lintian, install on
@@ -252,7 +260,7 @@ dkms_check() {
 # same in the 5.10 and 7.3 chroots. It needs Debian's kernels and their
 # headers, so not with KERNEL=.
 deb_check() {
-	local p f s
+	local p f s t=$SECONDS
 	if [ -n "${KERNEL:-}" ]; then
 		tally "deb" skip "the packages are tested on Debian's kernels, not KERNEL="
 		return
@@ -260,7 +268,7 @@ deb_check() {
 	LQ_BUILD=$build LQ_CACHE=$cache "$repo/packaging/test-deb.sh" |
 		grep -Ev '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'
 	if read -r p f s <"$build/deb-test/summary" 2>/dev/null; then
-		echo "deb: $p passed, $f failed, $s skipped"
+		echo "deb: $p passed, $f failed, $s skipped ($((SECONDS - t))s)"
 	else
 		p=0 f=1 s=0
 		echo "deb: FAILED (packaging/test-deb.sh ended without a summary)"
@@ -470,7 +478,7 @@ demo() {
 case ${1:-all} in
 all)
 	setup
-	for k in "${kvers[@]}"; do build "$k"; done
+	builds
 	selftests
 	tools
 	boots
@@ -481,12 +489,12 @@ all)
 	;;
 build)
 	setup
-	for k in "${kvers[@]}"; do build "$k"; done
+	builds
 	summary
 	;;
 guests)
 	setup
-	for k in "${kvers[@]}"; do build "$k"; done
+	builds
 	selftests
 	tools
 	boots

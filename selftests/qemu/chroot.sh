@@ -20,9 +20,8 @@
 # ENV is bullseye (5.10), bookworm (6.1 and 6.12 of other architectures:
 # this machine's own dpkg never gets a foreign architecture), trixie (its
 # backports: 7.x, gcc-14) or sid (sid and experimental: the newest line,
-# gcc-16). The mirrors are this
-# machine's own, read from apt. Mounts live in a private mount namespace
-# and go with the command.
+# gcc-16). The mirrors are this machine's own, read from apt. Mounts live
+# in a private mount namespace and go with the command.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -342,7 +342,7 @@ case ${1:-} in
 	exec "$here/deps.sh"
 	;;
 *)
-	sed -n 's/^# \{0,1\}//; 3,12p' "$0" >&2
+	sed -n 's/^# \{0,1\}//; 3,13p' "$0" >&2
 	exit 2
 	;;
 esac
