@@ -8,14 +8,16 @@
 # One compile of every section at once, the cost of one: a section fails
 # if an error, or a note of an error, names one of its lines. An error
 # that names no section's line (a header that does not compile, a compiler
-# that does not run) sends every section to a compile of its own, as many
-# at once as there are CPUs.
+# that does not run), or a fatal one (after which nothing is compiled),
+# sends every section to a compile of its own, as many at once as there
+# are CPUs.
 #
 # The answer is kept in CACHE with a key of everything it depends on: this
 # script, SRC, CC, FLAGS and the paths in LQ_PROBE_KEY (the kernel's
-# configuration and header directories); kbuild reads the Kbuild file more
-# than once per build, and each rebuild reads it again. LQ_PROBE_LOG=FILE
-# keeps the compiler's output there.
+# configuration and header directories, with the time of each of their
+# files); kbuild reads the Kbuild file more than once per build, and each
+# rebuild reads it again. LQ_PROBE_LOG=FILE keeps the compiler's output
+# there.
 set -u
 cache=$1 src=$2 cc=$3
 shift 3
@@ -23,8 +25,10 @@ shift 3
 key=$({
 	cat "$0" "$src"
 	printf '%s\n' "$cc" "$*"
+	# Each file of the directories: a header rewritten in place leaves
+	# its directory's time alone.
 	# shellcheck disable=SC2086
-	ls -ldL --full-time ${LQ_PROBE_KEY:-} 2>&1
+	ls -lL --full-time ${LQ_PROBE_KEY:-} 2>&1
 } | cksum)
 if [ -f "$cache" ] && [ "$(sed -n 1p "$cache")" = "$key" ]; then
 	sed -n 2p "$cache"
@@ -81,6 +85,9 @@ else
 			inerr = 1
 			named = 0
 			name_line($0)
+			# The compile stopped here: the sections after it are untested.
+			if ($0 ~ /: fatal error: /)
+				print "?"
 			next
 		}
 		/: warning: / { done(); next }
