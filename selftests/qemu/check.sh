@@ -154,6 +154,20 @@ tools() {
 	done
 }
 
+# The compat probes' host test (selftests/compat/run.sh): compat-probe.sh
+# on made-up header trees, no kernel; one tally for the run.
+compat() {
+	local log=$build/compat.log
+	if [ ! -f "$src/selftests/compat/run.sh" ]; then
+		tally "compat probes" skip "no selftests/compat/run.sh"
+	elif sh "$src/selftests/compat/run.sh" >"$log" 2>&1; then
+		tally "compat probes" pass "$(tail -n 1 "$log")"
+	else
+		grep -A 3 '^not ok' "$log" | head -n 40 | sed 's/^/#   /'
+		tally "compat probes" fail "$(tail -n 1 "$log"), log: $log"
+	fi
+}
+
 # boots: every kernel's guest, $guests at a time (a single-threaded TCG
 # guest keeps one core busy), each printed whole when it is done, in order.
 # The limit is a hang detector: a guest takes 3-6 min on a busy 2-core machine.
@@ -481,6 +495,7 @@ all)
 	builds
 	selftests
 	tools
+	compat
 	boots
 	metrics
 	dkms_check
@@ -497,6 +512,7 @@ guests)
 	builds
 	selftests
 	tools
+	compat
 	boots
 	metrics
 	summary
