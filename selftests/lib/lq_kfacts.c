@@ -4,10 +4,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,14 +186,129 @@ static int in_child(int (*fn)(const struct lq_cap_conf *), const struct lq_cap_c
 	return ret;
 }
 
+/*
+ * One boot's answers (see lq_kfacts.h): $LQ_KFACTS_DIR (default
+ * /tmp/lq-kfacts)/<boot_id>/<key> holds what a measurement found, as a
+ * decimal number and a newline, written under a name of its own and renamed
+ * into place, so a reader sees the whole answer or none. Only answers are
+ * kept, never an error: a failed measurement is made again next time.
+ */
+#define LQ_KFACTS_DIR	"/tmp/lq-kfacts"
+
+static bool cache_on(void)
+{
+	const char *e = getenv("LQ_KFACTS_CACHE");
+
+	return !e || strcmp(e, "0");
+}
+
+/* The directory of this boot's answers, made if need be: 0 or -errno. */
+static int cache_dir(char *buf, size_t size)
+{
+	const char *base = getenv("LQ_KFACTS_DIR");
+	char id[64] = "";
+	int fd, n;
+
+	if (!base || !*base)
+		base = LQ_KFACTS_DIR;
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, id, sizeof(id) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ENODATA;
+	id[strcspn(id, "\n")] = '\0';
+	if (!*id || strchr(id, '/'))
+		return -EINVAL;
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if ((size_t)snprintf(buf, size, "%s/%s", base, id) >= size)
+		return -ENAMETOOLONG;
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int cache_path(const char *key, char *buf, size_t size)
+{
+	char dir[512];
+	int ret;
+
+	if (!cache_on() || strchr(key, '/'))
+		return -ENOENT;
+	ret = cache_dir(dir, sizeof(dir));
+	if (ret)
+		return ret;
+	return (size_t)snprintf(buf, size, "%s/%s", dir, key) >= size ? -ENAMETOOLONG : 0;
+}
+
+/* This boot's answer to @key, or -ENOENT. */
+static int cache_get(const char *key)
+{
+	char path[640], text[32], end;
+	int fd, n, val;
+
+	if (cache_path(key, path, sizeof(path)))
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	text[n] = '\0';
+	if (sscanf(text, "%d%c", &val, &end) != 2 || end != '\n' || val < 0)
+		return -ENOENT;
+	return val;
+}
+
+static void cache_put(const char *key, int val)
+{
+	char path[640], tmp[700], text[32];
+	int fd, len, ok;
+
+	if (val < 0 || cache_path(key, path, sizeof(path)))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	len = snprintf(text, sizeof(text), "%d\n", val);
+	ok = write(fd, text, len) == len;
+	if (close(fd))
+		ok = 0;
+	if (!ok || rename(tmp, path))
+		unlink(tmp);
+}
+
+/* fn(c), or this boot's answer for the same @kind and configuration. */
+static int measure_cached(const char *kind, int (*fn)(const struct lq_cap_conf *),
+			  const struct lq_cap_conf *c)
+{
+	char key[128];
+	int ret;
+
+	snprintf(key, sizeof(key), "%s-%s-backlog%d-somaxconn%d-syncookies%d-max_syn_backlog%d",
+		 kind, c->family == AF_INET ? "inet" : c->family == AF_INET6 ? "inet6" : "other",
+		 c->backlog, c->somaxconn, c->syncookies, c->max_syn_backlog);
+	ret = cache_get(key);
+	if (ret >= 0)
+		return ret;
+	ret = in_child(fn, c);
+	cache_put(key, ret);
+	return ret;
+}
+
 int lq_measure_syn_cap(const struct lq_cap_conf *c)
 {
-	return in_child(syn_cap_child, c);
+	return measure_cached("syn_cap", syn_cap_child, c);
 }
 
 int lq_measure_acc_cap(const struct lq_cap_conf *c)
 {
-	return in_child(acc_cap_child, c);
+	return measure_cached("acc_cap", acc_cap_child, c);
 }
 
 int lq_synq_gt(void)
@@ -209,16 +326,25 @@ int lq_synq_gt(void)
 
 int lq_kallsyms_has(const char *name)
 {
-	char line[512], sym[256], type;
+	char line[512], sym[256], key[300], type;
 	unsigned long long a;
-	FILE *f = fopen("/proc/kallsyms", "re");
+	FILE *f;
 	int found = 0;
 
+	snprintf(key, sizeof(key), "kallsyms-%s", name);
+	found = cache_get(key);
+	if (found == 0 || found == 1)
+		return found;
+	found = 0;
+	f = fopen("/proc/kallsyms", "re");
 	if (!f)
 		return -errno;
+	/* a module's symbol has its "\t[module]" after the name: not the kernel's */
 	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name);
+		found = sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name) &&
+			!strchr(line, '[');
 	fclose(f);
+	cache_put(key, found);
 	return found;
 }
 

@@ -10,6 +10,13 @@
  * Each measurement runs in a child process, in a network namespace of its
  * own, so the calling test's namespace, its counters and its listeners are
  * left alone.
+ *
+ * An answer is a fact of the running kernel for that configuration, so it
+ * is measured once per boot: the first measurement of a configuration keeps
+ * its answer in $LQ_KFACTS_DIR (default /tmp/lq-kfacts)/<boot_id>/<key>
+ * (written whole under another name, then renamed), and later calls, from
+ * this test or any later one, read it there. Errors are never kept.
+ * LQ_KFACTS_CACHE=0 measures every time.
  */
 #ifndef LQ_KFACTS_H
 #define LQ_KFACTS_H
@@ -48,7 +55,10 @@ int lq_measure_acc_cap(const struct lq_cap_conf *c);
  */
 int lq_synq_gt(void);
 
-/* /proc/kallsyms lists a symbol named exactly @name (1), not (0), or -errno. */
+/*
+ * /proc/kallsyms lists a symbol of the kernel image (not of a module) named
+ * exactly @name (1), not (0), or -errno; kept for the boot as above.
+ */
 int lq_kallsyms_has(const char *name);
 
 /*
