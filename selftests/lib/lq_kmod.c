@@ -139,6 +139,13 @@ int lq_kmsg_open(void)
 	return fd;
 }
 
+int lq_kmsg_open_all(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 char *lq_kmsg_read(int fd)
 {
 	size_t len = 0, cap = 4096;
@@ -202,6 +209,38 @@ long long lq_probes_off_held(const char *log)
 			held = n;
 	}
 	return held;
+}
+
+/* @line (up to its newline) is exactly @msg */
+static bool lq_line_is(const char *line, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	return !strncmp(line, msg, n) && (line[n] == '\n' || !line[n]);
+}
+
+int lq_expired_way(const char *log)
+{
+	int way = -ENOMSG;
+
+	for (const char *p = log; *p; ) {
+		const char *eol = strchr(p, '\n'), *err;
+		char *end;
+
+		if (lq_line_is(p, LQ_EXPIRED_COUNTED_MSG)) {
+			way = LQ_EXPIRED_COUNTED;
+		} else if (!strncmp(p, LQ_EXPIRED_NONE_MSG, strlen(LQ_EXPIRED_NONE_MSG))) {
+			/* then the error, a negative number, and the end of the line */
+			err = p + strlen(LQ_EXPIRED_NONE_MSG);
+			if (strtol(err, &end, 10) < 0 && end != err &&
+			    lq_line_is(end, LQ_EXPIRED_NONE_END))
+				way = LQ_EXPIRED_NONE;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	return way;
 }
 
 static bool lq_hex_at(const char *s, size_t n)

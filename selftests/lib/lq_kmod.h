@@ -32,6 +32,8 @@ int lq_module_unload(int timeout_ms);
 
 /* /dev/kmsg, positioned after the last record: fd or -errno */
 int lq_kmsg_open(void);
+/* /dev/kmsg at its first record, to read the whole kernel log: fd or -errno */
+int lq_kmsg_open_all(void);
 /*
  * The messages logged since lq_kmsg_open() or the last call, one per line,
  * as "<text>\n" (a record with an embedded newline stays one line: the
@@ -50,6 +52,23 @@ char *lq_kmsg_read(int fd);
 #define LQ_PROBES_OFF_HELD	" listener records held"
 long long lq_probes_off_held(const char *log);
 
+/*
+ * What the module says, each time it switches its probes on, on a kernel
+ * without __inet_csk_reqsk_queue_drop() (module/kprobes.c,
+ * lq_expire_register()): that it counts expired requests another way
+ * (reqsk_timer_handler() and reqsk_queue_unlink()), or that it cannot
+ * (LQ_EXPIRED_NONE_MSG, the error, LQ_EXPIRED_NONE_END), and then prints
+ * `expired` as "-". lq_expired_way() of log (lq_kmsg_read()'s text): which
+ * of the two its last such line is, LQ_EXPIRED_COUNTED or LQ_EXPIRED_NONE,
+ * or -ENOMSG when there is none.
+ */
+#define LQ_EXPIRED_COUNTED_MSG	"listenq: no __inet_csk_reqsk_queue_drop: expired requests " \
+				"counted by reqsk_queue_unlink() in reqsk_timer_handler()"
+#define LQ_EXPIRED_NONE_MSG	"listenq: cannot probe __inet_csk_reqsk_queue_drop (-ENOENT), " \
+				"nor reqsk_timer_handler and reqsk_queue_unlink ("
+#define LQ_EXPIRED_NONE_END	"): no expired requests"
+enum { LQ_EXPIRED_NONE = 0, LQ_EXPIRED_COUNTED = 1 };
+int lq_expired_way(const char *log);
 /*
  * The first thing in text that looks like a kernel address: a run of 16 hex
  * digits starting with ffff (a raw x86_64 kernel pointer), or a token of
