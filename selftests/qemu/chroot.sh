@@ -148,8 +148,15 @@ foreign() {
 	flock 9
 	run_in "$root" dpkg --print-foreign-architectures | grep -qx "$arch" && return 0
 	echo "chroot: $env: adding architecture $arch"
-	run_in "$root" dpkg --add-architecture "$arch" &&
-		run_in "$root" apt-get update -q >>"$root.log" 2>&1
+	run_in "$root" dpkg --add-architecture "$arch" || return 1
+	# Another script may be installing there (the debug kernel's build, in
+	# trixie): its locks make an update fail, not wait.
+	local i
+	for i in 1 2 3 4 5 6; do
+		run_in "$root" apt-get update -q >>"$root.log" 2>&1 && return 0
+		sleep 20
+	done
+	return 1
 }
 
 # The checker test of kbuild's scripts/checker-valid.sh, which Debian's 7.x
