@@ -239,6 +239,17 @@ dkms_one() {
 		${kdir:+--kernelsourcedir "$kdir"} >"$d/build.log" 2>&1
 }
 
+# dkms_skipped RC NAME LIMIT CMD DIR: a dkms_one that exited RC must have
+# been skipped by dkms.conf's LIMIT (exit 77), not built or failed.
+dkms_skipped() {
+	if [ "$1" = 77 ]; then
+		tally "$2" pass "outside $3"
+	else
+		tail -n 20 "$5/build.log" | sed 's/^/#   /'
+		tally "$2" fail "$4 exited $1, not 77"
+	fi
+}
+
 dkms_check() {
 	local k rc d old=4.19.0-27-cloud-amd64 other=riscv64 t=$SECONDS
 	for k in "${kvers[@]}"; do
@@ -255,23 +266,12 @@ dkms_check() {
 	# Only the version matters to BUILD_EXCLUSIVE_KERNEL: any tree will do.
 	mkdir -p "$build/dkms/$old-tree"
 	dkms_one "$old" - "$build/dkms/$old-tree"
-	rc=$?
-	if [ $rc = 77 ]; then
-		tally "dkms $old skipped" pass "outside BUILD_EXCLUSIVE_KERNEL"
-	else
-		tail -n 20 "$build/dkms/$old/build.log" | sed 's/^/#   /'
-		tally "dkms $old skipped" fail "dkms build exited $rc, not 77"
-	fi
+	dkms_skipped $? "dkms $old skipped" BUILD_EXCLUSIVE_KERNEL "dkms build" "$build/dkms/$old"
 	for k in "${kvers[@]}"; do
 		[ "${kroot[$k]}" = - ] || continue
 		dkms_one "$k" - "${KERNEL:+${kdir[$k]}}" "${karch[$k]}" "$other"
-		rc=$?
-		if [ $rc = 77 ]; then
-			tally "dkms $k $other skipped" pass "outside BUILD_EXCLUSIVE_ARCH"
-		else
-			tail -n 20 "$build/dkms/$k-$other/build.log" | sed 's/^/#   /'
-			tally "dkms $k $other skipped" fail "dkms build --arch $other exited $rc, not 77"
-		fi
+		dkms_skipped $? "dkms $k $other skipped" BUILD_EXCLUSIVE_ARCH \
+			"dkms build --arch $other" "$build/dkms/$k-$other"
 		break
 	done
 	echo "dkms: ${#kvers[@]} kernels in $((SECONDS - t))s"
