@@ -252,8 +252,11 @@ struct lq_explain_ctx {
 static void lq_explain_netns(const struct lq_explain_ctx *cx, const char *inode)
 {
 	printf("netns %s", inode);
-	if (cx->o->all && cx->ns->name)
-		printf(" (%s)", cx->ns->name);
+	if (cx->o->all && cx->ns->name) {
+		fputs(" (", stdout);
+		lq_name_fputs(stdout, cx->ns->name, false);
+		putchar(')');
+	}
 }
 
 static void lq_explain_row(const struct lq_explain_ctx *cx, const struct lq_table *t,

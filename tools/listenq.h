@@ -131,12 +131,13 @@ struct lq_show_opts {
 int lq_show(const struct lq_show_opts *o);
 
 /* owners.c: the processes that hold a socket, as ss -p finds them */
-#define LQ_COMM_LEN	16		/* TASK_COMM_LEN: 15 bytes and the NUL */
+/* proc_task_name()'s: 15 bytes of comm, up to 63 of a kernel thread's name. */
+#define LQ_COMM_LEN	64
 
 struct lq_owner {
 	unsigned long long inode;	/* the socket's */
 	int pid, fd;
-	char comm[LQ_COMM_LEN];		/* /proc/PID/comm without its newline */
+	char comm[LQ_COMM_LEN];		/* /proc/PID/comm, whole, without its last newline */
 };
 
 struct lq_owners {
@@ -244,6 +245,18 @@ struct lq_output {
 
 int lq_output_open(struct lq_output *out, const char *path);
 int lq_output_close(struct lq_output *out, int rc);
+
+/*
+ * output.c: names that processes and containers choose, made harmless for
+ * a terminal: control bytes, C1 controls and bytes that are not UTF-8 as
+ * \xNN, '\' as \\ (and '"' as \" with @quote). At most 4 bytes out per
+ * byte in.
+ */
+#define LQ_NAME_ESC_LEN(n)	(4 * (n) + 1)
+
+char *lq_name_escape(char *buf, size_t len, const char *s, bool quote);
+void lq_name_fputs(FILE *f, const char *s, bool quote);
+size_t lq_text_width(const char *s);
 
 /* listenq.c */
 void lq_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

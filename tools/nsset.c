@@ -289,6 +289,8 @@ static int lq_ns_read_setns(struct lq_ns *ns, unsigned long long inode,
 			    const char *netns_name, int *self)
 {
 	char file[LQ_PATH_LEN], dir[LQ_PATH_LEN];
+	/* The name in messages: escaped, as the table shows it. */
+	char esc[LQ_NAME_ESC_LEN(LQ_NS_NAME_LEN)], esc_file[LQ_NAME_ESC_LEN(LQ_PATH_LEN)];
 	struct stat st;
 	int fd, rc, err;
 
@@ -305,7 +307,9 @@ static int lq_ns_read_setns(struct lq_ns *ns, unsigned long long inode,
 		err = errno;
 		if (lq_vanished(err))
 			return 1;
-		lq_err("network namespace '%s': %s: %s", netns_name, file, strerror(err));
+		lq_err("network namespace '%s': %s: %s",
+		       lq_name_escape(esc, sizeof(esc), netns_name, false),
+		       lq_name_escape(esc_file, sizeof(esc_file), file, false), strerror(err));
 		return -1;
 	}
 	/* The fd holds the namespace that setns() enters: it must be @inode. */
@@ -318,7 +322,8 @@ static int lq_ns_read_setns(struct lq_ns *ns, unsigned long long inode,
 		close(fd);
 		if (lq_vanished(err))
 			return 1;
-		lq_err("cannot enter network namespace '%s': %s", netns_name, strerror(err));
+		lq_err("cannot enter network namespace '%s': %s",
+		       lq_name_escape(esc, sizeof(esc), netns_name, false), strerror(err));
 		return -1;
 	}
 	close(fd);

@@ -61,10 +61,15 @@ static bool lq_socket_inode(const char *link, unsigned long long *ino)
 	return !errno && end[0] == ']' && !end[1];
 }
 
-/* /proc/PID/comm without its newline; "" when the process is gone. */
+/*
+ * /proc/PID/comm whole, without the newline proc_task_name()'s caller adds;
+ * "" when the process is gone. The name is the process's own choice
+ * (prctl(PR_SET_NAME)) and may hold any byte but NUL, newlines and ')'
+ * too: only the last newline is the file's.
+ */
 static void lq_comm(int pid_dir, char *comm)
 {
-	char buf[64];
+	char buf[LQ_COMM_LEN + 1];
 	ssize_t n;
 	int fd = openat(pid_dir, "comm", O_RDONLY | O_CLOEXEC);
 
@@ -75,10 +80,12 @@ static void lq_comm(int pid_dir, char *comm)
 	close(fd);
 	if (n <= 0)
 		return;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	buf[LQ_COMM_LEN - 1] = '\0';	/* the kernel's comm is shorter anyway */
-	memcpy(comm, buf, strlen(buf) + 1);
+	if (buf[n - 1] == '\n')
+		n--;
+	if (n > LQ_COMM_LEN - 1)
+		n = LQ_COMM_LEN - 1;	/* longer than the kernel makes it */
+	memcpy(comm, buf, (size_t)n);
+	comm[n] = '\0';
 }
 
 static int lq_owner_add(struct lq_owners *o, unsigned int *cap, const struct lq_owner *w)
@@ -225,7 +232,11 @@ const struct lq_owner *lq_owners_of(const struct lq_owners *o, const struct lq_t
 	return *n ? &o->v[lo] : NULL;
 }
 
-/* ss -p's form: users:(("python3",pid=10187,fd=3),("python3",pid=10188,fd=3)); "-": none. */
+/*
+ * ss -p's form: users:(("python3",pid=10187,fd=3),("python3",pid=10188,fd=3));
+ * "-": none. The command is escaped (lq_name_escape()), its '"' too: a
+ * name cannot end its quotes and pass for another owner.
+ */
 void lq_owners_ss(FILE *f, const struct lq_owner *v, unsigned int n)
 {
 	unsigned int i;
@@ -235,8 +246,11 @@ void lq_owners_ss(FILE *f, const struct lq_owner *v, unsigned int n)
 		return;
 	}
 	fputs("users:(", f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s(\"%s\",pid=%d,fd=%d)", i ? "," : "", v[i].comm, v[i].pid, v[i].fd);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s(\"", i ? "," : "");
+		lq_name_fputs(f, v[i].comm, true);
+		fprintf(f, "\",pid=%d,fd=%d)", v[i].pid, v[i].fd);
+	}
 	fputs(")", f);
 }
 
@@ -254,7 +268,7 @@ void lq_owners_json(FILE *f, const struct lq_owner *v, unsigned int n)
 	fputc(']', f);
 }
 
-/* explain's: python3 (pid 10187, fd 3), python3 (pid 10188, fd 3). */
+/* explain's: python3 (pid 10187, fd 3), python3 (pid 10188, fd 3); escaped. */
 void lq_owners_text(FILE *f, const struct lq_owner *v, unsigned int n)
 {
 	unsigned int i;
@@ -263,6 +277,9 @@ void lq_owners_text(FILE *f, const struct lq_owner *v, unsigned int n)
 		fputs("no process holds it", f);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s%s (pid %d, fd %d)", i ? ", " : "", v[i].comm, v[i].pid, v[i].fd);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ", " : "", f);
+		lq_name_fputs(f, v[i].comm, false);
+		fprintf(f, " (pid %d, fd %d)", v[i].pid, v[i].fd);
+	}
 }

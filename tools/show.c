@@ -181,7 +181,10 @@ static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_t
 	*color = NULL;
 	switch (tc) {
 	case TC_NAME:
-		snprintf(buf, len, "%s", lq_frame_ns_name(fr, row) ? lq_frame_ns_name(fr, row) : "-");
+		if (lq_frame_ns_name(fr, row))
+			lq_name_escape(buf, len, lq_frame_ns_name(fr, row), false);
+		else
+			snprintf(buf, len, "-");
 		return;
 	case TC_PROCESSES:
 		snprintf(buf, len, "-");	/* printed whole by lq_print_table() */
@@ -301,19 +304,23 @@ static const char *lq_tc_name(const struct lq_frame *fr, enum lq_tc tc)
 static void lq_print_cell(const char *s, const char *color, int width, bool left, bool last,
 			  bool use_color)
 {
+	/* Padded to @width columns, not bytes: a NAME may be UTF-8. */
+	int pad = last && left ? 0 : width - (int)lq_text_width(s);
+
 	if (color && use_color)
 		fputs(color, stdout);
-	if (last && left)
-		fputs(s, stdout);
-	else
-		printf(left ? "%-*s" : "%*s", width, s);
+	if (!left)
+		printf("%*s", pad > 0 ? pad : 0, "");
+	fputs(s, stdout);
+	if (left)
+		printf("%*s", pad > 0 ? pad : 0, "");
 	if (color && use_color)
 		fputs(LQ_RESET, stdout);
 	fputs(last ? "\n" : "  ", stdout);
 }
 
-/* A NAME is an ip netns name or a cgroup component: up to 255 bytes. */
-#define LQ_CELL_LEN	320
+/* A NAME is an ip netns name or a cgroup component, up to 255 bytes, escaped. */
+#define LQ_CELL_LEN	LQ_NAME_ESC_LEN(320)
 
 /* Two passes over the rows, widths then text: nothing is kept per row. */
 static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, unsigned int n)
@@ -331,8 +338,8 @@ static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, 
 			if (cols[c] == TC_PROCESSES)
 				continue;	/* the last column: no width */
 			lq_table_cell(fr, rows[i], cols[c], cell, sizeof(cell), &color);
-			if ((int)strlen(cell) > width[c])
-				width[c] = (int)strlen(cell);
+			if ((int)lq_text_width(cell) > width[c])
+				width[c] = (int)lq_text_width(cell);
 		}
 	}
 	for (c = 0; c < nc && !fr->o->no_header; c++)
