@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# make -C tools test: the model's unit tests and the CLI tests on recorded
-# samples, with one total as the last line ("N passed, N failed").
+# make -C tools test: the model's unit tests, the CLI tests on recorded
+# samples and on hostile names, with one total as the last line
+# ("N passed, N failed").
 # Usage: run.sh BUILD_DIR (holding listenq and model_test)
 
 O=${1:?usage: run.sh BUILD_DIR}
@@ -13,17 +14,16 @@ rc=0
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
 
-for suite in model cli; do
+for suite in model cli names; do
 	echo "# $suite tests"
-	if [ $suite = model ]; then
-		"$O/model_test" >"$log" 2>&1
-	else
-		sh "$HERE/cli_test.sh" "$O/listenq" >"$log" 2>&1
-	fi
-	[ $? = 0 ] || rc=1
+	case $suite in
+	model)	"$O/model_test" ;;
+	cli)	sh "$HERE/cli_test.sh" "$O/listenq" ;;
+	names)	bash "$HERE/names_test.sh" "$O/listenq" ;;
+	esac >"$log" 2>&1 || rc=1
 	# Show failures in full; passes are counted, the suite's own total folded in.
 	last=$(tail -n 1 "$log")
-	sed '$d' "$log" | grep -v '^ok'
+	sed '$d' "$log" | grep -a -v '^ok'
 	echo "# $suite: $last"
 	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 	f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
