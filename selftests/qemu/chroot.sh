@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The build environments of kernels that are not bookworm's: a minbase
-# chroot of the suite whose compiler built them, with build-essential,
-# sparse and dkms, made once into $LQ_CACHE/chroots/<env> (about a minute
-# each).
+# The build environments of the rig's kernels, bookworm's included: a
+# minbase chroot of the suite whose compiler built them, with
+# build-essential, sparse and dkms, made once into $LQ_CACHE/chroots/<env>
+# (about a minute each). Every kernel's headers go there, never onto this
+# machine (kernels.sh).
 #
 #   chroot.sh --make ENV            make ENV's chroot unless it is ready
 #   chroot.sh --run ENV|ROOT CMD... run CMD in it, with /proc and $LQ_BUILD
@@ -17,10 +18,10 @@
 #   chroot.sh --foreign ENV ARCH    let ENV's apt fetch ARCH's packages too
 #                                   (dpkg --add-architecture, in the chroot)
 #
-# ENV is bullseye (5.10), bookworm (6.1 and 6.12 of other architectures:
-# this machine's own dpkg never gets a foreign architecture), trixie (its
-# backports: 7.x, gcc-14) or sid (sid and experimental: the newest line,
-# gcc-16). The mirrors are this machine's own, read from apt. Mounts live
+# ENV is bullseye (5.10), bookworm (6.1 and 6.12, amd64 and arm64: this
+# machine's own dpkg never gets a kernel package or a foreign
+# architecture), trixie (its backports: 7.x, gcc-14) or sid (sid and
+# experimental: the newest line, gcc-16). The mirrors are this machine's own, read from apt. Mounts live
 # in a private mount namespace and go with the command.
 set -euo pipefail
 
@@ -31,6 +32,12 @@ build=${LQ_BUILD:-$repo/build}
 # Bump when the recipe below changes what a chroot holds.
 RECIPE=2
 pkgs=(build-essential sparse kmod dkms openssl xz-utils)
+# LQ_CHROOT_LEAN=1 (make demo): a chroot with only what a plain module
+# build needs (the headers bring their gcc-N), marked "$RECIPE-lean"; a
+# full --make later installs the rest into it. The demo's guest binaries
+# are built on this machine.
+lean_pkgs=(make gcc)
+lean=${LQ_CHROOT_LEAN:-0}
 
 # suite, release the kernels come from ("" for the suite's own), and the
 # archive's suites (security suites come from the security mirror).
@@ -100,16 +107,63 @@ run_in() {
 		' chroot-run "$root" "$@"
 }
 
+# ready ROOT: made by this recipe (or its lean variant, when lean will do).
+ready() {
+	local r
+	r=$(cat "$1/.lq-ready" 2>/dev/null) || return 1
+	[ "$r" = "$RECIPE" ] || { [ "$lean" = 1 ] && [ "$r" = "$RECIPE-lean" ]; }
+}
+
+# progress PREFIX: debootstrap's and apt-get's output on stdin, summed up
+# on stdout as a line per phase and per 25 packages (LQ_PROGRESS=1, make
+# demo), or nothing.
+progress() {
+	if [ "${LQ_PROGRESS:-0}" != 1 ]; then
+		cat >/dev/null
+		return
+	fi
+	awk -v pfx="$1" '
+	function out(s) { printf "%s: %s\n", pfx, s; fflush() }
+	function step(p) {
+		if (p != cur) { end(); cur = p; n = 0 }
+		if (++n % 25 == 0) out(cur " " n " packages")
+	}
+	function end() { if (cur != "" && n % 25) out(cur " " n " packages"); cur = "" }
+	/^I: (Retrieving|Validating) (InRelease|Release|Packages)/ { next }
+	/^I: Retrieving / { step("debootstrap: downloaded"); next }
+	/^I: Extracting / { step("debootstrap: extracted"); next }
+	/^I: (Unpacking|Configuring) (required|base) / { end(); out(substr($0, 4)); next }
+	/^I: Unpacking / { step("debootstrap: unpacked"); next }
+	/^I: Configuring / { step("debootstrap: configured"); next }
+	/^I: Base system installed/ { end(); out(substr($0, 4)); next }
+	/^Need to get / { end(); out("apt: " $0); next }
+	/^Get:[0-9]+ .*\[[0-9.,]+ [kMG]?B\]$/ { step("apt: downloaded"); next }
+	/^Fetched / { end(); out("apt: " $0); next }
+	/^Unpacking / { step("apt: unpacked"); next }
+	/^Setting up / { step("apt: set up"); next }
+	END { end() }'
+}
+
 make_env() {
-	local env=$1 suite root tmp main sec t0=$SECONDS
+	local env=$1 suite root tmp main sec t0=$SECONDS want=$RECIPE
 	suite=$(env_suite "$env")
 	root=$(root_of "$env")
-	[ "$(cat "$root/.lq-ready" 2>/dev/null)" = "$RECIPE" ] && return 0
+	ready "$root" && return 0
 	# kernels.sh and the debug kernel's build may both want it at once.
 	mkdir -p "${root%/*}"
 	exec 9>"$root.lock"
 	flock 9
-	[ "$(cat "$root/.lq-ready" 2>/dev/null)" = "$RECIPE" ] && return 0
+	ready "$root" && return 0
+	# make demo's lean chroot, wanted whole now: the rest of the packages.
+	if [ "$(cat "$root/.lq-ready" 2>/dev/null)" = "$RECIPE-lean" ]; then
+		echo "chroot: $env: installing ${pkgs[*]}"
+		run_in "$root" env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends "${pkgs[@]}" >>"$root.log" 2>&1 ||
+			{ tail -n 20 "$root.log" >&2; return 1; }
+		echo "$RECIPE" >"$root/.lq-ready"
+		return 0
+	fi
+	[ "$lean" != 1 ] || { pkgs=("${lean_pkgs[@]}"); want=$RECIPE-lean; }
 	command -v debootstrap >/dev/null ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
 	read -r main sec < <(mirrors)
@@ -117,7 +171,7 @@ make_env() {
 	rm -rf "$tmp" "$root"
 	mkdir -p "${root%/*}"
 	echo "chroot: making $env ($suite) in $root"
-	debootstrap --variant=minbase "$suite" "$tmp" "$main" >"$tmp.log" 2>&1 ||
+	debootstrap --variant=minbase "$suite" "$tmp" "$main" 2>&1 | tee "$tmp.log" | progress "chroot $env" ||
 		{ tail -n 20 "$tmp.log" >&2; return 1; }
 	env_sources "$env" "$main" "$sec" >"$tmp/etc/apt/sources.list"
 	# sid's and experimental's Release files may carry an expired Valid-Until.
@@ -128,9 +182,10 @@ make_env() {
 	} >"$tmp/etc/apt/apt.conf.d/99listenq"
 	run_in "$tmp" apt-get update -q >>"$tmp.log" 2>&1 &&
 		run_in "$tmp" env DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -q --no-install-recommends "${pkgs[@]}" >>"$tmp.log" 2>&1 ||
+			apt-get install -y -q --no-install-recommends "${pkgs[@]}" 2>&1 |
+		tee -a "$tmp.log" | progress "chroot $env" ||
 		{ tail -n 20 "$tmp.log" >&2; return 1; }
-	echo "$RECIPE" >"$tmp/.lq-ready"
+	echo "$want" >"$tmp/.lq-ready"
 	mv "$tmp" "$root"
 	mv "$tmp.log" "$root.log"
 	echo "chroot: $env ready in $((SECONDS - t0))s"
@@ -181,6 +236,8 @@ checker_valid() {
 # build sid's sparse from its source package, into /usr/local/bin.
 fix_headers() {
 	local env=$1 k=$2 root kdir srctree
+	# make demo builds without C=1; make check comes back here.
+	[ "$lean" != 1 ] || return 0
 	root=$(root_of "$env")
 	# Links in the chroot are absolute: resolve them there.
 	kdir=$(run_in "$root" readlink -f "/lib/modules/$k/build")
@@ -210,6 +267,7 @@ fix_headers() {
 
 case ${1:-} in
 --make) make_env "$2" ;;
+--progress) LQ_PROGRESS=1 progress "$2" ;;
 --run)
 	# ENV, or a chroot's path as kernels.sh --list prints it
 	case $2 in
@@ -231,7 +289,7 @@ case ${1:-} in
 	done
 	;;
 *)
-	sed -n 's/^# \{0,1\}//; 9,18p' "$0" >&2
+	sed -n 's/^# \{0,1\}//; 10,19p' "$0" >&2
 	exit 2
 	;;
 esac

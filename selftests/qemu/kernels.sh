@@ -8,18 +8,22 @@
 #                        install each kernel's headers there and extract its
 #                        vmlinuz and config into .cache/kernels/<kver>/
 #   kernels.sh --list    after --fetch: one "KVER ROOT ARCH" line per kernel,
-#                        ROOT the chroot its module is built in ("-" for
-#                        this machine), ARCH its Debian architecture
+#                        ROOT the chroot its module is built in, ARCH its
+#                        Debian architecture
 #   kernels.sh --deps    install the rig's other Debian packages (deps.sh)
 #
-# A kernel's module is built with the compiler its headers were built with:
-# bookworm's kernels on this (bookworm) machine, the others in a minbase
-# chroot of their suite (chroot.sh), made once and cached in
-# .cache/chroots/. Images are extracted with dpkg-deb, never installed: a
-# linux-image package drags in initramfs-tools and grub hooks.
+# A kernel's module is built with the compiler its headers were built with,
+# in a minbase chroot of its suite (chroot.sh), made once and cached in
+# .cache/chroots/: bookworm's kernels too, although this machine runs
+# bookworm. No kernel's headers or image are ever installed on this
+# machine: a linux-image package puts a kernel in /boot and runs the
+# initramfs, grub and dkms hooks, and bookworm's 6.12 headers depend on
+# their image. Images are extracted with dpkg-deb, never installed; headers
+# that depend on their image (bookworm's 6.12) are unpacked in the chroot,
+# not installed, like a foreign kernel's (below).
 #
 # Kernels of another architecture (arm64) are built with a cross compiler,
-# always in a chroot: its dpkg gets the architecture (chroot.sh --foreign),
+# in a chroot whose dpkg gets the architecture (chroot.sh --foreign),
 # never this machine's. Their flavour headers are unpacked there by hand,
 # not installed, because they depend on the suite's native gcc-N, which
 # apt would have to replace with gcc-N:arm64; what they need besides
@@ -31,22 +35,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${LQ_CACHE:-$(cd "$here/../.." && pwd)/.cache}
 kcache=$cache/kernels
 
-# The matrix, oldest first: build environment (chroot.sh's names, "host"
-# for this machine) and meta-package. The newest version of the meta-package
+# The matrix, oldest first: build environment (chroot.sh's names) and
+# meta-package. The newest version of the meta-package
 # that the environment's archive has wins, so "sid" takes experimental's
 # line when it is ahead of sid's. rt-amd64 is PREEMPT_RT, where spinlock_t
 # sleeps and only raw spinlocks may be taken in probes.
 matrix=(
-	# ENV ARCH META [main]: build environment (chroot.sh's names, "host"
-	# for this machine), architecture, meta-package, and "main" for the
+	# ENV ARCH META [main]: build environment (chroot.sh's names),
+	# architecture, meta-package, and "main" for the
 	# point release of the suite's main archive (its madison rows that are
 	# not -security, -updates or -backports) rather than the newest.
 	"bullseye amd64 linux-image-cloud-amd64 main"	# 5.10 point release
 	"bullseye amd64 linux-image-cloud-amd64"	# 5.10, bullseye-security
-	"host amd64 linux-image-cloud-amd64 main"	# 6.1 point release
-	"host amd64 linux-image-cloud-amd64"		# 6.1, bookworm-security
-	"host amd64 linux-image-6.12-cloud-amd64"	# 6.12, bookworm-security
-	"host amd64 linux-image-6.12-rt-amd64"
+	"bookworm amd64 linux-image-cloud-amd64 main"	# 6.1 point release
+	"bookworm amd64 linux-image-cloud-amd64"	# 6.1, bookworm-security
+	"bookworm amd64 linux-image-6.12-cloud-amd64"	# 6.12, bookworm-security
+	"bookworm amd64 linux-image-6.12-rt-amd64"
 	"trixie amd64 linux-image-cloud-amd64"		# 7.3, trixie-backports
 	"trixie amd64 linux-image-rt-amd64"
 	"sid amd64 linux-image-cloud-amd64"		# the newest line: sid or experimental
@@ -57,19 +61,26 @@ matrix=(
 	"bookworm arm64 linux-image-6.12-cloud-arm64"
 	"trixie arm64 linux-image-cloud-arm64"
 )
+# LQ_MATRIX=REGEX (grep -E) keeps the rows whose "ENV ARCH META [main]"
+# matches: make demo fetches one kernel and makes one chroot.
+if [ -n "${LQ_MATRIX:-}" ]; then
+	mapfile -t matrix < <(printf '%s\n' "${matrix[@]}" | grep -E -- "$LQ_MATRIX" || true)
+	[ ${#matrix[@]} -gt 0 ] || { echo "kernels: no matrix row matches LQ_MATRIX=$LQ_MATRIX" >&2; exit 1; }
+fi
 
 host_arch=$(dpkg --print-architecture)
 host_suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 
 root_of() {
-	if [ "$1" = host ]; then echo -; else "$here/chroot.sh" --root "$1"; fi
+	"$here/chroot.sh" --root "$1"
 }
 
-# run ENV CMD...: CMD on this machine or in ENV's chroot.
+# run ENV CMD...: CMD in ENV's chroot, where every kernel's packages are
+# fetched, never on this machine.
 run() {
 	local env=$1
 	shift
-	if [ "$env" = host ]; then "$@"; else "$here/chroot.sh" --run "$env" "$@"; fi
+	"$here/chroot.sh" --run "$env" "$@"
 }
 
 # qual ARCH: the ":arch" suffix of a package of ARCH in an environment's apt.
@@ -109,13 +120,21 @@ installed() {
 	run "$1" dpkg-query -W -f='${db:Status-Abbrev}' "$2" 2>/dev/null | grep -q '^ii'
 }
 
-# fetch_headers ENV KVER VERSION
+# fetch_headers ENV ARCH KVER VERSION: a native kernel's headers in ENV's
+# chroot, installed, or unpacked (fetch_unpacked_headers) when they depend
+# on their linux-image (bookworm's 6.12): installed, it would run the
+# initramfs and dkms hooks and fill the chroot with the kernel's modules.
 fetch_headers() {
-	local t=
-	installed "$1" "linux-headers-$2" && run "$1" test -d "/lib/modules/$2/build" && return 0
-	[ "$1" = host ] || t=$("$here/chroot.sh" --release "$1")
-	run "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		${t:+-t "$t"} "linux-headers-$2=$3"
+	local env=$1 t
+	installed "$env" "linux-headers-$3" && run "$env" test -d "/lib/modules/$3/build" && return 0
+	if run "$env" apt-cache show "linux-headers-$3=$4" | sed -n 's/^Depends: //p' | head -n 1 |
+		grep -q 'linux-image-'; then
+		fetch_unpacked_headers "$@"
+		return
+	fi
+	t=$("$here/chroot.sh" --release "$env")
+	run "$env" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		${t:+-t "$t"} "linux-headers-$3=$4"
 }
 
 # triplet ARCH: the GNU triplet of Debian's cross compilers for ARCH.
@@ -139,16 +158,18 @@ cross_vars() {
 		"$3" >>"$f"
 }
 
-# fetch_foreign_headers ENV ARCH KVER VERSION: a foreign kernel's headers in
-# ENV's chroot, where the rig and dkms look for them: /usr/src/linux-headers-KVER
+# fetch_unpacked_headers ENV ARCH KVER VERSION: a kernel's headers in ENV's
+# chroot, where the rig and dkms look for them: /usr/src/linux-headers-KVER
 # from the .deb, unpacked, and /lib/modules/KVER/build; its Depends
-# installed natively, gcc-N as gcc-N-<triplet>. A marker file holds VERSION.
-fetch_foreign_headers() {
-	local env=$1 arch=$2 k=$3 v=$4 root t tmp deps d name pkgs=() tri
+# installed natively (for a foreign kernel gcc-N as gcc-N-<triplet>), but
+# not its linux-image or linux-base. A marker file holds VERSION.
+fetch_unpacked_headers() {
+	local env=$1 arch=$2 k=$3 v=$4 root t tmp deps d name pkgs=() tri=
 	root=$(root_of "$env")
-	tri=$(triplet "$arch") || return 1
+	[ "$arch" = "$host_arch" ] || tri=$(triplet "$arch") || return 1
 	[ "$(cat "$root/usr/src/linux-headers-$k/.listenq-unpacked" 2>/dev/null)" = "$v" ] &&
-		run "$env" test -f "/lib/modules/$k/build/Makefile" && cross_vars "$root" "$k" "$tri" && return 0
+		run "$env" test -f "/lib/modules/$k/build/Makefile" &&
+		{ [ -z "$tri" ] || cross_vars "$root" "$k" "$tri"; } && return 0
 	t=$("$here/chroot.sh" --release "$env")
 	tmp=$(mktemp -d "$root/tmp/lq-headers.XXXXXX")
 	run "$env" sh -c "cd '/tmp/${tmp##*/}' && apt-get download -q -o APT::Sandbox::User=root 'linux-headers-$k:$arch=$v'" ||
@@ -157,13 +178,13 @@ fetch_foreign_headers() {
 	for d in $(tr ',' '\n' <<<"$deps" | sed 's/|.*//; s/^ *//; s/ *$//; s/ (\([<>=]*\) \(.*\))$/\1\2/; s/ //g'); do
 		name=${d%%[<>=]*}
 		case $name in
-		gcc-[0-9]*) pkgs+=("${name%-for-host}-$tri") ;;	# gcc-12, gcc-14-for-host
-		linux-headers-*-common) pkgs+=("$d") ;;		# = VERSION
+		gcc-[0-9]*) pkgs+=("${name%-for-host}${tri:+-$tri}") ;;	# gcc-12, gcc-14-for-host
+		linux-headers-*-common|linux-headers-*-common-rt) pkgs+=("$d") ;;	# = VERSION
 		linux-kbuild-*) case $d in *'>='*) pkgs+=("$name") ;; *=*) pkgs+=("$name=${d#*=}") ;; *) pkgs+=("$name") ;; esac ;;
-		*) ;;	# linux-base*: the image's, not the build's
+		*) ;;	# linux-base*, linux-image-*: the image's, not the build's
 		esac
 	done
-	echo "kernels: $k ($arch) in $env: unpacking its headers; installing ${pkgs[*]}"
+	echo "kernels: $k ($arch) in $env: unpacking its headers (not their image); installing ${pkgs[*]}"
 	run "$env" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		${t:+-t "$t"} "${pkgs[@]}" || { rm -rf "$tmp"; return 1; }
 	# Not dpkg-deb -x into the chroot's /: tar would replace the merged-/usr
@@ -174,7 +195,8 @@ fetch_foreign_headers() {
 	mv "$tmp/x/usr/src/linux-headers-$k" "$root/usr/src/"
 	rm -rf "$tmp"
 	run "$env" sh -c "mkdir -p '/lib/modules/$k' && ln -sfn '/usr/src/linux-headers-$k' '/lib/modules/$k/build'" &&
-		run "$env" test -f "/lib/modules/$k/build/Makefile" && cross_vars "$root" "$k" "$tri" &&
+		run "$env" test -f "/lib/modules/$k/build/Makefile" &&
+		{ [ -z "$tri" ] || cross_vars "$root" "$k" "$tri"; } &&
 		echo "$v" >"$root/usr/src/linux-headers-$k/.listenq-unpacked"
 }
 
@@ -188,13 +210,8 @@ fetch_image() {
 	q=$(qual "$2")
 	[ -s "$dir/vmlinuz" ] && [ -s "$dir/config" ] && return 0
 	root=$(root_of "$env")
-	if [ "$root" = - ]; then
-		tmp=$(mktemp -d "$kcache/.fetch.XXXXXX")
-		dl=$tmp
-	else
-		tmp=$(mktemp -d "$root/tmp/lq-fetch.XXXXXX")
-		dl=/tmp/${tmp##*/}
-	fi
+	tmp=$(mktemp -d "$root/tmp/lq-fetch.XXXXXX")
+	dl=/tmp/${tmp##*/}
 	for p in "linux-image-$k-unsigned" "linux-image-$k" "linux-binary-$k" "linux-base-$k"; do
 		run "$env" sh -c "cd '$dl' && apt-get download -q -o APT::Sandbox::User=root '$p$q=$v'" \
 			>/dev/null 2>&1 || continue
@@ -253,9 +270,9 @@ fetch_one() {
 		# The image first: its download fails fastest when the mirror lacks a version.
 		fetch_image "$env" "$arch" "$k" "$v" >&2 || continue
 		if [ "$arch" = "$host_arch" ]; then
-			fetch_headers "$env" "$k" "$v" >&2 || continue
+			fetch_headers "$env" "$arch" "$k" "$v" >&2 || continue
 		else
-			fetch_foreign_headers "$env" "$arch" "$k" "$v" >&2 || continue
+			fetch_unpacked_headers "$env" "$arch" "$k" "$v" >&2 || continue
 		fi
 		"$here/chroot.sh" --fix-headers "$env" "$k" >&2 || return 1
 		echo "$k $arch"
@@ -274,7 +291,6 @@ fetch_env() {
 	archs=$(for line in "${matrix[@]}"; do read -r e arch _ <<<"$line"; [ "$e" = "$env" ] && echo "$arch"; done | sort -u)
 	for arch in $archs; do
 		[ "$arch" = "$host_arch" ] && continue
-		[ "$env" != host ] || { echo "kernels: $arch kernels are built in a chroot, never here" >&2; return 1; }
 		"$here/chroot.sh" --foreign "$env" "$arch" || return 1
 		# busybox from this machine's suite
 		[ "$("$here/chroot.sh" --suite "$env")" != "$host_suite" ] || fetch_busybox "$env" "$arch" || return 1
@@ -292,10 +308,10 @@ fetch_all() {
 	envs=$(printf '%s\n' "${matrix[@]}" | awk '{print $1}' | sort -u)
 	# The chroots first, side by side: each is a minute of downloads.
 	for env in $envs; do
-		if [ "$env" != host ]; then "$here/chroot.sh" --make "$env" & fi
+		"$here/chroot.sh" --make "$env" &
 	done
 	for env in $envs; do
-		if [ "$env" != host ]; then wait -n || return 1; fi
+		wait -n || return 1
 	done
 	# Then each environment's kernels, the environments side by side (their
 	# dpkg databases are their own): downloads, mostly.
