@@ -187,7 +187,9 @@ static bool lq_has_item(const char *list, const char *end, const char *want)
 
 /*
  * The name the text of a /proc/PID/cgroup gives its process's namespace,
- * into @buf; false: none.
+ * into @buf; false: none. A path holds no newline: cgroup_mkdir() and
+ * cgroup1_rename() refuse one, so that the file's lines stay its lines.
+ * It may hold any other byte: the name is escaped where it is shown.
  */
 bool lq_cgroup_name(const char *text, char *buf, size_t len)
 {
