@@ -13,7 +13,9 @@
  * and, bind-mounted on /run/netns as ip netns does it, by name. Listener D
  * gets one connection that it accepts 30 ms after the handshake: with
  * /proc/listenq_hist and probes=1, --json and --prometheus show its peak,
- * its fill at arrival and that wait in the right bucket.
+ * its fill at arrival and that wait in the right bucket. A child that names
+ * itself with a newline, ESC [31m, ')' and a byte that is not UTF-8 holds
+ * listener E: -p must show that name escaped, --json whole.
  *
  * listenq is found at $LISTENQ_BIN, next to this binary, or /selftests/listenq.
  * KTAP on stdout; exit 0 all passed, 1 a failure, 4 skipped (not root).
@@ -34,13 +36,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define NR_TESTS	20
+#define NR_TESTS	21
 #define OUT_MAX		(256 * 1024)
 
 static int test_nr, nr_fail, nr_skip;
@@ -409,6 +412,39 @@ static void netns_name_del(const char *name)
 	snprintf(dst, sizeof(dst), "/run/netns/%s", name);
 	umount2(dst, MNT_DETACH);
 	unlink(dst);
+}
+
+/* The comm of the child that holds listener E: what -p must not print raw. */
+static const char hostile_comm[] = "nl\n\033[31m)\377";
+
+/* A child named @hostile_comm with a listener; its port comes back through a pipe. */
+static pid_t hostile_child(int *port)
+{
+	int pfd[2], p = -1;
+	pid_t pid;
+
+	*port = -1;
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		close(pfd[0]);
+		if (!prctl(PR_SET_NAME, hostile_comm, 0, 0, 0))
+			p = listener(3);
+		if (write(pfd[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		close(pfd[1]);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &p, sizeof(p)) != sizeof(p))
+		p = -1;
+	close(pfd[0]);
+	*port = p;
+	return pid;
 }
 
 /* A pid that no process has: a child's, once it is reaped. */
@@ -835,6 +871,46 @@ int main(int argc, char **argv)
 			close(fd_d);
 		if (switched && write_file(param, "0"))
 			diag("cannot switch the probes off again: %s", strerror(errno));
+	}
+
+	/*
+	 * 21: -p shows E's owner escaped, on one line and without an ESC byte
+	 * (\xNN, as listenq.8 says), and --json the comm whole, past its newline.
+	 */
+	{
+		const char *table[] = { "-p", NULL, NULL }, *json[] = { "-p", "--json", NULL, NULL };
+		char pe[16], want_json[128];
+		int port_e, lines = 0;
+		pid_t e = hostile_child(&port_e);
+		bool ok2;
+
+		snprintf(pe, sizeof(pe), "%d", port_e);
+		table[1] = json[2] = pe;
+		run_lq(&r, NULL, table);
+		snprintf(want, sizeof(want), "users:((\"nl\\x0a\\x1b[31m)\\xff\",pid=%d,fd=", (int)e);
+		ok = e > 0 && port_e > 0 && r.status == 0 && strstr(r.out, want) &&
+		     !strchr(r.out, '\033');
+		/* The header and one line. */
+		for (i = 0; r.out[i]; i++)
+			lines += r.out[i] == '\n';
+		ok = ok && lines == 2;
+		if (!ok) {
+			diag("want %s", want);
+			diag_block("listenq -p PORT", r.out);
+		}
+		run_lq(&r, NULL, json);
+		snprintf(want_json, sizeof(want_json),
+			 "{\"command\":\"nl\\u000a\\u001b[31m)\\ufffd\",\"pid\":%d,", (int)e);
+		ok2 = r.status == 0 && strstr(r.out, want_json);
+		if (!ok2) {
+			diag("want %s", want_json);
+			diag_block("listenq -p --json PORT", r.out);
+		}
+		result(ok && ok2, "processes-hostile-comm");
+		if (e > 0) {
+			kill(e, SIGKILL);
+			waitpid(e, NULL, 0);
+		}
 	}
 
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
