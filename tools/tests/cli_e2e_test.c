@@ -878,7 +878,8 @@ int main(int argc, char **argv)
 	 * (\xNN, as listenq.8 says), and --json the comm whole, past its newline.
 	 */
 	{
-		const char *table[] = { "-p", NULL, NULL }, *json[] = { "-p", "--json", NULL, NULL };
+		const char *table[] = { "-p", NULL, NULL };
+		const char *json[] = { "-p", "--json", NULL, NULL };
 		char pe[16], want_json[128];
 		int port_e, lines = 0;
 		pid_t e = hostile_child(&port_e);
@@ -887,7 +888,8 @@ int main(int argc, char **argv)
 		snprintf(pe, sizeof(pe), "%d", port_e);
 		table[1] = json[2] = pe;
 		run_lq(&r, NULL, table);
-		snprintf(want, sizeof(want), "users:((\"nl\\x0a\\x1b[31m)\\xff\",pid=%d,fd=", (int)e);
+		snprintf(want, sizeof(want), "users:((\"nl\\x0a\\x1b[31m)\\xff\",pid=%d,fd=",
+			 (int)e);
 		ok = e > 0 && port_e > 0 && r.status == 0 && strstr(r.out, want) &&
 		     !strchr(r.out, '\033');
 		/* The header and one line. */
