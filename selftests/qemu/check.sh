@@ -268,8 +268,8 @@ dkms_check() {
 	dkms_one "$old" - "$build/dkms/$old-tree"
 	dkms_skipped $? "dkms $old skipped" BUILD_EXCLUSIVE_KERNEL "dkms build" "$build/dkms/$old"
 	for k in "${kvers[@]}"; do
-		[ "${kroot[$k]}" = - ] || continue
-		dkms_one "$k" - "${KERNEL:+${kdir[$k]}}" "${karch[$k]}" "$other"
+		[ "${karch[$k]}" = "$(dpkg --print-architecture)" ] || continue
+		dkms_one "$k" "${kroot[$k]}" "${KERNEL:+${kdir[$k]}}" "${karch[$k]}" "$other"
 		dkms_skipped $? "dkms $k $other skipped" BUILD_EXCLUSIVE_ARCH \
 			"dkms build --arch $other" "$build/dkms/$k-$other"
 		break
@@ -312,6 +312,8 @@ deb_check() {
 pkg=$repo/packaging
 unit=$pkg/systemd/listenq-metrics.service
 metrics_py() { python3 "$pkg/check-metrics.py" "$@"; }
+# promtool and node-exporter: deps.sh unpacks them there, never installs them.
+PATH=$cache/tools/bin:$PATH
 
 # scrape DIR OUT LOG: Debian's node-exporter, textfile collector only, over
 # DIR, on a free port of 127.0.0.1; its /metrics in OUT. A port another
@@ -320,7 +322,7 @@ scrape() {
 	local dir=$1 out=$2 log=$3 port pid i
 	for _ in 1 2 3; do
 		port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		timeout 30 /usr/bin/prometheus-node-exporter --collector.disable-defaults \
+		timeout 30 prometheus-node-exporter --collector.disable-defaults \
 			--collector.textfile --collector.textfile.directory="$dir" \
 			--web.listen-address="127.0.0.1:$port" >"$log" 2>&1 &
 		pid=$!
@@ -437,8 +439,8 @@ metrics_units() {
 metrics() {
 	local t=$SECONDS d=$build/metrics k r arts=("$@") n a
 	rm -rf "$d" && mkdir -p "$d"
-	for p in promtool /usr/bin/prometheus-node-exporter systemd-analyze curl python3; do
-		command -v "$p" >/dev/null || { tally "metrics" fail "no $p (selftests/qemu/deps.sh installs it)"; return; }
+	for p in promtool prometheus-node-exporter systemd-analyze curl python3; do
+		command -v "$p" >/dev/null || { tally "metrics" fail "no $p (selftests/qemu/deps.sh provides it)"; return; }
 	done
 	r=$pkg/prometheus
 	metrics_tally "metrics rules" "$d/rules.log" promtool check rules "$r/listenq-alerts.yml"
@@ -498,8 +500,24 @@ demo() {
 			--params "probes=1"
 }
 
+# host_state save|compare: host-state.sh around a run, deps.sh included:
+# the run must leave /boot, /lib/modules, the kernel packages and the
+# enabled units as it found them. The comparison is one tally.
+host_state() {
+	local f=$build/host-state.before
+	if [ "$1" = save ]; then
+		mkdir -p "$build" && "$here/host-state.sh" save "$f"
+	elif "$here/host-state.sh" compare "$f" >"$build/host-state.diff" 2>&1; then
+		tally "host state" pass "$(tail -n 1 "$build/host-state.diff" | sed 's/^host-state: //')"
+	else
+		head -n 40 "$build/host-state.diff" | sed 's/^/#   /'
+		tally "host state" fail "the run changed this machine's kernels, boot or enabled units: $build/host-state.diff"
+	fi
+}
+
 case ${1:-all} in
 all)
+	host_state save
 	setup
 	builds
 	selftests
@@ -509,14 +527,18 @@ all)
 	metrics
 	dkms_check
 	deb_check
+	host_state compare
 	summary
 	;;
 build)
+	host_state save
 	setup
 	builds
+	host_state compare
 	summary
 	;;
 guests)
+	host_state save
 	setup
 	builds
 	selftests
@@ -524,6 +546,7 @@ guests)
 	compat
 	boots
 	metrics
+	host_state compare
 	summary
 	;;
 metrics)
@@ -541,13 +564,17 @@ metrics)
 	summary
 	;;
 dkms)
+	host_state save
 	setup
 	dkms_check
+	host_state compare
 	summary
 	;;
 deb)
+	host_state save
 	setup
 	deb_check
+	host_state compare
 	summary
 	;;
 demo)
