@@ -115,7 +115,7 @@ help:
 	@echo
 	@echo 'Test on this machine (no root, no kernel, no network):'
 	@echo '  test            the command, the model, the compat probes, make help, the packaging'
-	@echo '                  files (about a minute); ends with "N passed, N failed, N skipped"'
+	@echo '                  files (under a minute); ends with "N passed, N failed, N skipped"'
 	@echo
 	@echo 'Test (thirteen Debian kernels, 5.10 to 7.3, x86-64 and arm64, under QEMU, see selftests/qemu/):'
 	@echo '  check           deps, kernels, W=1/sparse builds, selftests, QEMU boots, dkms, packages;'

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make test: everything that runs on this machine alone, as any user, with
-# no kernel, no module, no QEMU and no network, in about a minute:
+# no kernel, no module, no QEMU and no network, in under a minute:
 #   - the listenq command's host tests (make -C tools test: the model's
 #     unit tests and the CLI on recorded samples), their counts folded in;
 #   - the compat probes' test (selftests/compat/run.sh), folded in too;
