@@ -6,8 +6,10 @@
 #
 #   boot.sh --kver K --kernel VMLINUZ --module KO --tests DIR --out OUTDIR
 #           [--arch ARCH] [--timeout S] [--append EXTRA] [--params 'P=V ...']
-#           [--mem SIZE] [--demo]
+#           [--mem SIZE] [--demo] [--extra DIR]
 #
+# --extra DIR: DIR's tree copied into the guest's / as it is (make demo's
+# ss, its libraries and loader, and the kernel's diag modules).
 # ARCH is the kernel's Debian architecture (amd64, the default, or arm64;
 # lib.sh's arch_setup says what differs); the tests must be built for it.
 # LQ_QEMU_ACCEL overrides the accelerator (default tcg,thread=single),
@@ -26,7 +28,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-timeout=300 append= params= mode=test kver= kernel= module= tests= out= mem=1G arch=amd64
+timeout=300 append= params= mode=test kver= kernel= module= tests= out= mem=1G arch=amd64 extra=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=$2 ;;
@@ -39,8 +41,9 @@ while [ $# -gt 0 ]; do
 	--params) params=$2 ;;
 	--mem) mem=$2 ;;
 	--arch) arch=$2 ;;
+	--extra) extra=$2 ;;
 	--demo) mode=demo; shift; continue ;;
-	*) sed -n '7,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '7,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 	shift 2
 done
@@ -125,6 +128,7 @@ payload_archive() {
 	mkdir -p "$root/lib/modules/$kver/extra" "$root/selftests/qemu" "$root/etc"
 	cp "$module" "$root/lib/modules/$kver/extra/listenq.ko"
 	cp "$here/run.sh" "$root/selftests/qemu/run.sh"
+	[ -z "$extra" ] || cp -a "$extra/." "$root/"
 	for f in "${tests:-/nonexistent}"/*; do
 		[ -f "$f" ] && [ -x "$f" ] || continue
 		if readelf -l "$f" 2>/dev/null | grep -q 'INTERP'; then

@@ -481,23 +481,239 @@ metrics() {
 	echo "metrics: $((SECONDS - t))s"
 }
 
-# make demo: the newest non-RT kernel, a normal (not -Werror) build, demo.c
-# as the only guest program, console on the terminal.
-demo() {
-	local k= dir=$build/demo i host_arch
-	host_arch=$(dpkg --print-architecture)
+# --- make demo: one kernel, the one of demo_row (trixie-backports' cloud
+# kernel of this machine's architecture), and the one chroot its module
+# is built in, lean (chroot.sh's LQ_CHROOT_LEAN): nothing else is fetched,
+# nothing is installed on this machine but the few tools demo_deps names.
+# A normal (not -Werror) build; in the guest demo.c, the static listenq,
+# iproute2's ss and the kernel's diag modules; the console on the terminal.
+demo_row() { echo "trixie $1 linux-image-cloud-$1"; }
+
+# demo_kernel: the kernel of demo_row among kvers[] (make check has it,
+# make demo only it), in $demo_k.
+demo_kernel() {
+	local i arch
+	arch=$(dpkg --print-architecture)
+	demo_k=
 	for i in "${kvers[@]}"; do
-		[ "${karch[$i]}" = "$host_arch" ] || continue
-		case $i in *-rt-*) [ -n "$k" ] || k=$i ;; *) k=$i ;; esac
+		if [ "${karch[$i]}" = "$arch" ] && [ "${kroot[$i]##*/}" = trixie ]; then
+			case $i in *-cloud-"$arch") demo_k=$i ;; esac
+		fi
 	done
-	[ -n "$k" ] || { echo "check: no $host_arch kernel for the demo" >&2; return 1; }
+	[ -n "$demo_k" ]
+}
+
+# demo_deps ARCH: the tools make demo runs on this machine; the missing
+# ones' packages are installed, and only those.
+demo_deps() {
+	local qemu=qemu-system-x86 c p missing=()
+	[ "$1" = amd64 ] || qemu='qemu-system-arm'
+	for c in gcc:build-essential make:build-essential cpio:cpio busybox:busybox-static \
+		debootstrap:debootstrap xz:xz-utils "${A_QEMU[0]}:$qemu"; do
+		command -v "${c%%:*}" >/dev/null || missing+=("${c#*:}")
+	done
+	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] ||
+		missing+=(libc6-dev)
+	[ ${#missing[@]} -gt 0 ] || return 0
+	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+	echo "demo: installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" |
+		"$here/chroot.sh" --progress demo
+}
+
+# demo_fetch ROW: kernels.sh --fetch of that one matrix row, its lean chroot
+# and its progress (debootstrap's and apt's, summed up) on the terminal.
+demo_fetch() {
+	local env=${1%% *} log pid rc=0
+	log=$cache/kernels/.fetch.$env.log
+	mkdir -p "$cache/kernels" && : >"$log" && : >"$build/fetch.log"
+	LQ_MATRIX="^$1\$" LQ_CHROOT_LEAN=1 LQ_PROGRESS=1 "$here/kernels.sh" --fetch >"$build/fetch.log" 2>&1 &
+	pid=$!
+	# Both logs as they grow; kernels.sh repeats the second one, as "[ENV] ...", at its end.
+	tail -q -n +1 -s 0.3 -F --pid=$pid "$build/fetch.log" "$log" 2>/dev/null |
+		grep --line-buffered -v "^\[$env\] " | "$here/chroot.sh" --progress kernels
+	wait $pid || rc=$?
+	[ $rc = 0 ] || { tail -n 30 "$build/fetch.log"; echo "demo: the fetch failed, log: $build/fetch.log" >&2; }
+	return $rc
+}
+
+# demo_modules K ROOT OUT: the kernel's inet_diag and tcp_diag, which ss's
+# netlink queries need, uncompressed, in OUT. From its modules package
+# (linux-modules-K since 7.x, linux-image-K[-unsigned] before), fetched in
+# ROOT, once, into $cache/demo/K.
+demo_modules() {
+	local k=$1 root=$2 out=$3 c=$cache/demo/$1 tmp p f m
+	if [ ! -s "$c/tcp_diag.ko" ]; then
+		echo "demo: ss's inet_diag and tcp_diag: from $k's modules package (about 25 MB), once"
+		tmp=$(mktemp -d "$root/tmp/lq-demo.XXXXXX")
+		for p in "linux-modules-$k" "linux-image-$k-unsigned" "linux-image-$k"; do
+			in_root "$root" sh -c "cd '/tmp/${tmp##*/}' && apt-get download -q -o APT::Sandbox::User=root '$p'" \
+				>/dev/null 2>&1 || continue
+			dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$tmp" --wildcards \
+				'*/net/ipv4/inet_diag.ko*' '*/net/ipv4/tcp_diag.ko*' 2>/dev/null
+			[ -n "$(find "$tmp" -name 'tcp_diag.ko*')" ] && break
+			rm -f "$tmp"/*.deb
+		done
+		mkdir -p "$c"
+		for m in inet_diag tcp_diag; do
+			f=$(find "$tmp" -name "$m.ko*" | head -n 1)
+			case $f in
+			'') ;;
+			*.xz) xz -dc "$f" >"$c/$m.ko" ;;
+			*) cp "$f" "$c/$m.ko" ;;
+			esac
+		done
+		rm -rf "$tmp"
+	fi
+	[ -s "$c/tcp_diag.ko" ] && mkdir -p "$out" && cp "$c"/inet_diag.ko "$c"/tcp_diag.ko "$out/"
+}
+
+# demo_ss ROOT OUT: iproute2's ss in OUT/usr/bin, with the libraries and
+# the loader ldd names at their paths: this machine's (the kernel's
+# architecture), or, without one, ROOT's (iproute2 installed there).
+demo_ss() {
+	local root=$1 out=$2 ss='' f pre='' libs
+	for f in /usr/bin/ss /bin/ss /usr/sbin/ss /sbin/ss; do
+		[ -x "$f" ] && { ss=$f; break; }
+	done
+	if [ -n "$ss" ]; then
+		libs=$(ldd "$ss")
+	else
+		in_root "$root" test -x /usr/bin/ss ||
+			in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+				--no-install-recommends iproute2 >"$build/demo-iproute2.log" 2>&1 || return 1
+		ss=/usr/bin/ss pre=$root
+		libs=$(in_root "$root" ldd "$ss")
+	fi
+	mkdir -p "$out/usr/bin" && cp -L "$pre$ss" "$out/usr/bin/ss" || return 1
+	while read -r f; do
+		mkdir -p "$out${f%/*}" && cp -L "$pre$f" "$out$f" || return 1
+	done < <(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' <<<"$libs")
+}
+
+# demo_guest K KO DIR [BOOT-ARGS...]: the guest's programs and extras in
+# DIR, then the demo's boot (console in DIR/qemu/console.log).
+demo_guest() {
+	local k=$1 ko=$2 dir=$3
+	shift 3
+	arch_setup "${karch[$k]}" || return 1
+	rm -rf "${dir:?}/bin" "${dir:?}/extra" && mkdir -p "$dir/bin" "$dir/extra" || return 1
+	"$A_CC" -static -O2 -Wall -Wextra -o "$dir/bin/demo" "$here/demo.c" || return 1
+	if ! make -s -C "$src/tools" -j"$jobs" static O="$dir/tools" CROSS_COMPILE="$A_CROSS" >"$dir/tools.log" 2>&1; then
+		tail -n 20 "$dir/tools.log"
+		return 1
+	fi
+	cp "$dir/tools/listenq" "$dir/bin/" || return 1
+	demo_ss "${kroot[$k]}" "$dir/extra" || { echo "demo: no ss for the guest" >&2; return 1; }
+	demo_modules "$k" "${kroot[$k]}" "$dir/extra/demo/modules" ||
+		echo "demo: no inet_diag/tcp_diag for $k: ss will read /proc/net/tcp" >&2
+	"$here/boot.sh" --demo --kver "$k" --arch "${karch[$k]}" --kernel "${vmlinuz[$k]}" --module "$ko" \
+		--tests "$dir/bin" --extra "$dir/extra" --out "$dir/qemu" --timeout 300 --append "quiet" \
+		--params "probes=1" "$@"
+}
+
+demo() {
+	local arch k root dir=$build/demo t=$SECONDS t1 rc=0
+	if [ "$(id -u)" != 0 ]; then
+		echo "demo: needs root, to make a Debian chroot (debootstrap) for the module's build;" >&2
+		echo "demo: nothing is installed into this machine's /boot or /lib/modules: sudo make demo" >&2
+		exit 1
+	fi
+	arch=$(dpkg --print-architecture)
+	arch_setup "$arch" 2>/dev/null || { echo "demo: no demo kernel for $arch (amd64, arm64)" >&2; exit 1; }
+	demo_deps "$arch" || exit 1
+	mkdir -p "$build"
+	exec 8>"$build/.lock"
+	flock -n 8 || { echo "demo: waiting for another run using $build"; flock 8; }
+	echo "demo: [1/4] one kernel, $(demo_row "$arch") (trixie-backports), and a trixie"
+	echo "demo:       chroot to build for it, into $cache: about 100 MB of downloads when cold"
+	demo_fetch "$(demo_row "$arch")" || exit 1
+	while read -r k root arch; do
+		kvers+=("$k") kroot[$k]=$root karch[$k]=$arch
+		kdir[$k]=/lib/modules/$k/build vmlinuz[$k]=$cache/kernels/$k/vmlinuz
+	done < <("$here/kernels.sh" --list)
+	demo_kernel || { echo "demo: kernels.sh fetched no $(demo_row "$arch")" >&2; exit 1; }
+	k=$demo_k
+	echo "demo: [2/4] building listenq.ko for $k in ${kroot[$k]} ($((SECONDS - t))s so far)"
+	t1=$SECONDS
 	copy_sources "$src" "$dir/src" &&
-		in_root "${kroot[$k]}" make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" LISTENQ_VERSION="$version" modules &&
-		mkdir -p "$dir/bin" &&
-		gcc -static -O2 -Wall -Wextra -o "$dir/bin/demo" "$here/demo.c" &&
-		"$here/boot.sh" --demo --kver "$k" --kernel "${vmlinuz[$k]}" --module "$dir/src/listenq.ko" \
-			--tests "$dir/bin" --out "$dir/qemu" --timeout 120 --append "quiet" \
-			--params "probes=1"
+		in_root "${kroot[$k]}" make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" "${A_KMAKE[@]}" \
+			LISTENQ_VERSION="$version" modules || exit 1
+	echo "demo: [3/4] the guest's programs: demo.c, a static listenq, ss and its libraries ($((SECONDS - t1))s)"
+	echo "demo: [4/4] booting $k under QEMU: the screens follow (about a minute without KVM)"
+	demo_guest "$k" "$dir/src/listenq.ko" "$dir" | grep --line-buffered -v "^\(# \)\?qemu $k: "
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 0 ]; then
+		echo "demo: done in $((SECONDS - t))s; the console is in $dir/qemu/console.log"
+	else
+		echo "demo: FAILED (rc=$rc) after $((SECONDS - t))s; the console is in $dir/qemu/console.log" >&2
+		exit 1
+	fi
+}
+
+# demo_screens CONSOLE DEMO_C: the demo's screens in CONSOLE against what
+# demo.c did (its PORT, BACKLOG and RAW_SYNS) and what ss saw: one
+# "NAME ok|FAIL why" line per screen.
+demo_screens() {
+	local port backlog raw
+	port=$(sed -n 's/^#define PORT[[:space:]]*\([0-9]*\).*/\1/p' "$2")
+	backlog=$(sed -n 's/^#define BACKLOG[[:space:]]*\([0-9]*\).*/\1/p' "$2")
+	raw=$(sed -n 's/^#define RAW_SYNS[[:space:]]*\([0-9]*\).*/\1/p' "$2")
+	tr -d '\r' <"$1" | awk -v port="$port" -v backlog="$backlog" -v raw="$raw" '
+	function res(name, ok, why) { printf "%s %s %s\n", name, ok ? "ok" : "FAIL", why }
+	/^==== listenq demo$/ { on = 1 }
+	!on { next }
+	/^==== end of the demo$/ { end = 1; on = 0; next }
+	length($0) > 100 { wide++; if (!widest) widest = NR ": " substr($0, 1, 40) "..." }
+	/^\$ / { sec = substr($0, 3); next }
+	/^$/ { next }
+	sec == "ss -ltn" && $1 == "LISTEN" && $4 == "127.0.0.1:" port { ssq = $2; ssmax = $3 }
+	sec == "ss -tn state syn-recv" && $3 == "127.0.0.1:" port { nsyn++ }
+	sec == "listenq" && $1 == "LOCAL" { for (i = 1; i <= NF; i++) col[$i] = i }
+	sec == "listenq" && $1 == "127.0.0.1:" port { accq = $col["ACC_Q"]; synq = $col["SYN_Q"]; acccap = $col["ACC_CAP"] }
+	sec ~ /^listenq explain / && /^  accept queue / { exacc = $3 " of " $5; sub(/:$/, "", exacc) }
+	sec ~ /^listenq explain / && /^  SYN queue / { exsyn = $3 " of " $5; sub(/:$/, "", exsyn) }
+	sec ~ /^listenq explain / && /^  drops / { exdrops = 1 }
+	sec ~ /^listenq --watch/ && /^--- frame [0-9]+ / { frames++ }
+	END {
+		full = backlog + 1
+		res("screens", end, end ? "start and end markers" : "no \"==== end of the demo\"")
+		res("width", !wide, wide ? wide " lines wider than 100 columns, first " widest : "every line fits 100 columns")
+		res("ss", ssq == full && ssmax == backlog && nsyn > 0 && nsyn <= raw,
+		    "ss -ltn Recv-Q " ssq " Send-Q " ssmax " (want " full " " backlog "), " (nsyn + 0) " SYN-RECV (want 1-" raw ")")
+		res("listenq", accq == full && acccap == full && synq == nsyn && nsyn > 0,
+		    "ACC_Q " accq " ACC_CAP " acccap " (want " full "), SYN_Q " synq " (ss: " (nsyn + 0) " SYN-RECV)")
+		res("explain", exacc == full " of " full && exsyn == nsyn " of " nsyn && exdrops,
+		    "accept queue \"" exacc "\", SYN queue \"" exsyn "\", drops line " (exdrops ? "present" : "missing"))
+		res("watch", frames >= 2, (frames + 0) " frames")
+	}'
+}
+
+# demo_check: make demo's guest, non-interactive, on the demo's kernel
+# among the ones make check fetched (its strict build), and its screens
+# (demo_screens), a tally each.
+demo_check() {
+	local dir=$build/demo-check name why rc t=$SECONDS
+	if [ -n "${KERNEL:-}" ] || ! demo_kernel; then
+		tally "demo" skip "not among the kernels: $(demo_row "$(dpkg --print-architecture)")"
+		return
+	fi
+	if [ ! -f "$build/$demo_k/src/listenq.ko" ]; then
+		tally "demo $demo_k" skip "no listenq.ko"
+		return
+	fi
+	mkdir -p "$dir"
+	demo_guest "$demo_k" "$build/$demo_k/src/listenq.ko" "$dir" </dev/null >"$dir/boot.log" 2>&1
+	rc=$?
+	[ $rc = 0 ] || { tail -n 30 "$dir/boot.log" | sed 's/^/#   /'; tally "demo $demo_k boot" fail "rc=$rc, log: $dir/boot.log"; }
+	while read -r name rc why; do
+		if [ "$rc" = ok ]; then
+			tally "demo $demo_k $name" pass "$why"
+		else
+			tally "demo $demo_k $name" fail "$why; console: $dir/qemu/console.log"
+		fi
+	done < <(demo_screens "$dir/qemu/console.log" "$here/demo.c")
+	echo "demo: $((SECONDS - t))s"
 }
 
 # host_state save|compare: host-state.sh around a run, deps.sh included:
@@ -524,6 +740,7 @@ all)
 	tools
 	compat
 	boots
+	demo_check
 	metrics
 	dkms_check
 	deb_check
@@ -578,7 +795,6 @@ deb)
 	summary
 	;;
 demo)
-	setup
 	demo
 	;;
 *)

@@ -115,20 +115,28 @@ ready() {
 }
 
 # progress PREFIX: debootstrap's and apt-get's output on stdin, summed up
-# on stdout as a line per phase and per 25 packages (LQ_PROGRESS=1, make
-# demo), or nothing.
+# on stdout as a line per phase and per 25 packages downloaded
+# (LQ_PROGRESS=1, make demo), or nothing; "chroot..." and "kernels..."
+# lines as they are.
 progress() {
+	local awk=(awk)
 	if [ "${LQ_PROGRESS:-0}" != 1 ]; then
 		cat >/dev/null
 		return
 	fi
-	awk -v pfx="$1" '
+	# mawk reads its input in blocks, so that lines would come late.
+	! awk -W version 2>&1 | grep -q mawk || awk=(awk -W interactive)
+	"${awk[@]}" -v pfx="$1" '
 	function out(s) { printf "%s: %s\n", pfx, s; fflush() }
 	function step(p) {
 		if (p != cur) { end(); cur = p; n = 0 }
-		if (++n % 25 == 0) out(cur " " n " packages")
+		if (++n % 25 == 0 && cur ~ /downloaded/) out(cur " " n " packages")
 	}
-	function end() { if (cur != "" && n % 25) out(cur " " n " packages"); cur = "" }
+	function end() {
+		if (cur != "" && (n % 25 || cur !~ /downloaded/)) out(cur " " n " packages")
+		cur = ""
+	}
+	/^(chroot|kernels)[ :]/ { end(); print; fflush(); next }
 	/^I: (Retrieving|Validating) (InRelease|Release|Packages)/ { next }
 	/^I: Retrieving / { step("debootstrap: downloaded"); next }
 	/^I: Extracting / { step("debootstrap: extracted"); next }

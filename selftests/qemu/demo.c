@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * make demo: flood a listener until its SYN and accept queues are full and
- * show /proc/listenq while it happens. Runs as root in the QEMU guest.
+ * show, screen by screen, what ss says about it and what listenq says.
+ * Runs as root in the QEMU guest, with listenq loaded; boot.sh puts the
+ * static listenq in /selftests, iproute2's ss (and its libraries) in
+ * /usr/bin, and the kernel's inet_diag and tcp_diag in /demo/modules.
  *
  * Everything happens in a fresh netns with lo up and 198.18.0.0/15 routed
  * to lo: the SYN-ACKs to the fake clients need a route, otherwise the
  * request is freed at once and never sits in the SYN queue.
  *
- * The raw SYNs go first. Once the SYN queue is full (qlen > backlog) new SYNs
- * get syncookies, so the 20 real clients still complete their handshakes and
- * fill the accept queue (backlog + 1 children); after that every client SYN
- * is dropped and retransmitted. Filling the accept queue first would make
- * the listener drop the raw SYNs too.
+ * The raw SYNs go first. Once the SYN queue is full new SYNs get
+ * syncookies, so the real clients still complete their handshakes and
+ * fill the accept queue (BACKLOG + 1 children); after that every client
+ * SYN is dropped and retransmitted. Filling the accept queue first would
+ * make the listener drop the raw SYNs too.
+ *
+ * check.sh's demo_check reads this file's numbers (PORT, BACKLOG, ...) and
+ * the console: the screens start with "==== ", each command with "$ ".
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -27,34 +34,27 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PORT		8080
 #define BACKLOG		8
-#define RAW_SYNS	12	/* more than the SYN queue takes (BACKLOG + 1) */
-#define CLIENTS		20
-#define SNAPSHOTS	4
+#define RAW_SYNS	12	/* more than the SYN queue takes */
+#define CLIENTS		20	/* more than the accept queue takes (BACKLOG + 1) */
+#define FRAMES		4	/* listenq --watch frames, one a second */
+#define WAVE		4	/* new clients per frame */
+#define WIDTH		100	/* longer output lines are cut, ending in '>' */
+
+#define LISTENQ		"/selftests/listenq"
+#define SS		"/usr/bin/ss"
+#define MODULES		"/demo/modules"
 
 static void die(const char *what)
 {
 	perror(what);
 	exit(1);
-}
-
-static void cat(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0) {
-		printf("%s: %s\n", path, strerror(errno));
-		return;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, n, stdout);
-	close(fd);
-	fflush(stdout);
 }
 
 /* unshare + `ip link set lo up` + `ip route add 198.18.0.0/15 dev lo` */
@@ -82,6 +82,29 @@ static void setup_netns(void)
 	if (ioctl(fd, SIOCADDRT, &rt))
 		die("SIOCADDRT 198.18.0.0/15 dev lo");
 	close(fd);
+}
+
+/*
+ * ss asks the kernel over sock_diag netlink, which needs inet_diag and
+ * tcp_diag (modules in Debian's kernels); without them it falls back to
+ * /proc/net/tcp, where a listener's Send-Q is 0 instead of its backlog.
+ */
+static void load_diag_modules(void)
+{
+	static const char *const mods[] = { "inet_diag.ko", "tcp_diag.ko" };
+	char path[256];
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", MODULES, mods[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST))
+			printf("(%s: %s: ss will read /proc/net/tcp, where Send-Q is 0)\n",
+			       path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 /* RFC 1071 checksum of big-endian 16-bit words, returned in network order. */
@@ -130,6 +153,100 @@ static void send_raw_syn(int fd, int i)
 		die("sendto raw SYN");
 }
 
+/* A client that connects and then just waits: nobody accept()s it. */
+static void client(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) &&
+		       errno != EINPROGRESS))
+		die("connect");
+}
+
+/* The listener's accept queue length, as the kernel counts it (TCP_INFO). */
+static unsigned int accept_queue(int lfd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(lfd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("TCP_INFO");
+	return ti.tcpi_unacked;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Prints one line of a command's output, cut at WIDTH with a '>' at the end. */
+static void put_line(char *line)
+{
+	size_t n = strcspn(line, "\n");
+
+	line[n] = '\0';
+	if (n > WIDTH) {
+		line[WIDTH - 1] = '>';
+		line[WIDTH] = '\0';
+	}
+	puts(line);
+}
+
+/*
+ * Starts argv[0] with its output on a pipe; returns the pipe's read end and
+ * the child in *pid. "$ SHOWN" goes first: the command as a user types it.
+ */
+static FILE *start(const char *shown, char *const argv[], pid_t *pid)
+{
+	int p[2];
+
+	printf("$ %s\n", shown);
+	fflush(stdout);
+	if (pipe(p))
+		die("pipe");
+	*pid = fork();
+	if (*pid < 0)
+		die("fork");
+	if (*pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	return fdopen(p[0], "r");
+}
+
+static void finish(FILE *f, pid_t pid)
+{
+	char line[4096];
+	int status;
+
+	while (fgets(line, sizeof(line), f))
+		put_line(line);
+	fclose(f);
+	if (waitpid(pid, &status, 0) == pid && !(WIFEXITED(status) && !WEXITSTATUS(status)))
+		printf("(exit status %d)\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+static void run(const char *shown, char *const argv[])
+{
+	pid_t pid;
+	FILE *f = start(shown, argv, &pid);
+
+	finish(f, pid);
+}
+
+static void screen(const char *title, const char *look)
+{
+	printf("\n==== %s\n%s\n\n", title, look);
+}
+
 /* The TcpExt counters that tell the overflow story, from /proc/net/netstat. */
 static void listen_counters(void)
 {
@@ -138,6 +255,7 @@ static void listen_counters(void)
 
 	if (!f)
 		return;
+	printf("The kernel's own counters (nstat -az TcpExt...), this netns:\n ");
 	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
 		if (strncmp(names, "TcpExt:", 7))
 			continue;
@@ -145,50 +263,128 @@ static void listen_counters(void)
 		v = strtok_r(values, " \n", &sv);
 		while ((n = strtok_r(NULL, " \n", &sn)) && (v = strtok_r(NULL, " \n", &sv)))
 			if (!strcmp(n, "ListenOverflows") || !strcmp(n, "ListenDrops") ||
-			    !strcmp(n, "TCPReqQFullDoCookies") || !strcmp(n, "SyncookiesSent"))
-				printf("  %s %s\n", n, v);
+			    !strcmp(n, "TCPReqQFullDoCookies") || !strcmp(n, "TCPReqQFullDrop"))
+				printf(" %s %s", n, v);
 	}
+	printf("\n");
 	fclose(f);
+}
+
+static char port_str[8];
+
+/* Screen 1: ss and listenq on the flooded listener, one above the other. */
+static void screen_compare(void)
+{
+	char *ss_l[] = { SS, "-ltn", NULL };
+	char *ss_syn[] = { SS, "-tn", "state", "syn-recv", NULL };
+	char *lq[] = { LISTENQ, NULL };
+
+	printf("\n==== 1/3  What ss says, and what listenq says, about the same listener\n"
+	       "ss -ltn: Recv-Q %d is the accept queue (%d connections wait for accept()),\n"
+	       "  Send-Q %d the backlog. ss -tn state syn-recv lists the half-open\n"
+	       "  connections one by one, but nothing says that the SYN queue is full.\n"
+	       "listenq: ACC_Q %d of ACC_CAP %d and SYN_Q at SYN_CAP: both queues are full;\n"
+	       "  DROPS counts what this listener threw away; SYN_FULL says what happens to\n"
+	       "  the next SYN (cookie: answered with a syncookie). Lines longer than %d\n"
+	       "  columns are cut, ending in '>'.\n\n",
+	       BACKLOG + 1, BACKLOG + 1, BACKLOG, BACKLOG + 1, BACKLOG + 1, WIDTH);
+	run("ss -ltn", ss_l);
+	printf("\n");
+	run("ss -tn state syn-recv", ss_syn);
+	printf("\n");
+	run("listenq", lq);
+}
+
+/* Screen 2: why the caps are what they are, the drops by reason, advice. */
+static void screen_explain(void)
+{
+	char *ex[] = { LISTENQ, "explain", port_str, NULL };
+	char shown[64];
+
+	snprintf(shown, sizeof(shown), "listenq explain %s", port_str);
+	screen("2/3  listenq explain: where each cap comes from, the drops by reason, what to change",
+	       "Read each queue's \"N of CAP\" line and the rule under it (the listen()\n"
+	       "backlog, net.core.somaxconn, the syncookies setting), then \"why\": the drops\n"
+	       "split by the queue that was full.");
+	run(shown, ex);
+}
+
+/*
+ * Screen 3: the listener accepts its waiting connections, then new clients
+ * arrive, WAVE per frame, while listenq --watch redraws once a second.
+ */
+static void screen_watch(int lfd, const struct sockaddr_in *addr)
+{
+	char interval[] = "--watch=1", count[16];
+	char *w[] = { LISTENQ, interval, count, NULL };
+	char shown[64];
+	pid_t pid;
+	FILE *f;
+	int fd, i, k, accepted = 0;
+
+	snprintf(count, sizeof(count), "--count=%d", FRAMES);
+	snprintf(shown, sizeof(shown), "listenq %s %s", interval, count);
+	/* Only the connections waiting now: the next accept() must not block. */
+	if (fcntl(lfd, F_SETFL, O_NONBLOCK))
+		die("O_NONBLOCK");
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		close(fd);
+		accepted++;
+	}
+	printf("\n==== 3/3  listenq --watch: the queues fill up again\n"
+	       "The server just accept()ed its %d waiting connections; now %d new clients\n"
+	       "arrive each second, and the old ones retry. Watch ACC_Q climb back to its cap\n"
+	       "(dACC: the change since the last frame), then DROPS climb (dDROPS) while\n"
+	       "SYN_Q stays full.\n\n",
+	       accepted, WAVE);
+	f = start(shown, w, &pid);
+	/* Frame k is drawn at about k seconds: a wave between two frames. */
+	for (k = 1; k < FRAMES; k++) {
+		sleep_ms(k == 1 ? 500 : 1000);
+		for (i = 0; i < WAVE; i++)
+			client(addr);
+	}
+	finish(f, pid);
 }
 
 int main(void)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	int one = 1, lfd, raw, fd, i;
+	int one = 1, lfd, raw, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(port_str, sizeof(port_str), "%d", PORT);
+	load_diag_modules();
 	setup_netns();
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, BACKLOG))
 		die("listen 127.0.0.1:8080");
-	printf("\n=== listener 127.0.0.1:%d, backlog %d, in a fresh netns\n", PORT, BACKLOG);
-	printf("    watch syn_q and acc_q reach their caps, then drops climb\n");
-	cat("/proc/listenq");
+
+	printf("\n==== listenq demo\n"
+	       "A server listens on 127.0.0.1:%d with listen(fd, %d), in a network namespace\n"
+	       "of its own. It gets %d SYNs from addresses that never answer (a SYN flood:\n"
+	       "they wait in the SYN queue), then %d real clients, which it never accept()s\n"
+	       "(they wait in the accept queue, or are dropped and retry).\n",
+	       PORT, BACKLOG, RAW_SYNS, CLIENTS);
 
 	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (raw < 0)
 		die("socket(SOCK_RAW)");
 	for (i = 0; i < RAW_SYNS; i++)
 		send_raw_syn(raw, i);
-	printf("\n=== after %d raw SYNs from 198.18.0.1-%d (never answered)\n", RAW_SYNS, RAW_SYNS);
-	cat("/proc/listenq");
+	for (i = 0; i < CLIENTS; i++)
+		client(&addr);
+	/* Loopback handshakes complete in softirq context; give them 5s at most. */
+	for (i = 0; i < 50 && accept_queue(lfd) < BACKLOG + 1; i++)
+		sleep_ms(100);
 
-	for (i = 0; i < CLIENTS; i++) {
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-		if (fd < 0 || (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) && errno != EINPROGRESS))
-			die("connect");
-	}
-	printf("\n=== after %d client connects, none accepted\n", CLIENTS);
-	for (i = 1; i <= SNAPSHOTS; i++) {
-		sleep(1);
-		printf("\n--- t=%ds: cat /proc/listenq\n", i);
-		cat("/proc/listenq");
-	}
-	printf("\n=== /proc/net/listenq_sysctl (this netns)\n");
-	cat("/proc/net/listenq_sysctl");
-	printf("\n=== /proc/net/netstat\n");
+	screen_compare();
+	screen_explain();
+	screen_watch(lfd, &addr);
+	printf("\n");
 	listen_counters();
+	printf("\n==== end of the demo\n");
 	return 0;
 }
