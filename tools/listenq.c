@@ -3,39 +3,57 @@
  * listenq: per-listener TCP queue state from the listenq module, and the
  * queue math of every kernel era (include/listenq/model.h).
  *
- * The options follow iproute2's ss(8): getopt_long(), so options and
- * arguments mix in any order, and an option's optional value is only ever
- * given with '=' (--watch=5, --color=never).
+ * The options follow iproute2's ss(8): a letter ss has means the same here
+ * or is not used, options and arguments mix in any order (getopt_long()),
+ * an option's optional value is only ever given with '=' (--watch=5,
+ * --color=never), and the filter is ss's FILTER for what a listener has.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "listenq.h"
 
 static const char lq_usage[] =
-"usage: listenq [OPTIONS] [PORT | ADDR | ADDR:PORT]\n"
-"       listenq predict --backlog N [--kernel X.Y[.Z]] [--somaxconn N]\n"
+"usage: listenq [OPTIONS] [FILTER]\n"
+"       listenq predict --backlog N [--kernel X.Y.Z] [--somaxconn N]\n"
 "                       [--max-syn-backlog N] [--syncookies N] [--json]\n"
-"       listenq [-N NAME|PID | -A] [-p] explain [--kernel X.Y[.Z]] PORT | ADDR:PORT\n"
+"       listenq [-N NAME|PID | -A] [-p] explain [--kernel X.Y.Z] FILTER\n"
+"       listenq [predict | explain] --help\n"
 "       listenq --help | --version\n";
 
 static const char lq_help[] =
 "Show the SYN and accept queues of every TCP listener in a network namespace,\n"
 "their caps, and why they have them (needs the listenq module).\n"
 "\n"
-"Filters (all given must match):\n"
+"FILTER: ss's expressions for what a listener has, and short forms:\n"
+"  sport = :PORT               also sport :PORT, == eq != ne < lt <= le > gt >= ge\n"
+"  src ADDR[/LEN]              also src ADDR:PORT, src [V6]:PORT, src *:PORT,\n"
+"                              src :PORT, src != ADDR\n"
+"  TERM and TERM, TERM TERM    both; TERM or TERM: either; not TERM, ( ... );\n"
+"                              'and' and 'or' mixed need parentheses\n"
+"  state listening             every listener (listenq shows no other state)\n"
 "  PORT, :PORT                 listeners on this port\n"
-"  ADDR, ADDR:PORT, [V6]:PORT  listeners bound to exactly this address\n"
-"      --port N                same as PORT\n"
-"      --addr ADDR             same as ADDR; '*' matches any address\n"
+"  ADDR[/LEN], ADDR:PORT, [V6]:PORT, *:PORT\n"
+"                              listeners bound to this address (and port); ::1\n"
+"                              is an address, [::1]:80 one with a port\n"
+"  several short forms         any of them: 'listenq 80 443' is port 80 or 443\n"
+"      --port N                and port N\n"
+"      --addr ADDR             and address ADDR; '*' matches any address\n"
+"  -4, --ipv4 / -6, --ipv6     and only IPv4 / only IPv6 sockets, as in ss\n"
+"  -l, --listening, -t, --tcp, -n, --numeric\n"
+"                              accepted for ss's sake; listenq shows numeric TCP\n"
+"                              listeners only\n"
 "\n"
 "Namespace:\n"
 "  -N, --net NAME|PID          the listeners of another network namespace:\n"
 "                              NAME of 'ip netns' (/run/netns/NAME, needs\n"
-"                              root), or the one process PID is in\n"
+"                              root), or the one process PID is in; several\n"
+"                              PIDs (pidof's) if they share it\n"
 "  -A, --all-namespaces        the listeners of every network namespace (of\n"
 "                              /proc/*/ns/net and /run/netns), each with its\n"
 "                              namespace and the name of its ip netns,\n"
@@ -44,24 +62,26 @@ static const char lq_help[] =
 "Output:\n"
 "  -p, --processes             the processes that hold each listener, as\n"
 "                              ss -p shows them\n"
-"  -o, --output FILE           write to FILE, replaced at once (a temporary\n"
+"      --output=FILE           write to FILE, replaced at once (a temporary\n"
 "                              file renamed over it); not with --watch\n"
-"  -H, --no-header             no header line (and no frame lines in --watch)\n"
+"  -H, --no-header             no header line (and no frame lines in --watch);\n"
+"                              the columns are the same whatever the rows\n"
 "  -j, --json                  one JSON object, one listener a line\n"
 "      --prometheus            node_exporter textfile format\n"
-"  -w, --watch[=SECS]          redraw every SECS (default 2) with deltas\n"
-"  -i, --interval SECS         the same as --watch=SECS; SECS from 0.01 to\n"
+"      --watch[=SECS]          redraw every SECS (default 2) with deltas\n"
+"      --interval SECS         the same as --watch=SECS; SECS from 0.01 to\n"
 "                              86400, fractions allowed\n"
 "  -c, --count N               stop after N frames (implies --watch)\n"
 "      --color[=WHEN]          highlight listeners at or near a cap:\n"
 "                              auto (default: on a terminal, unless NO_COLOR\n"
 "                              is set), always, never\n"
+"ss's -o, -i, -w, -a and its other letters are not used here.\n"
 "\n"
-"Subcommands:\n"
+"Subcommands (each has --help):\n"
 "  predict                     the caps a kernel gives a listener, and which\n"
 "                              term binds each; --kernel defaults to the\n"
-"                              running kernel, the sysctls to kernel defaults\n"
-"  explain PORT|ADDR:PORT      a live listener's caps, where they come from,\n"
+"                              running kernel, the sysctls to this host's\n"
+"  explain FILTER              a live listener's caps, where they come from,\n"
 "                              and what to change\n"
 "\n"
 "Exit status: 0 ok, 1 error (module not loaded, no such namespace, -A\n"
@@ -169,48 +189,6 @@ static bool lq_secs_arg(const char *s, double *v)
 	return *v >= LQ_SECS_MIN && *v <= LQ_SECS_MAX;
 }
 
-/* PORT, :PORT, ADDR, ADDR:PORT, [V6], [V6]:PORT, *:PORT. */
-static int lq_parse_target(const char *s, struct lq_filter *f)
-{
-	const char *colon = strrchr(s, ':');
-	long long port;
-
-	if (lq_int_arg(s, 0, 65535, &port)) {
-		f->have_port = true;
-		f->port = (unsigned int)port;
-		return 0;
-	}
-	if (s[0] == ':') {
-		if (!lq_int_arg(s + 1, 0, 65535, &port))
-			return -1;
-		f->have_port = true;
-		f->port = (unsigned int)port;
-		return 0;
-	}
-	/* A bare address: IPv4, bracketed or unbracketed IPv6, or '*'. */
-	if (!colon || (s[0] != '[' && strchr(s, ':') != colon) || s[strlen(s) - 1] == ']') {
-		if (lq_parse_addr(s, &f->addr))
-			return -1;
-		f->have_addr = true;
-		return 0;
-	}
-	{
-		char addr[64];
-		size_t len = (size_t)(colon - s);
-
-		if (len >= sizeof(addr) || !lq_int_arg(colon + 1, 0, 65535, &port))
-			return -1;
-		memcpy(addr, s, len);
-		addr[len] = '\0';
-		if (lq_parse_addr(addr, &f->addr))
-			return -1;
-		f->have_addr = true;
-		f->have_port = true;
-		f->port = (unsigned int)port;
-	}
-	return 0;
-}
-
 /* Whether stdout is a terminal that wants colour (https://no-color.org). */
 static bool lq_color_auto(void)
 {
@@ -228,15 +206,16 @@ enum lq_cmd { CMD_SHOW, CMD_PREDICT, CMD_EXPLAIN };
 /* The options without a short form. */
 enum {
 	OPT_PORT = 256, OPT_ADDR, OPT_PROMETHEUS, OPT_COLOR, OPT_KERNEL, OPT_BACKLOG,
-	OPT_SOMAXCONN, OPT_MAX_SYN_BACKLOG, OPT_SYNCOOKIES,
+	OPT_SOMAXCONN, OPT_MAX_SYN_BACKLOG, OPT_SYNCOOKIES, OPT_OUTPUT, OPT_WATCH, OPT_INTERVAL,
 };
 
 /*
- * ss(8)'s letters where it has them (-H, -N, -p, -j as in ip -j; -A as in
- * kubectl and lsns); -a stays free for ss's --all. A leading ':' tells a
- * missing value from an unknown option.
+ * ss(8)'s letters, with ss's meaning: -H, -N, -p, -l, -t, -n, -4, -6 (the
+ * last five filters or no-ops here). -j as in ip -j, -A as in kubectl and
+ * lsns, -c as in ping. ss's other letters are not used (lq_ss_letter()).
+ * A leading ':' tells a missing value from an unknown option.
  */
-static const char lq_short_opts[] = ":hVN:AHjpo:wi:c:";
+static const char lq_short_opts[] = ":hVN:AHjpc:ltn46";
 
 static const struct option lq_long_opts[] = {
 	{ "help",		no_argument,		NULL, 'h' },
@@ -244,11 +223,11 @@ static const struct option lq_long_opts[] = {
 	{ "net",		required_argument,	NULL, 'N' },
 	{ "all-namespaces",	no_argument,		NULL, 'A' },
 	{ "processes",		no_argument,		NULL, 'p' },
-	{ "output",		required_argument,	NULL, 'o' },
+	{ "output",		required_argument,	NULL, OPT_OUTPUT },
 	{ "no-header",		no_argument,		NULL, 'H' },
 	{ "json",		no_argument,		NULL, 'j' },
-	{ "watch",		optional_argument,	NULL, 'w' },
-	{ "interval",		required_argument,	NULL, 'i' },
+	{ "watch",		optional_argument,	NULL, OPT_WATCH },
+	{ "interval",		required_argument,	NULL, OPT_INTERVAL },
 	{ "count",		required_argument,	NULL, 'c' },
 	{ "port",		required_argument,	NULL, OPT_PORT },
 	{ "addr",		required_argument,	NULL, OPT_ADDR },
@@ -259,6 +238,11 @@ static const struct option lq_long_opts[] = {
 	{ "somaxconn",		required_argument,	NULL, OPT_SOMAXCONN },
 	{ "max-syn-backlog",	required_argument,	NULL, OPT_MAX_SYN_BACKLOG },
 	{ "syncookies",		required_argument,	NULL, OPT_SYNCOOKIES },
+	{ "listening",		no_argument,		NULL, 'l' },
+	{ "tcp",		no_argument,		NULL, 't' },
+	{ "numeric",		no_argument,		NULL, 'n' },
+	{ "ipv4",		no_argument,		NULL, '4' },
+	{ "ipv6",		no_argument,		NULL, '6' },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -285,6 +269,38 @@ static bool lq_ambiguous(const char *prefix)
 }
 
 /*
+ * A letter that ss(8) has and listenq does not: what it means there, and
+ * what to write here.
+ */
+static int lq_ss_letter(int c)
+{
+	static const struct {
+		const char *letters, *msg;
+	} ss[] = {
+		{ "o", "-o is ss's timer option (--options); write --output=FILE" },
+		{ "w", "-w is ss's --raw; write --watch[=SECS]" },
+		{ "i", "-i is ss's --info; write --interval SECS" },
+		{ "a", "-a is ss's --all: listenq shows listening sockets only; an address is "
+		       "ADDR or --addr ADDR" },
+		{ "uxdSM0", "-%c selects other sockets in ss: listenq shows TCP listeners only" },
+		{ "r", "-r is ss's --resolve: listenq prints addresses as numbers" },
+		{ "emTsbEZzKODFf", "-%c is an option of ss that listenq does not have; see "
+				   "listenq(8)" },
+	};
+	char msg[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ss); i++) {
+		if (strchr(ss[i].letters, c)) {
+			snprintf(msg, sizeof(msg), ss[i].msg, c);
+			return lq_usage_error("%s", msg);
+		}
+	}
+	snprintf(msg, sizeof(msg), "-%c", c);
+	return lq_usage_error("unknown option '%s'", msg);
+}
+
+/*
  * getopt_long() said '?' or ':'. optopt is 0 for an unknown long option, the
  * option's own value for a long one given a value it does not take, and the
  * letter for an unknown short one; a missing value is always in the last word.
@@ -305,10 +321,7 @@ static int lq_getopt_error(int c, char **argv)
 			return lq_usage_error("%s takes no value", name);
 		return lq_usage_error("unknown option '%s'", argv[optind - 1]);
 	}
-	if (optopt == 'a')
-		return lq_usage_error("%s", "unknown option '-a': the address is --addr ADDR or ADDR");
-	snprintf(name, sizeof(name), "-%c", optopt);
-	return lq_usage_error("unknown option '%s'", name);
+	return lq_ss_letter(optopt);
 }
 
 /*
@@ -347,36 +360,126 @@ static int lq_test_files(const char *var, char *list, const char **paths, unsign
 	return 0;
 }
 
+/*
+ * -N "$(pidof nginx)": pidof prints every PID of a pre-fork server. PIDs
+ * in one network namespace stand for it; the first is read. 1: @s is no
+ * list of PIDs; -1: they are in different namespaces or one is gone.
+ */
+static int lq_net_pids(const char *s, struct lq_net *net)
+{
+	char first[64] = "", link[64], prev[64] = "", path[LQ_PATH_LEN];
+	const char *p = s;
+	size_t n;
+	ssize_t len;
+
+	if (!strchr(s, ' ') || strspn(s, "0123456789 ") != strlen(s))
+		return 1;
+	for (p += strspn(p, " "); *p; p += n, p += strspn(p, " ")) {
+		n = strcspn(p, " ");
+		if (n > 10)
+			return 1;
+		snprintf(link, sizeof(link), "%.*s", (int)n, p);
+		if (!first[0])
+			snprintf(first, sizeof(first), "%s", link);
+		lq_path(path, sizeof(path), "/proc/%s/ns/net", link);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0) {
+			lq_err("--net '%s': process %.*s: %s", s, (int)n, p, strerror(errno));
+			return -1;
+		}
+		link[len] = '\0';
+		if (prev[0] && strcmp(prev, link)) {
+			lq_err("--net '%s': the processes are in different network namespaces; "
+			       "give one PID", s);
+			return -1;
+		}
+		snprintf(prev, sizeof(prev), "%s", link);
+	}
+	if (!first[0] || lq_parse_net(first, net))
+		return 1;
+	return 0;
+}
+
+/* The help of a subcommand: its own flags. */
+static const char lq_predict_help[] =
+"usage: listenq predict --backlog N [--kernel X.Y.Z] [--somaxconn N]\n"
+"                       [--max-syn-backlog N] [--syncookies N] [--json] [--output=FILE]\n"
+"\n"
+"The caps a kernel gives listen(fd, N), and which term binds each. The first\n"
+"line says where every input came from.\n"
+"\n"
+"  --backlog N            listen()'s backlog; negative means somaxconn\n"
+"  --kernel X.Y.Z         the kernel version (default: the running kernel's,\n"
+"                         from /proc/version where uname -r hides the sublevel,\n"
+"                         as Debian's 6.1.0-57-cloud-amd64 does). X.Y is enough\n"
+"                         except on 6.12, 6.6, 6.1, 5.15, 5.10 and 5.4, whose\n"
+"                         SYN queue rule changed in a point release (>= became >\n"
+"                         in 6.12.10, 6.6.72, 6.1.125, 5.15.177, 5.10.234,\n"
+"                         5.4.290); from 3.0; past the newest line listenq\n"
+"                         knows, that line's rules are assumed and said\n"
+"  --somaxconn N          net.core.somaxconn\n"
+"  --max-syn-backlog N    net.ipv4.tcp_max_syn_backlog\n"
+"  --syncookies N         net.ipv4.tcp_syncookies, 0 to 2\n"
+"                         (each sysctl not given: this host's /proc/sys/net,\n"
+"                         else the kernel's default)\n"
+"  -j, --json             one JSON object\n"
+"      --output=FILE      write to FILE, replaced at once\n"
+"\n"
+"See PREDICT in listenq(8).\n";
+
+static const char lq_explain_help[] =
+"usage: listenq [-N NAME|PID | -A] [-p] [-4|-6] explain [--kernel X.Y.Z] FILTER\n"
+"\n"
+"For each live listener that FILTER matches (as in the table: PORT, ADDR:PORT,\n"
+"'sport = :PORT', 'src ADDR', ...): both queues against their caps, where each\n"
+"cap comes from, the drops, and what to change.\n"
+"\n"
+"  --kernel X.Y.Z         the version to compare the module's SYN queue rule\n"
+"                         with (default: the running kernel's; X.Y as predict\n"
+"                         takes it)\n"
+"  -N, --net NAME|PID     another network namespace\n"
+"  -A, --all-namespaces   every network namespace\n"
+"  -p, --processes        the processes that hold each listener\n"
+"      --output=FILE      write to FILE, replaced at once\n"
+"\n"
+"See EXPLAIN in listenq(8).\n";
+
 int main(int argc, char **argv)
 {
 	const char *test_proc = getenv("LQ_TEST_PROC"), *test_sysctl = getenv("LQ_TEST_SYSCTL");
 	const char *test_hist = getenv("LQ_TEST_HIST");
-	const char *paths[16], *hist_paths[16], *target = NULL, *color = "auto", *net_arg = NULL;
+	const char *paths[16], *hist_paths[16], *color = "auto", *net_arg = NULL;
 	const char *output = NULL;
 	struct lq_predict_opts po = { .backlog = 0 };
 	struct lq_output out = { .tmp = "" };
 	struct lq_show_opts so = { .interval = 2 };
-	struct lq_filter filter = { 0 };
-	bool have_kernel = false, have_backlog = false, predict_flag = false;
+	static struct lq_filter filter;
+	struct lq_fnode term;
+	bool have_kernel = false, have_backlog = false, predict_flag = false, help = false;
+	int family = 0;
 	enum lq_cmd cmd = CMD_SHOW;
 	static struct lq_files files;
 	struct lq_net net = { 0 };
-	char *test_list = NULL, *test_hist_list = NULL;
+	char *test_list = NULL, *test_hist_list = NULL, what[256] = "", err[512];
 	unsigned int npaths = 0, nhist = 0;
 	long long v;
 	int c, i, rc;
 
+	lq_filter_init(&filter);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, lq_short_opts, lq_long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			printf("%s\n%s", lq_usage, lq_help);
-			return LQ_EXIT_OK;
+			help = true;	/* after the words: predict --help is predict's */
+			break;
 		case 'V':
 			printf("listenq %s\n", LISTENQ_VERSION);
 			return LQ_EXIT_OK;
 		case 'N':
-			if (lq_parse_net(optarg, &net))
+			rc = lq_net_pids(optarg, &net);
+			if (rc < 0)
+				return LQ_EXIT_ERR;
+			if (rc && lq_parse_net(optarg, &net))
 				return lq_usage_error("bad --net '%s': a name of 'ip netns' or a PID",
 						      optarg);
 			net_arg = optarg;
@@ -387,7 +490,7 @@ int main(int argc, char **argv)
 		case 'p':
 			so.processes = true;
 			break;
-		case 'o':
+		case OPT_OUTPUT:
 			if (!*optarg)
 				return lq_usage_error("%s", "bad --output '': a file name");
 			output = optarg;
@@ -399,14 +502,25 @@ int main(int argc, char **argv)
 			so.json = true;
 			po.json = true;
 			break;
-		case 'w':
+		case 'l':	/* ss's --listening, --tcp, --numeric: what listenq shows anyway */
+		case 't':
+		case 'n':
+			break;
+		case '4':
+		case '6':
+			if (family && family != c)
+				return lq_usage_error("%s", "-4 and -6 exclude each other: neither "
+						      "shows both families");
+			family = c;
+			break;
+		case OPT_WATCH:
 			so.watch = true;
 			/* Only "--watch=SECS": a word after --watch is a filter. */
 			if (optarg && !lq_secs_arg(optarg, &so.interval))
 				return lq_usage_error("bad interval '%s': seconds from 0.01 to 86400",
 						      optarg);
 			break;
-		case 'i':
+		case OPT_INTERVAL:
 			if (!lq_secs_arg(optarg, &so.interval))
 				return lq_usage_error("bad interval '%s': seconds from 0.01 to 86400",
 						      optarg);
@@ -421,13 +535,17 @@ int main(int argc, char **argv)
 		case OPT_PORT:
 			if (!lq_int_arg(optarg, 0, 65535, &v))
 				return lq_usage_error("bad port '%s'", optarg);
-			filter.have_port = true;
-			filter.port = (unsigned int)v;
+			term = (struct lq_fnode){ .type = LQ_F_SPORT, .port = (unsigned int)v };
+			if (lq_filter_and(&filter, &term))
+				return lq_usage_error("%s", "filter too long");
 			break;
 		case OPT_ADDR:
-			if (lq_parse_addr(optarg, &filter.addr))
+			term = (struct lq_fnode){ .type = LQ_F_SRC };
+			if (lq_parse_addr(optarg, &term.addr))
 				return lq_usage_error("bad address '%s'", optarg);
-			filter.have_addr = true;
+			term.plen = term.addr.family == AF_INET ? 32 : 128;
+			if (lq_filter_and(&filter, &term))
+				return lq_usage_error("%s", "filter too long");
 			break;
 		case OPT_PROMETHEUS:
 			so.prometheus = true;
@@ -439,7 +557,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KERNEL:
 			if (lq_parse_kernel(optarg, &po.kernel))
-				return lq_usage_error("bad kernel version '%s': X.Y[.Z]", optarg);
+				return lq_usage_error("bad kernel version '%s': X.Y.Z", optarg);
+			if (lq_kernel_check(&po.kernel, err, sizeof(err)))
+				return lq_usage_error("%s", err);
 			have_kernel = true;
 			break;
 		case OPT_BACKLOG:
@@ -468,20 +588,36 @@ int main(int argc, char **argv)
 	}
 
 	/* getopt_long() moved the words that are not options to the end. */
-	for (i = optind; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (cmd == CMD_SHOW && !target && !strcmp(a, "predict")) {
-			cmd = CMD_PREDICT;
-		} else if (cmd == CMD_SHOW && !target && !strcmp(a, "explain")) {
-			cmd = CMD_EXPLAIN;
-		} else if (target) {
-			return lq_usage_error("unexpected argument '%s'", a);
-		} else {
-			target = a;
-			if (lq_parse_target(a, &filter))
-				return lq_usage_error("bad filter '%s': PORT, ADDR or ADDR:PORT", a);
-		}
+	if (optind < argc && !strcmp(argv[optind], "predict")) {
+		cmd = CMD_PREDICT;
+		optind++;
+	} else if (optind < argc && !strcmp(argv[optind], "explain")) {
+		cmd = CMD_EXPLAIN;
+		optind++;
+	}
+	if (help) {
+		if (cmd == CMD_PREDICT)
+			fputs(lq_predict_help, stdout);
+		else if (cmd == CMD_EXPLAIN)
+			fputs(lq_explain_help, stdout);
+		else
+			printf("%s\n%s", lq_usage, lq_help);
+		return LQ_EXIT_OK;
+	}
+	/* The words of the filter, for explain's messages. */
+	for (i = optind; i < argc; i++)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s",
+			 i > optind ? " " : "", argv[i]);
+	if (cmd == CMD_PREDICT && optind < argc)
+		return lq_usage_error("predict takes no filter, got '%s'", what);
+	if (lq_filter_parse(&filter, argv + optind, (unsigned int)(argc - optind), err,
+			    sizeof(err)))
+		return lq_usage_error("%s", err);
+	if (family) {
+		term = (struct lq_fnode){ .type = LQ_F_FAMILY };
+		term.addr.family = family == '4' ? AF_INET : AF_INET6;
+		if (lq_filter_and(&filter, &term))
+			return lq_usage_error("%s", "filter too long");
 	}
 
 	if (cmd != CMD_PREDICT && predict_flag)
@@ -499,29 +635,30 @@ int main(int argc, char **argv)
 
 	switch (cmd) {
 	case CMD_PREDICT:
-		if (target)
-			return lq_usage_error("predict takes no filter, got '%s'", target);
 		if (net_arg || so.all)
 			return lq_usage_error("predict reads no namespace: %s does not apply",
 					      net_arg ? "--net" : "--all-namespaces");
 		if (so.processes)
 			return lq_usage_error("%s", "predict reads no listener: --processes does not "
 					      "apply");
+		if (family)
+			return lq_usage_error("%s", "predict reads no listener: -4 and -6 do not "
+					      "apply");
 		if (!have_backlog)
 			return lq_usage_error("%s", "predict needs --backlog N");
-		if (!have_kernel) {
-			lq_running_kernel(&po.kernel);
-			if (!po.kernel.major) {
-				lq_err("cannot tell the running kernel's version; give --kernel");
-				return LQ_EXIT_ERR;
-			}
+		if (!have_kernel && lq_running_kernel(&po.kernel, err, sizeof(err))) {
+			lq_err("%s", err);
+			return LQ_EXIT_ERR;
 		}
 		if (output && lq_output_open(&out, output))
 			return LQ_EXIT_ERR;
 		return lq_output_close(&out, lq_predict(&po));
 	case CMD_EXPLAIN:
-		if (!target)
-			return lq_usage_error("%s", "explain needs PORT or ADDR:PORT");
+		if (filter.root < 0)
+			return lq_usage_error("%s", "explain needs a filter: PORT, ADDR:PORT or an "
+					      "expression");
+		if (!what[0])
+			snprintf(what, sizeof(what), "--port/--addr");
 		if (so.json)
 			return lq_usage_error("%s", "explain has no --json: use 'listenq --json PORT'");
 		break;
@@ -580,9 +717,10 @@ int main(int argc, char **argv)
 		return LQ_EXIT_ERR;
 	}
 	if (cmd == CMD_EXPLAIN) {
-		if (!have_kernel)
-			lq_running_kernel(&po.kernel);
-		rc = lq_explain(&so, target, &po.kernel);
+		/* An unknown running version only costs explain one comparison. */
+		if (!have_kernel && lq_running_kernel(&po.kernel, err, sizeof(err)))
+			memset(&po.kernel, 0, sizeof(po.kernel));
+		rc = lq_explain(&so, what, &po.kernel);
 	} else {
 		so.tty = so.watch && isatty(STDOUT_FILENO);
 		so.color = !strcmp(color, "always") ||

@@ -72,10 +72,30 @@ struct lq_addr {
 	unsigned char a[16];
 };
 
+/*
+ * A filter: ss(8)'s FILTER expression, for what a listener has (sport,
+ * src), as a tree of nodes; the terms of -4, -6, --port and --addr are
+ * ANDed to it.
+ */
+enum lq_fterm { LQ_F_SPORT, LQ_F_SRC, LQ_F_FAMILY, LQ_F_ALL, LQ_F_AND, LQ_F_OR, LQ_F_NOT };
+enum lq_fop { LQ_OP_EQ, LQ_OP_NE, LQ_OP_LT, LQ_OP_LE, LQ_OP_GT, LQ_OP_GE };
+
+struct lq_fnode {
+	enum lq_fterm type;
+	enum lq_fop op;			/* LQ_F_SPORT */
+	unsigned int port;		/* LQ_F_SPORT; LQ_F_SRC if have_port */
+	bool have_port;			/* LQ_F_SRC: ADDR:PORT */
+	struct lq_addr addr;		/* LQ_F_SRC (family 0: any); LQ_F_FAMILY */
+	unsigned int plen;		/* LQ_F_SRC: the prefix's length in bits */
+	int l, r;			/* AND, OR: both; NOT: l */
+};
+
+#define LQ_FILTER_NODES	128
+
 struct lq_filter {
-	bool have_port, have_addr;
-	unsigned int port;
-	struct lq_addr addr;
+	struct lq_fnode n[LQ_FILTER_NODES];
+	unsigned int nn;
+	int root;			/* -1: every listener */
 };
 
 /* Per-row state flags shown in the STATUS column and in --json. */
@@ -105,6 +125,11 @@ void lq_sysctl_load_at(struct lq_sysctl *sc, int dirfd, const char *name);
 void lq_sysctl_free(struct lq_sysctl *sc);
 int lq_parse_local(const char *s, struct lq_addr *a, unsigned int *port);
 int lq_parse_addr(const char *s, struct lq_addr *a);
+void lq_filter_init(struct lq_filter *f);
+int lq_filter_parse(struct lq_filter *f, char * const *words, unsigned int n, char *err,
+		    size_t len);
+int lq_filter_term(const char *s, struct lq_fnode *node, char *err, size_t len);
+int lq_filter_and(struct lq_filter *f, const struct lq_fnode *term);
 bool lq_row_matches(const struct lq_table *t, unsigned int row, const struct lq_filter *f);
 unsigned int lq_row_status(const struct lq_table *t, unsigned int row);
 void lq_status_str(unsigned int st, char *buf, size_t len);
@@ -199,12 +224,18 @@ void lq_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(
 /* kernel.c */
 struct lq_kernel_version {
 	unsigned int major, minor, sublevel;
+	bool have_sublevel;		/* X.Y.Z, not X.Y */
+	bool abi_name;			/* X.Y.0-N-FLAVOUR: Debian's, Ubuntu's uname -r */
 	char text[64];			/* as given, for messages */
 	bool running;			/* read from this host, not given */
+	char source[192];		/* where a running kernel's version was read */
+	char note[128];			/* the assumption made; "": none */
 };
 
 int lq_parse_kernel(const char *s, struct lq_kernel_version *k);
-void lq_running_kernel(struct lq_kernel_version *k);
+int lq_kernel_check(struct lq_kernel_version *k, char *err, size_t len);
+bool lq_kernel_split(unsigned int major, unsigned int minor, unsigned int *first_gt);
+int lq_running_kernel(struct lq_kernel_version *k, char *err, size_t len);
 
 /* hist.c: the histograms of /proc/listenq_hist as numbers and words */
 unsigned long long lq_wait_le_us(unsigned int i);

@@ -18,10 +18,9 @@
 #define LQ_RESET	"\033[0m"
 
 /*
- * The columns of the table. The d* ones exist only in --watch; the PEAKs
- * (each after its queue), RTX and WAIT99 only with a module that has them;
- * NETNS and NAME only with -A, PROCESSES only with -p: last, as in ss,
- * since it is as long as the list of owners.
+ * The columns of the table. The d* ones exist only in --watch, NETNS and
+ * NAME only with -A, PROCESSES only with -p: last, as in ss, since it is
+ * as long as the list of owners. The PEAKs come each after its queue.
  */
 enum lq_tc {
 	TC_NETNS, TC_NAME, TC_LOCAL, TC_ACC_Q, TC_D_ACC, TC_ACC_PEAK, TC_ACC_MAX, TC_ACC_CAP, TC_SYN_Q, TC_D_SYN,
@@ -170,6 +169,12 @@ static void lq_wait99_cell(const struct lq_frame *fr, unsigned int row, char *bu
 		lq_us_text(buf, len, lq_wait_le_us(b), true);
 }
 
+/* A cell of /proc/listenq; "-" for a column this module does not print. */
+static void lq_cell_text(char *buf, size_t len, const char *s)
+{
+	snprintf(buf, len, "%s", s ? s : LQ_NO_VALUE);
+}
+
 /* One cell's text and colour. */
 static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_tc tc,
 			  char *buf, size_t len, const char **color)
@@ -216,7 +221,7 @@ static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_t
 		lq_wait99_cell(fr, row, buf, len);
 		return;
 	case TC_BACKLOG:
-		snprintf(buf, len, "%s", lq_cell(t, row, t->col[LQ_COL_BACKLOG]));
+		lq_cell_text(buf, len, lq_cell(t, row, t->col[LQ_COL_BACKLOG]));
 		return;
 	case TC_STATUS:
 		lq_status_str(st, buf, len);
@@ -229,7 +234,7 @@ static void lq_table_cell(const struct lq_frame *fr, unsigned int row, enum lq_t
 		break;
 	}
 
-	snprintf(buf, len, "%s", lq_cell(t, row, t->col[lq_tc_abi[tc]]));
+	lq_cell_text(buf, len, lq_cell(t, row, t->col[lq_tc_abi[tc]]));
 	if (tc == TC_ACC_Q && (st & LQ_ST_ACC_FULL))
 		*color = LQ_RED;
 	else if (tc == TC_ACC_Q && (st & LQ_ST_ACC_NEAR))
@@ -255,36 +260,19 @@ static bool lq_tc_left(enum lq_tc tc)
 	       tc == TC_PROCESSES;
 }
 
-/* The columns this frame shows: optional ones only when a row has a value. */
-static unsigned int lq_table_columns(const struct lq_frame *fr, const unsigned int *rows,
-				     unsigned int n, enum lq_tc *cols)
+/*
+ * The columns this frame shows. They depend on the options only, never on
+ * the rows or the module: a script that reads -H output by field number
+ * must find the same field at the same place whatever listens. A cell the
+ * module does not have (an older module, probes off) is "-".
+ */
+static unsigned int lq_table_columns(const struct lq_frame *fr, enum lq_tc *cols)
 {
-	const struct lq_table *t = fr->t;
-	bool rp = false, backlog = false, acc_peak = false, syn_peak = false, rtx = false;
-	bool wait = false;
-	struct lq_hist_row hr;
 	unsigned int i, nc = 0;
-	long long v;
 
-	for (i = 0; i < n; i++) {
-		rp |= lq_cell_num(t, rows[i], t->col[LQ_COL_REUSEPORT_ID], &v);
-		backlog |= lq_cell_num(t, rows[i], t->col[LQ_COL_BACKLOG], &v);
-		acc_peak |= lq_cell_num(t, rows[i], t->col[LQ_COL_ACC_Q_PEAK], &v);
-		syn_peak |= lq_cell_num(t, rows[i], t->col[LQ_COL_SYN_Q_PEAK], &v);
-		rtx |= lq_cell_num(t, rows[i], t->col[LQ_COL_SYNACK_RETRANS], &v);
-		lq_frame_hist(fr, rows[i], &hr);
-		wait |= hr.wait;
-	}
 	for (i = 0; i < TC_NR; i++) {
 		if ((i == TC_D_ACC || i == TC_D_SYN || i == TC_D_DROPS || i == TC_D_RTX) &&
 		    !fr->o->watch)
-			continue;
-		if (i == TC_BACKLOG && !backlog)
-			continue;
-		if ((i == TC_ACC_PEAK && !acc_peak) || (i == TC_SYN_PEAK && !syn_peak) ||
-		    ((i == TC_RTX || i == TC_D_RTX) && !rtx) || (i == TC_WAIT99 && !wait))
-			continue;
-		if (i == TC_REUSEPORT && !rp)
 			continue;
 		if ((i == TC_NETNS || i == TC_NAME) && !fr->o->all)
 			continue;
@@ -326,7 +314,7 @@ static void lq_print_cell(const char *s, const char *color, int width, bool left
 static void lq_print_table(const struct lq_frame *fr, const unsigned int *rows, unsigned int n)
 {
 	enum lq_tc cols[TC_NR];
-	unsigned int nc = lq_table_columns(fr, rows, n, cols), i, c;
+	unsigned int nc = lq_table_columns(fr, cols), i, c;
 	char cell[LQ_CELL_LEN];
 	const char *color;
 	int width[TC_NR];

@@ -82,6 +82,11 @@ cp samples/sysctl_probes.txt "$ROOT/proc/4245/net/listenq_sysctl"
 cp samples/current.txt "$ROOT/proc/self/net/listenq"
 cp samples/sysctl.txt "$ROOT/proc/self/net/listenq_sysctl"
 ln -s /proc/self/ns/net "$ROOT/run/netns/self"
+# -N "$(pidof ...)": 4242 and 4246 share a namespace, 4245 has its own.
+mkdir -p "$ROOT/proc/4242/ns" "$ROOT/proc/4245/ns" "$ROOT/proc/4246/ns"
+ln -s "net:[4026532201]" "$ROOT/proc/4242/ns/net"
+ln -s "net:[4026532201]" "$ROOT/proc/4246/ns/net"
+ln -s "net:[4026532202]" "$ROOT/proc/4245/ns/net"
 : >"$ROOT/run/netns/plain"
 LOCKED=$TMP/locked
 mkdir -p "$LOCKED/run/netns"
@@ -260,19 +265,19 @@ t watch_frames 0 env LQ_TEST_PROC=samples/watch1.txt:samples/watch2.txt:samples/
 	"$LQ" --watch=0.01 --count 3
 t watch_count_implies_watch 0 env $(s watch1) "$LQ" --count 2 --interval 0.01 8080
 
-# The interval: -i SECS, --watch=SECS; a word after --watch is a filter.
-t watch_default_interval 0 env $(s watch1) "$LQ" -w -c 1
+# The interval: --interval SECS, --watch=SECS; a word after --watch is a filter.
+t watch_default_interval 0 env $(s watch1) "$LQ" --watch -c 1
 t watch_eq_interval 0 env $(s watch1) "$LQ" --watch=0.5 -c 1
 t watch_next_word_is_filter 0 env $(s watch1) "$LQ" --watch 7070 -c 1
-t watch_interval_implies_watch 0 env $(s watch1) "$LQ" -i 0.01 -c 2 7070
-t watch_short_cluster 0 env $(s watch1) "$LQ" -wHc1
+t watch_interval_implies_watch 0 env $(s watch1) "$LQ" --interval 0.01 -c 2 7070
+t watch_short_cluster 0 env $(s watch1) "$LQ" --watch -Hc1
 
 # --no-header: the rows alone; in --watch, a blank line between frames
 t no_header 0 env $(s probes sysctl_probes) "$LQ" -H
 t no_header_long 0 env $(s probes sysctl_probes) "$LQ" --no-header 443
 t no_header_header_only 0 env $(s header_only) "$LQ" -H
 t no_header_watch 0 env LQ_TEST_PROC=samples/watch1.txt:samples/watch2.txt:samples/watch3.txt \
-	"$LQ" -H -i 0.01 -c 3
+	"$LQ" -H --interval 0.01 -c 3
 
 # Options and arguments in any order, as ss has them
 t option_after_filter 0 env $(s probes sysctl_probes) "$LQ" 443 -j
@@ -294,9 +299,9 @@ t prom_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ" --prometheus 80
 t prom_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ" --prometheus 80
 t watch_peaks 0 env LQ_TEST_PROC=samples/watch_peaks1.txt:samples/watch_peaks2.txt:samples/watch_peaks3.txt \
 	LQ_TEST_HIST=samples/watch_hist1.txt:samples/watch_hist2.txt:samples/watch_hist3.txt \
-	"$LQ" -i 0.01 -c 3
+	"$LQ" --interval 0.01 -c 3
 t watch_peaks_no_hist 0 env LQ_TEST_PROC=samples/watch_peaks1.txt:samples/watch_peaks2.txt \
-	"$LQ" -i 0.01 -c 2
+	"$LQ" --interval 0.01 -c 2
 t explain_peaks_accept_full 0 env $(h peaks peaks_hist) "$LQ" explain --kernel 6.12.117 80
 t explain_peaks_lossy 0 env $(h peaks peaks_hist) "$LQ" explain --kernel 6.12.117 '[::]:443'
 t explain_peaks_flood 0 env $(h peaks peaks_hist) "$LQ" explain --kernel 6.12.117 6379
@@ -314,7 +319,7 @@ t net_pid_hist_explain 0 env $(r) "$LQ" -N 4245 explain --kernel 6.12.117 8080
 t net_pid 0 env $(r) "$LQ" -N 4242
 t net_pid_json 0 env $(r) "$LQ" --net 4242 --json 443
 t net_pid_explain 0 env $(r) "$LQ" -N 4242 explain --kernel 6.12.117 80
-t net_pid_watch 0 env $(r) "$LQ" -N 4242 -i 0.01 -c 2 6379
+t net_pid_watch 0 env $(r) "$LQ" -N 4242 --interval 0.01 -c 2 6379
 t net_pid_no_process 1 env $(r) "$LQ" -N 4244
 t net_pid_no_module 1 env $(r) "$LQ" -N 4243
 t net_pid_no_module_explain 1 env $(r) "$LQ" -N 4243 explain 80
@@ -344,7 +349,7 @@ t proc_prom 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p --prometheus
 t proc_explain_shared 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p explain --kernel 6.12.117 80
 t proc_explain_dup 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p explain --kernel 6.12.117 6379
 t proc_explain_none 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p explain --kernel 6.12.117 22
-t proc_watch 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p -i 0.01 -c 2 80
+t proc_watch 0 env $(h peaks peaks_hist) $(ra) "$LQ" -p --interval 0.01 -c 2 80
 t proc_no_proc 0 env $(h peaks peaks_hist) LQ_TEST_ROOT="$TMP/none" "$LQ" -p -H
 t proc_net_pid 0 env $(ra) "$LQ" -p -N 2000
 
@@ -359,7 +364,7 @@ t allns_filter 0 env $(ra) "$LQ" -A 8080
 t allns_filter_addr 0 env $(ra) "$LQ" -A -p --addr 127.0.0.1
 t allns_no_match 0 env $(ra) "$LQ" -A 9999
 t allns_no_header 0 env $(ra) "$LQ" -A -H 8080
-t allns_watch 0 env $(ra) "$LQ" -A -p -i 0.01 -c 2 8080
+t allns_watch 0 env $(ra) "$LQ" -A -p --interval 0.01 -c 2 8080
 t allns_explain 0 env $(ra) "$LQ" -A -p explain --kernel 6.12.117 8080
 t allns_explain_one 0 env $(ra) "$LQ" -A explain --kernel 6.12.117 '[::]:3000'
 t allns_explain_no_match 1 env $(ra) "$LQ" -A explain --kernel 6.12.117 9999
@@ -381,7 +386,7 @@ mkdir -p "$OUT"
 echo old >"$OUT/listenq.prom"
 ln "$OUT/listenq.prom" "$OUT/old-link"
 t output_prom 0 sh -c 'umask 077; exec "$@"' sh env $(h peaks peaks_hist) "$LQ" --prometheus \
-	-o "$OUT/listenq.prom"
+	--output "$OUT/listenq.prom"
 if cmp -s "$OUT/listenq.prom" expected/prom_peaks.out; then
 	ok "output_prom: FILE holds the output"
 else
@@ -399,35 +404,35 @@ left() { ls -A "$OUT" | tr '\n' ' '; }
 t output_allns 0 env $(ra) "$LQ" -A -p --json --output "$OUT/all.json"
 sed "s/$VERSION_RE/@VERSION@/g" "$OUT/all.json" | cmp -s - expected/allns_json.out && ok "output_allns: FILE holds the output" ||
 	ko "output_allns: FILE holds the output"
-t output_explain 0 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 80 -o "$OUT/e.txt"
+t output_explain 0 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 80 --output="$OUT/e.txt"
 cmp -s "$OUT/e.txt" expected/explain_clamped.out && ok "output_explain: FILE holds the output" ||
 	ko "output_explain: FILE holds the output"
 t output_predict 0 "$LQ" predict --kernel 3.10 --backlog 511 --somaxconn 128 \
-	--max-syn-backlog 4096 --syncookies 0 -o "$OUT/p.txt"
+	--max-syn-backlog 4096 --syncookies 0 --output "$OUT/p.txt"
 cmp -s "$OUT/p.txt" expected/predict_3_10_backlog_511.out &&
 	ok "output_predict: FILE holds the output" || ko "output_predict: FILE holds the output"
 rm -f "$OUT/all.json" "$OUT/e.txt" "$OUT/p.txt"
 # Failures: exit 1, FILE as it was, nothing left behind
-t output_failed 1 env LQ_TEST_PROC=samples/nonexistent "$LQ" --prometheus -o "$OUT/listenq.prom"
+t output_failed 1 env LQ_TEST_PROC=samples/nonexistent "$LQ" --prometheus --output="$OUT/listenq.prom"
 cmp -s "$OUT/listenq.prom" expected/prom_peaks.out && [ "$(left)" = "listenq.prom old-link " ] &&
 	ok "output_failed: FILE untouched, no temporary file" ||
 	ko "output_failed: FILE changed or $OUT holds: $(left)"
-t output_bad_rows 1 env $(s truncated) "$LQ" -o "$OUT/listenq.prom"
+t output_bad_rows 1 env $(s truncated) "$LQ" --output="$OUT/listenq.prom"
 cmp -s "$OUT/listenq.prom" expected/prom_peaks.out && [ "$(left)" = "listenq.prom old-link " ] &&
 	ok "output_bad_rows: FILE untouched, no temporary file" ||
 	ko "output_bad_rows: FILE changed or $OUT holds: $(left)"
 mkdir "$OUT/sub"
-t output_is_dir 1 env $(s probes) "$LQ" -o "$OUT/sub"
+t output_is_dir 1 env $(s probes) "$LQ" --output="$OUT/sub"
 [ -d "$OUT/sub" ] && [ -z "$(ls -A "$OUT/sub")" ] && [ "$(left)" = "listenq.prom old-link sub " ] &&
 	ok "output_is_dir: the directory stays, no temporary file" ||
 	ko "output_is_dir: $OUT holds: $(left)"
 rmdir "$OUT/sub"
-t output_no_dir 1 env $(s probes) "$LQ" -o "$TMP/nodir/listenq.prom"
-t output_not_a_file 1 env $(s probes) "$LQ" -o "$OUT/"
+t output_no_dir 1 env $(s probes) "$LQ" --output="$TMP/nodir/listenq.prom"
+t output_not_a_file 1 env $(s probes) "$LQ" --output="$OUT/"
 if [ -n "$no_caps" ]; then
 	mkdir "$TMP/ro"
 	chmod 555 "$TMP/ro"
-	t output_unwritable 1 $no_caps env $(s probes) "$LQ" -o "$TMP/ro/listenq.prom"
+	t output_unwritable 1 $no_caps env $(s probes) "$LQ" --output="$TMP/ro/listenq.prom"
 	[ -z "$(ls -A "$TMP/ro")" ] && ok "output_unwritable: nothing written" ||
 		ko "output_unwritable: $TMP/ro holds: $(ls -A "$TMP/ro")"
 else
@@ -467,8 +472,9 @@ t predict_6_14_cookies_2_json 0 "$LQ" predict --kernel 6.14 --backlog 4 --somaxc
 	--max-syn-backlog 128 --syncookies 2 --json
 t predict_negative_backlog 0 "$LQ" predict --kernel 6.12.117 --backlog -1 --somaxconn 128 \
 	--max-syn-backlog 128 --syncookies 1
-t predict_defaults_5_3 0 "$LQ" predict --kernel 5.3 --backlog 511
-t predict_defaults_json 0 "$LQ" predict --kernel=6.1 --backlog=511 --json
+t predict_defaults_5_3 0 env LQ_TEST_ROOT="$TMP/none" "$LQ" predict --kernel 5.3 --backlog 511
+t predict_defaults_json 0 env LQ_TEST_ROOT="$TMP/none" "$LQ" predict --kernel=6.1.192 --backlog=511 \
+	--json
 
 # explain
 t explain_clamped 0 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 80
@@ -501,43 +507,42 @@ t err_explain_no_module 1 env LQ_TEST_PROC=samples/nonexistent "$LQ" explain 80
 t usage_unknown_option 2 "$LQ" --bogus
 t usage_bad_port 2 "$LQ" --port 70000
 t usage_bad_filter 2 "$LQ" 1.2.3
-t usage_two_filters 2 "$LQ" 80 443
 t usage_json_prometheus 2 "$LQ" --json --prometheus
 t usage_watch_json 2 "$LQ" --watch --json
 t usage_bad_interval 2 "$LQ" --watch=-1
 t usage_bad_count 2 "$LQ" --count 0
 t usage_bad_color 2 "$LQ" --color=sometimes
 t usage_backlog_without_predict 2 "$LQ" --backlog 5
-t usage_predict_no_backlog 2 "$LQ" predict --kernel 6.1
+t usage_predict_no_backlog 2 "$LQ" predict --kernel 6.1.192
 t usage_predict_bad_kernel 2 "$LQ" predict --kernel abc --backlog 1
 t usage_predict_missing_value 2 "$LQ" predict --backlog
 t usage_predict_bad_syncookies 2 "$LQ" predict --backlog 1 --syncookies 3x
 t usage_explain_no_target 2 "$LQ" explain
 t usage_explain_json 2 "$LQ" explain --json 80
-t usage_kernel_without_subcommand 2 "$LQ" --kernel 6.1
+t usage_kernel_without_subcommand 2 "$LQ" --kernel 6.12.117
 t usage_kernel_missing_value 2 "$LQ" explain 80 --kernel
 
 # Bad intervals and counts
 t usage_interval_zero 2 "$LQ" --interval 0
-t usage_interval_zero_fraction 2 "$LQ" -i 0.000
-t usage_interval_too_small 2 "$LQ" -i 0.001
-t usage_interval_negative 2 "$LQ" -i -1
-t usage_interval_not_a_number 2 "$LQ" -i abc
-t usage_interval_trailing_junk 2 "$LQ" -i 5x
-t usage_interval_too_large 2 "$LQ" -i 86401
-t usage_interval_huge 2 "$LQ" -i 99999999999999999999999999999
-t usage_interval_exponent 2 "$LQ" -i 1e3
-t usage_interval_hex 2 "$LQ" -i 0x10
-t usage_interval_inf 2 "$LQ" -i inf
-t usage_interval_empty 2 "$LQ" -i ''
-t usage_interval_dot 2 "$LQ" -i .
-t usage_interval_missing 2 "$LQ" -i
+t usage_interval_zero_fraction 2 "$LQ" --interval 0.000
+t usage_interval_too_small 2 "$LQ" --interval 0.001
+t usage_interval_negative 2 "$LQ" --interval -1
+t usage_interval_not_a_number 2 "$LQ" --interval abc
+t usage_interval_trailing_junk 2 "$LQ" --interval 5x
+t usage_interval_too_large 2 "$LQ" --interval 86401
+t usage_interval_huge 2 "$LQ" --interval 99999999999999999999999999999
+t usage_interval_exponent 2 "$LQ" --interval 1e3
+t usage_interval_hex 2 "$LQ" --interval 0x10
+t usage_interval_inf 2 "$LQ" --interval inf
+t usage_interval_empty 2 "$LQ" --interval ''
+t usage_interval_dot 2 "$LQ" --interval .
+t usage_interval_missing 2 "$LQ" --interval
 t usage_watch_eq_zero 2 "$LQ" --watch=0
 t usage_watch_eq_junk 2 "$LQ" --watch=5x
 t usage_watch_word_junk 2 "$LQ" --watch 5x
 t usage_watch_short_value 2 "$LQ" -w5
-t usage_interval_json 2 "$LQ" -i 1 --json
-t usage_interval_explain 2 "$LQ" -i 1 explain 80
+t usage_interval_json 2 "$LQ" --interval 1 --json
+t usage_interval_explain 2 "$LQ" --interval 1 explain 80
 t usage_count_junk 2 "$LQ" --count 3x
 t usage_count_too_large 2 "$LQ" -c 1000000001
 t usage_count_missing 2 "$LQ" -jc
@@ -563,9 +568,9 @@ t usage_allns_net_name 2 "$LQ" --net blue --all-namespaces explain 80
 t usage_allns_predict 2 "$LQ" -A predict --backlog 5
 t usage_processes_predict 2 "$LQ" -p predict --backlog 5
 t usage_allns_value 2 "$LQ" --all-namespaces=1
-t usage_output_watch 2 "$LQ" -o "$TMP/w.txt" --watch
+t usage_output_watch 2 "$LQ" --output="$TMP/w.txt" --watch
 t usage_output_count 2 "$LQ" -c 2 --output "$TMP/w.txt"
-t usage_output_missing 2 "$LQ" -o
+t usage_output_missing 2 "$LQ" --output
 t usage_output_empty 2 "$LQ" --output=
 
 # -a is ss's --all: gone, with a pointer
@@ -575,6 +580,211 @@ t usage_long_takes_no_value 2 "$LQ" --json=1
 t usage_ambiguous 2 "$LQ" --co 1
 t usage_test_only_options_gone 2 "$LQ" --proc-file samples/probes.txt
 }
+
+# ss's conventions, without its traps. Each case below is a trap a user met.
+# shellcheck disable=SC2046 # word splitting of $(s ...) is the point
+{
+# ss's letters: -o, -w, -i are ss's timers, raw sockets and TCP info. They
+# are refused with what to type, and nothing is written (once, -o 80 wrote
+# the table to a file ./80).
+t ss_o_timer 2 env $(s probes) "$LQ" -o 80
+[ ! -e 80 ] && ok "ss_o_timer: no file 80 written" || { ko "ss_o_timer: wrote ./80"; rm -f 80; }
+t ss_w_glued 2 env $(s probes) "$LQ" -w5
+t ss_w_space 2 env $(s probes) "$LQ" -w 0.5
+t ss_i_info 2 env $(s probes) "$LQ" -i 1
+t ss_u_udp 2 env $(s probes) "$LQ" -u
+t ss_r_resolve 2 env $(s probes) "$LQ" -r
+# --output FILE and --output=FILE (the metrics unit writes the first)
+t output_eq_form 0 env $(s probes sysctl_probes) "$LQ" --output="$OUT/eq.txt"
+t output_space_form 0 env $(s probes sysctl_probes) "$LQ" --output "$OUT/space.txt"
+cmp -s "$OUT/eq.txt" expected/table_probes.out && cmp -s "$OUT/space.txt" expected/table_probes.out &&
+	ok "output FILE and output=FILE: both hold the table" ||
+	ko "output FILE and output=FILE: both hold the table"
+rm -f "$OUT/eq.txt" "$OUT/space.txt"
+# --watch=SECS, --interval SECS: the long forms
+t watch_eq_secs 0 env $(s watch1) "$LQ" --watch=5 -c 1
+t watch_interval_fraction 0 env $(s watch1) "$LQ" --interval 0.5 -c 1
+
+# -l, -t, -n: ss's listening, TCP, numeric, what listenq shows anyway; the
+# same table as no option at all.
+t ss_ltn 0 env $(s probes sysctl_probes) "$LQ" -ltn
+cmp -s expected/ss_ltn.out expected/table_probes.out && ok "ss_ltn: the plain table" ||
+	ko "ss_ltn: the plain table"
+t ss_long_ltn 0 env $(s probes sysctl_probes) "$LQ" --listening --tcp --numeric -H
+# -4, -6: one family, by the socket's (a [::] listener is IPv6, as in ss)
+t ss_ipv4 0 env $(s probes sysctl_probes) "$LQ" -ltn4 -H
+t ss_ipv6 0 env $(s probes sysctl_probes) "$LQ" -6 -H
+t ss_ipv6_long_port 0 env $(s probes sysctl_probes) "$LQ" --ipv6 -H 80
+t usage_ss_ipv4_ipv6 2 "$LQ" -4 -6
+
+# Filters: ss's expressions. probes.txt: 0.0.0.0:80, [::]:443 twice,
+# 127.0.0.1:6379, 10.0.0.1:22; the LOCAL column of each case must be these.
+t filter_ss_sport_eq 0 env $(s probes) "$LQ" -H sport = :80
+t filter_ss_sport_noop 0 env $(s probes) "$LQ" -H sport :443
+t filter_ss_sport_eqeq 0 env $(s probes) "$LQ" -H sport == :80
+t filter_ss_sport_eq_word 0 env $(s probes) "$LQ" -H sport eq 80
+t filter_ss_sport_ne 0 env $(s probes) "$LQ" -H sport != :80
+t filter_ss_sport_gt 0 env $(s probes) "$LQ" -H sport gt :443
+t filter_ss_one_word 0 env $(s probes) "$LQ" -H '( sport = :80 or sport = :22 )'
+t filter_ss_src 0 env $(s probes) "$LQ" -H src 127.0.0.1
+t filter_ss_src_port 0 env $(s probes) "$LQ" -H src 127.0.0.1:6379
+t filter_ss_src_v6 0 env $(s probes) "$LQ" -H src '[::]'
+t filter_ss_src_v6_port 0 env $(s probes) "$LQ" -H src '[::]:443'
+t filter_ss_src_v6_bare 0 env $(s probes) "$LQ" -H src ::
+t filter_ss_src_star_port 0 env $(s probes) "$LQ" -H src '*:22'
+t filter_ss_src_port_only 0 env $(s probes) "$LQ" -H src :6379
+t filter_ss_src_prefix 0 env $(s probes) "$LQ" -H src 10.0.0.0/8
+t filter_ss_src_ne 0 env $(s probes) "$LQ" -H src != 0.0.0.0
+t filter_ss_or 0 env $(s probes) "$LQ" -H sport = :80 or sport = :443
+t filter_ss_and 0 env $(s probes) "$LQ" -H sport = :6379 and src 127.0.0.1
+t filter_ss_juxtaposed_and 0 env $(s probes) "$LQ" -H sport = :6379 src 10.0.0.1
+t filter_ss_parens 0 env $(s probes) "$LQ" -H '(' sport = :80 or sport = :22 ')' and src 10.0.0.1
+t filter_ss_not 0 env $(s probes) "$LQ" -H not '(' sport = :80 or sport = :443 ')'
+t filter_ss_bang 0 env $(s probes) "$LQ" -H '!' src 0.0.0.0/0
+t filter_ss_state 0 env $(s probes) "$LQ" -H state listening sport = :22
+# Several bare terms: any of them (ss has no bare terms; ANDed, two ports
+# would match nothing)
+t filter_two_ports 0 env $(s probes) "$LQ" -H 80 443
+t filter_bare_run_and_src 0 env $(s probes) "$LQ" -H 80 6379 src 127.0.0.1
+t filter_bare_v6 0 env $(s probes) "$LQ" -H ::
+t filter_bare_v6_loopback 0 env $(s probes) "$LQ" -H ::1
+t filter_port_flag_and_expr 0 env $(s probes) "$LQ" -H --port 443 src '[::]'
+t explain_ss_expr 0 env $(s probes sysctl_probes) "$LQ" explain --kernel 6.12.117 sport = :80
+# The listeners each case shows, written out from probes.txt by hand.
+locals() {
+	got=$(awk '{ printf "%s ", $1 }' "expected/$1.out")
+	[ "$got" = "$2" ] && ok "$1: shows $2" || ko "$1: shows '$got', want '$2'"
+}
+locals filter_ss_sport_eq '0.0.0.0:80 '
+locals filter_ss_src '127.0.0.1:6379 '
+locals filter_ss_src_v6_port '[::]:443 [::]:443 '
+locals filter_two_ports '0.0.0.0:80 [::]:443 [::]:443 '
+locals filter_ss_or '0.0.0.0:80 [::]:443 [::]:443 '
+locals filter_ss_not '127.0.0.1:6379 10.0.0.1:22 '
+locals filter_ss_parens '10.0.0.1:22 '
+locals filter_ss_juxtaposed_and ''
+locals filter_bare_v6 '[::]:443 [::]:443 '
+locals filter_bare_v6_loopback ''
+locals filter_bare_run_and_src '127.0.0.1:6379 '
+locals ss_ipv4 '0.0.0.0:80 127.0.0.1:6379 10.0.0.1:22 '
+locals ss_ipv6 '[::]:443 [::]:443 '
+t usage_filter_mixed 2 "$LQ" sport = :80 or sport = :443 and src 0.0.0.0
+t usage_filter_dport 2 "$LQ" dport = :80
+t usage_filter_state 2 "$LQ" state established
+t usage_filter_open_paren 2 "$LQ" '(' sport = :80
+t usage_filter_close_paren 2 "$LQ" sport = :80 ')'
+t usage_filter_src_bare_port 2 "$LQ" src 80
+t usage_filter_service_name 2 "$LQ" sport = :http
+t usage_filter_hostname 2 "$LQ" src localhost
+t usage_filter_v6_port_hint 2 "$LQ" 'fe80::1%eth0'
+t usage_filter_ss_dev 2 "$LQ" dev eth0
+t usage_filter_ends 2 "$LQ" 80 or
+
+# -H: the same columns whatever the rows. Every row of every sample and
+# filter has as many fields as the header has titles (17 without -A, -p,
+# --watch), and REUSEPORT, BACKLOG, PEAK stand where the header says.
+hdr=$(env LQ_TEST_PROC=samples/v1.txt LQ_TEST_SYSCTL=samples/sysctl.txt "$LQ" | head -n 1)
+nf=$(echo "$hdr" | awk '{ print NF }')
+[ "$nf" = 17 ] && ok "columns: 17 titles" || ko "columns: $nf titles, want 17"
+for smp in v1 current probes peaks peaks_off ge cookies0; do
+	for flt in '' 80 443 6379 '80 443' 9999; do
+		got=$(env LQ_TEST_PROC=samples/$smp.txt LQ_TEST_SYSCTL=samples/sysctl_probes.txt \
+			"$LQ" | head -n 1 | tr -s ' ')
+		[ "$got" = "$(echo "$hdr" | tr -s ' ')" ] || ko "columns: $smp header differs: $got"
+		# shellcheck disable=SC2086 # $flt is words
+		bad=$(env LQ_TEST_PROC=samples/$smp.txt LQ_TEST_SYSCTL=samples/sysctl_probes.txt \
+			"$LQ" -H $flt | awk -v nf="$nf" 'NF != nf')
+		[ -z "$bad" ] && ok "columns: $smp -H $flt: $nf fields a row" ||
+			ko "columns: $smp -H $flt: rows not of $nf fields: $bad"
+	done
+done
+# BACKLOG is field 13, REUSEPORT 14: 0.0.0.0:80 of probes.txt has 511 and none
+row=$(env $(s probes) "$LQ" -H 80 | awk '{ print $13, $14 }')
+[ "$row" = "511 -" ] && ok "columns: BACKLOG, REUSEPORT of 0.0.0.0:80" ||
+	ko "columns: BACKLOG, REUSEPORT of 0.0.0.0:80 are '$row', want '511 -'"
+row=$(env $(s v1) "$LQ" -H 8083 | awk '{ print $3, $13, $14 }')
+[ "$row" = "- - 0" ] && ok "columns: v1 has no PEAK, no BACKLOG: -" ||
+	ko "columns: v1's PEAK, BACKLOG, REUSEPORT are '$row', want '- - 0'"
+
+# predict reads the running system: a fake one, Debian 6.1.192 under its ABI
+# name, tcp_max_syn_backlog 2048. 6.1.192 has 3479c7549fb1 (6.1.125): the
+# SYN queue holds backlog + 1 = 512 (the old reading said 97, from defaults).
+PRED=$TMP/pred
+mkdir -p "$PRED/proc/sys/net/core" "$PRED/proc/sys/net/ipv4" "$PRED/proc/sys/kernel"
+echo 4096 >"$PRED/proc/sys/net/core/somaxconn"
+echo 2048 >"$PRED/proc/sys/net/ipv4/tcp_max_syn_backlog"
+echo 1 >"$PRED/proc/sys/net/ipv4/tcp_syncookies"
+echo 6.1.0-57-cloud-amd64 >"$PRED/proc/sys/kernel/osrelease"
+echo 'Linux version 6.1.0-57-cloud-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-02)' \
+	>"$PRED/proc/version"
+t predict_running 0 env LQ_TEST_ROOT="$PRED" "$LQ" predict --backlog 511 --syncookies 0
+grep -q '^syn cap *512 ' expected/predict_running.out && ok "predict_running: syn cap 512" ||
+	ko "predict_running: syn cap is not 512"
+head -n 1 expected/predict_running.out | grep -q 'kernel 6.1.192-3 (running, .*version from /proc/version.*tcp_max_syn_backlog 2048 (read' &&
+	ok "predict_running: the first line says what was read" ||
+	ko "predict_running: the first line says what was read"
+t predict_running_json 0 env LQ_TEST_ROOT="$PRED" "$LQ" predict --backlog 511 --json
+PRED2=$TMP/pred2
+mkdir -p "$PRED2/proc/sys/kernel"
+echo 6.1.0-57-cloud-amd64 >"$PRED2/proc/sys/kernel/osrelease"
+echo 'Linux version 6.1.0-57-cloud-amd64 #1 SMP PREEMPT_DYNAMIC' >"$PRED2/proc/version"
+t predict_running_abi_unknown 1 env LQ_TEST_ROOT="$PRED2" "$LQ" predict --backlog 511
+t predict_sysctl_unreadable 0 env LQ_TEST_ROOT="$TMP/none" "$LQ" predict --kernel 6.1.192 \
+	--backlog 511 --syncookies 0
+t predict_kernel_abi_name 2 "$LQ" predict --kernel 6.1.0-57-cloud-amd64 --backlog 511
+t predict_kernel_no_sublevel 2 "$LQ" predict --kernel 6.1 --backlog 511
+t predict_kernel_no_sublevel_ok 0 env LQ_TEST_ROOT="$TMP/none" "$LQ" predict --kernel 4.19 \
+	--backlog 511
+t predict_kernel_future 0 env LQ_TEST_ROOT="$TMP/none" "$LQ" predict --kernel 9.9 --backlog 511
+t predict_kernel_future_json 0 env LQ_TEST_ROOT="$TMP/none" "$LQ" predict --kernel 9.9 \
+	--backlog 511 --json
+t predict_kernel_too_old 2 "$LQ" predict --kernel 2.6 --backlog 511
+t predict_point_release 0 env LQ_TEST_ROOT="$TMP/none" "$LQ" predict --kernel 6.1.124 \
+	--backlog 511
+t explain_kernel_abi_name 2 env $(s probes sysctl_probes) "$LQ" explain \
+	--kernel 6.1.0-57-cloud-amd64 80
+# Each subcommand's --help is its own.
+t predict_help 0 "$LQ" predict --help
+t predict_help_first 0 "$LQ" --help predict
+t explain_help 0 "$LQ" explain --help
+for o in --backlog --kernel --somaxconn --max-syn-backlog --syncookies --json; do
+	grep -q -- "$o" expected/predict_help.out || ko "predict --help: no $o"
+done
+ok "predict --help names its flags"
+
+# -N "$(pidof nginx)": several PIDs of one namespace are that namespace.
+t net_pid_list 0 env $(r) "$LQ" -N "4242 4246"
+cmp -s expected/net_pid_list.out expected/net_pid.out && ok "net_pid_list: as -N 4242" ||
+	ko "net_pid_list: as -N 4242"
+t net_pid_list_two_ns 1 env $(r) "$LQ" -N "4242 4245"
+t net_pid_list_gone 1 env $(r) "$LQ" -N "4242 4244"
+}
+
+# The man page's EXAMPLES run as written: no usage error. $(pidof ...) is
+# a PID of the fake root, the metrics file goes to $TMP.
+sed -n '/^\.SH EXAMPLES/,/^\.SH/p' ../listenq.8 | sed -n '/^\.nf/,/^\.fi/p' | sed '1d;$d' |
+	sed -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" -e 's/\\e$/\\/' | sed -e ':a' -e '/\\$/N; s/\\\n//; ta' |
+	sed 's/ *#.*//' >"$TMP/examples"
+n=0
+while IFS= read -r ex; do
+	[ -n "$ex" ] || continue
+	n=$((n + 1))
+	# shellcheck disable=SC2016 # $(pidof ...) is the text to replace
+	cmd=$(echo "$ex" | sed -e 's|\$(pidof [^)]*)|4242|' -e "s|/var/lib/prometheus/node-exporter/|$OUT/|" \
+		-e "s|^listenq|\"\$LQ\"|")
+	# --watch runs until stopped: one frame
+	case $ex in *--watch* | *--interval*) cmd="$cmd --count 1" ;; esac
+	env LQ_TEST_ROOT="$ROOT" LQ_TEST_PROC=samples/probes.txt LQ_TEST_SYSCTL=samples/sysctl_probes.txt \
+		LQ_TEST_EUID=0 sh -c "LQ='$LQ'; $cmd" >/dev/null 2>"$TMP/ex.err" </dev/null
+	rc=$?
+	if [ "$rc" = 2 ] || grep -q '^usage:' "$TMP/ex.err"; then
+		ko "man page example: $ex"
+		sed 's/^/# /' "$TMP/ex.err"
+	else
+		ok "man page example: $ex"
+	fi
+done <"$TMP/examples"
+[ "$n" -ge 5 ] && ok "man page: $n examples read" || ko "man page: $n examples read"
 
 # The --prometheus outputs pass promtool's own checks, when it is installed.
 if command -v promtool >/dev/null 2>&1; then
