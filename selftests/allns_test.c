@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * listenq -A (--all-namespaces), -p (--processes) and -o (--output) against
+ * listenq -A (--all-namespaces), -p (--processes) and --output against
  * real listeners in namespaces made the way a container host makes them
  * (issue 14; /work/issue14-contract.md is the contract of the options).
  *
@@ -1494,8 +1494,8 @@ TEST_F(allns, output)
 	close(fd);
 	ASSERT_EQ(0, stat(OUT_DIR "/all.json", &st0));
 
-	lq(&r, -1, "-A", "-p", "--json", "-o", OUT_DIR "/all.json", NULL);
-	EXPECT_EQ(0, r.status) log_run(_metadata, "listenq -A -p --json -o", &r);
+	lq(&r, -1, "-A", "-p", "--json", "--output", OUT_DIR "/all.json", NULL);
+	EXPECT_EQ(0, r.status) log_run(_metadata, "listenq -A -p --json --output", &r);
 	EXPECT_EQ(0, r.out_len);
 	lq_exec_free(&r);
 	ASSERT_EQ(0, stat(OUT_DIR "/all.json", &st));
@@ -1519,8 +1519,8 @@ TEST_F(allns, output)
 
 	/* rename() over a directory fails: exit 1, no temporary file left, the directory stays */
 	ASSERT_EQ(0, mkdir(OUT_DIR "/sub", 0755));
-	lq(&r, -1, "-A", "--prometheus", "-o", OUT_DIR "/sub", NULL);
-	EXPECT_EQ(1, r.status) log_run(_metadata, "listenq -o <a directory>", &r);
+	lq(&r, -1, "-A", "--prometheus", "--output", OUT_DIR "/sub", NULL);
+	EXPECT_EQ(1, r.status) log_run(_metadata, "listenq --output <a directory>", &r);
 	EXPECT_TRUE(r.err_len > 0);
 	lq_exec_free(&r);
 	EXPECT_EQ(0, stat(OUT_DIR "/sub", &st));
@@ -1529,13 +1529,13 @@ TEST_F(allns, output)
 	EXPECT_EQ(0, dir_entries(OUT_DIR "/sub", names, sizeof(names))) TH_LOG("sub:%s", names);
 
 	/* a directory that does not exist */
-	lq(&r, -1, "-A", "-o", OUT_DIR "/none/x.prom", NULL);
-	EXPECT_EQ(1, r.status) log_run(_metadata, "listenq -o <no such directory>", &r);
+	lq(&r, -1, "-A", "--output", OUT_DIR "/none/x.prom", NULL);
+	EXPECT_EQ(1, r.status) log_run(_metadata, "listenq --output <no such directory>", &r);
 	lq_exec_free(&r);
 
 	/* not with --watch */
-	lq(&r, -1, "-A", "--watch", "-c", "1", "-o", OUT_DIR "/w.txt", NULL);
-	EXPECT_EQ(2, r.status) log_run(_metadata, "listenq --watch -o", &r);
+	lq(&r, -1, "-A", "--watch", "-c", "1", "--output", OUT_DIR "/w.txt", NULL);
+	EXPECT_EQ(2, r.status) log_run(_metadata, "listenq --watch --output", &r);
 	lq_exec_free(&r);
 	EXPECT_NE(0, access(OUT_DIR "/w.txt", F_OK));
 

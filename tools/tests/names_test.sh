@@ -198,7 +198,7 @@ check "table -p: a line per listener" [ "$(wc -l <"$TMP/table_one")" = $((${#COM
 check "table -p: comm past its newline" line_ends "$TMP/table_one" 9001 \
 	'users:(("nl\x0ax",pid=101,fd=3))'
 
-run watch -A -p -i 0.01 -c 2
+run watch -A -p --interval 0.01 -c 2
 check "watch: no control byte" no_controls "$TMP/watch"
 check "watch: a line per listener" \
 	[ "$(grep -c -a -F -e '127.0.0.1:' -e '0.0.0.0:' "$TMP/watch")" = $((2 * NLISTENERS)) ]
