@@ -31,7 +31,8 @@ static const char lq_help[] =
 "their caps, and why they have them (needs the listenq module).\n"
 "\n"
 "FILTER: ss's expressions for what a listener has, and short forms:\n"
-"  sport = :PORT               also sport :PORT, == eq != ne < lt <= le > gt >= ge\n"
+"  sport = :PORT               or sport :PORT; also ==, eq, !=, ne, <, lt,\n"
+"                              <=, le, >, gt, >=, ge\n"
 "  src ADDR[/LEN]              also src ADDR:PORT, src [V6]:PORT, src *:PORT,\n"
 "                              src :PORT, src != ADDR\n"
 "  TERM and TERM, TERM TERM    both; TERM or TERM: either; not TERM, ( ... );\n"
@@ -75,7 +76,8 @@ static const char lq_help[] =
 "      --color[=WHEN]          highlight listeners at or near a cap:\n"
 "                              auto (default: on a terminal, unless NO_COLOR\n"
 "                              is set), always, never\n"
-"ss's -o, -i, -w, -a and its other letters are not used here.\n"
+"ss's -o, -i, -w, -a (--options, --info, --raw, --all) and its other letters\n"
+"are not used here.\n"
 "\n"
 "Subcommands (each has --help):\n"
 "  predict                     the caps a kernel gives a listener, and which\n"
@@ -243,6 +245,17 @@ static const struct option lq_long_opts[] = {
 	{ "numeric",		no_argument,		NULL, 'n' },
 	{ "ipv4",		no_argument,		NULL, '4' },
 	{ "ipv6",		no_argument,		NULL, '6' },
+	/*
+	 * ss's long options whose letters listenq does not use: refused as
+	 * the letters are, and --all is no abbreviation of --all-namespaces.
+	 */
+	{ "all",		no_argument,		NULL, 'a' },
+	{ "options",		no_argument,		NULL, 'o' },
+	{ "info",		no_argument,		NULL, 'i' },
+	{ "raw",		no_argument,		NULL, 'w' },
+	{ "udp",		no_argument,		NULL, 'u' },
+	{ "unix",		no_argument,		NULL, 'x' },
+	{ "resolve",		no_argument,		NULL, 'r' },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -582,6 +595,14 @@ int main(int argc, char **argv)
 				return lq_usage_error("bad syncookies '%s': 0, 1 or 2", optarg);
 			po.syncookies_given = predict_flag = true;
 			break;
+		case 'a':
+		case 'o':
+		case 'i':
+		case 'w':
+		case 'u':
+		case 'x':
+		case 'r':
+			return lq_ss_letter(c);
 		default:
 			return lq_getopt_error(c, argv);
 		}

@@ -594,6 +594,10 @@ t ss_w_space 2 env $(s probes) "$LQ" -w 0.5
 t ss_i_info 2 env $(s probes) "$LQ" -i 1
 t ss_u_udp 2 env $(s probes) "$LQ" -u
 t ss_r_resolve 2 env $(s probes) "$LQ" -r
+# ss's long names too: --all is ss's all sockets, no abbreviation of
+# --all-namespaces
+t ss_long_all 2 env $(s probes) "$LQ" --all
+t ss_long_options 2 env $(s probes) "$LQ" --options
 # --output FILE and --output=FILE (the metrics unit writes the first)
 t output_eq_form 0 env $(s probes sysctl_probes) "$LQ" --output="$OUT/eq.txt"
 t output_space_form 0 env $(s probes sysctl_probes) "$LQ" --output "$OUT/space.txt"
