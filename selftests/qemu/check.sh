@@ -607,6 +607,7 @@ demo_guest() {
 	demo_ss "${kroot[$k]}" "$dir/extra" || { echo "demo: no ss for the guest" >&2; return 1; }
 	demo_modules "$k" "${kroot[$k]}" "$dir/extra/demo/modules" ||
 		echo "demo: no inet_diag/tcp_diag for $k: ss will read /proc/net/tcp" >&2
+	echo "demo: [4/4] booting $k under QEMU: the screens follow in under a minute"
 	"$here/boot.sh" --demo --kver "$k" --arch "${karch[$k]}" --kernel "${vmlinuz[$k]}" --module "$ko" \
 		--tests "$dir/bin" --extra "$dir/extra" --out "$dir/qemu" --timeout 300 --append "quiet" \
 		--params "probes=1" "$@"
@@ -626,12 +627,12 @@ demo() {
 	exec 8>"$build/.lock"
 	flock -n 8 || { echo "demo: waiting for another run using $build"; flock 8; }
 	echo "demo: [1/4] one kernel, $(demo_row "$arch") (trixie-backports), and a trixie"
-	echo "demo:       chroot to build for it, into $cache: about 100 MB of downloads when cold"
+	echo "demo:       chroot to build for it, into $cache: about 140 MB of downloads when cold"
 	demo_fetch "$(demo_row "$arch")" || exit 1
 	while read -r k root arch; do
 		kvers+=("$k") kroot[$k]=$root karch[$k]=$arch
 		kdir[$k]=/lib/modules/$k/build vmlinuz[$k]=$cache/kernels/$k/vmlinuz
-	done < <("$here/kernels.sh" --list)
+	done < <(LQ_MATRIX="^$(demo_row "$arch")\$" "$here/kernels.sh" --list)
 	demo_kernel || { echo "demo: kernels.sh fetched no $(demo_row "$arch")" >&2; exit 1; }
 	k=$demo_k
 	echo "demo: [2/4] building listenq.ko for $k in ${kroot[$k]} ($((SECONDS - t))s so far)"
@@ -639,8 +640,7 @@ demo() {
 	copy_sources "$src" "$dir/src" &&
 		in_root "${kroot[$k]}" make -s -C "${kdir[$k]}" M="$dir/src" -j"$jobs" "${A_KMAKE[@]}" \
 			LISTENQ_VERSION="$version" modules || exit 1
-	echo "demo: [3/4] the guest's programs: demo.c, a static listenq, ss and its libraries ($((SECONDS - t1))s)"
-	echo "demo: [4/4] booting $k under QEMU: the screens follow (about a minute without KVM)"
+	echo "demo: [3/4] the guest's programs: demo.c, a static listenq, ss and its libraries (the module took $((SECONDS - t1))s)"
 	demo_guest "$k" "$dir/src/listenq.ko" "$dir" | grep --line-buffered -v "^\(# \)\?qemu $k: "
 	rc=${PIPESTATUS[0]}
 	if [ "$rc" = 0 ]; then

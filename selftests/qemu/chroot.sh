@@ -133,7 +133,8 @@ progress() {
 		if (++n % 25 == 0 && cur ~ /downloaded/) out(cur " " n " packages")
 	}
 	function end() {
-		if (cur != "" && (n % 25 || cur !~ /downloaded/)) out(cur " " n " packages")
+		if (cur != "" && (n % 25 || cur !~ /downloaded/))
+			out(cur " " n (n == 1 ? " package" : " packages"))
 		cur = ""
 	}
 	/^(chroot|kernels)[ :]/ { end(); print; fflush(); next }

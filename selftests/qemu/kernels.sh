@@ -62,8 +62,11 @@ matrix=(
 	"trixie arm64 linux-image-cloud-arm64"
 )
 # LQ_MATRIX=REGEX (grep -E) keeps the rows whose "ENV ARCH META [main]"
-# matches: make demo fetches one kernel and makes one chroot.
+# matches: make demo fetches one kernel and makes one chroot. Their --list
+# is a file of its own, so that make check's list stays whole.
+list=$kcache/matrix
 if [ -n "${LQ_MATRIX:-}" ]; then
+	list=$kcache/matrix.$(printf '%s' "$LQ_MATRIX" | cksum | cut -d' ' -f1)
 	mapfile -t matrix < <(printf '%s\n' "${matrix[@]}" | grep -E -- "$LQ_MATRIX" || true)
 	[ ${#matrix[@]} -gt 0 ] || { echo "kernels: no matrix row matches LQ_MATRIX=$LQ_MATRIX" >&2; exit 1; }
 fi
@@ -332,8 +335,8 @@ fetch_all() {
 	done
 	# In the matrix's order; a kernel two rows resolve to is listed once.
 	for env in $envs; do cat "$kcache/.rows.$env"; done | sort -n | cut -d' ' -f2- |
-		awk '!seen[$1]++' >"$kcache/matrix.tmp"
-	mv "$kcache/matrix.tmp" "$kcache/matrix"
+		awk '!seen[$1]++' >"$list.tmp"
+	mv "$list.tmp" "$list"
 }
 
 # Package lists may be missing (bare machine) or stale (the ABI moved on and
@@ -346,8 +349,8 @@ apt_update() {
 
 case ${1:-} in
 --list)
-	[ -s "$kcache/matrix" ] || { echo "kernels: run kernels.sh --fetch first" >&2; exit 1; }
-	cat "$kcache/matrix"
+	[ -s "$list" ] || { echo "kernels: run kernels.sh --fetch first" >&2; exit 1; }
+	cat "$list"
 	;;
 --fetch)
 	mkdir -p "$kcache"
