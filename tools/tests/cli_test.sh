@@ -649,6 +649,8 @@ t filter_ss_state 0 env $(s probes) "$LQ" -H state listening sport = :22
 # Several bare terms: any of them (ss has no bare terms; ANDed, two ports
 # would match nothing)
 t filter_two_ports 0 env $(s probes) "$LQ" -H 80 443
+# README's sample table
+t readme_table 0 env $(h peaks peaks_hist) "$LQ" 80 6379 22
 t filter_bare_run_and_src 0 env $(s probes) "$LQ" -H 80 6379 src 127.0.0.1
 t filter_bare_v6 0 env $(s probes) "$LQ" -H ::
 t filter_bare_v6_loopback 0 env $(s probes) "$LQ" -H ::1
