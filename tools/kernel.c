@@ -97,17 +97,18 @@ int lq_kernel_check(struct lq_kernel_version *k, char *err, size_t len)
 			       "at %u.0", k->text, LQ_KERNEL_OLDEST_MAJOR);
 	if (lq_kernel_split(k->major, k->minor, &gt)) {
 		if (k->abi_name)
-			return lq_kerr(err, len, "kernel %s is a package's ABI name (uname -r), not "
-				       "a version: the SYN queue rule changed in %u.%u.%u (qlen >= "
-				       "backlog before, qlen > backlog since); its version is in "
-				       "uname -v or /proc/version (\"Debian %u.%u.N\"): give "
-				       "--kernel %u.%u.N", k->text, k->major, k->minor, gt,
-				       k->major, k->minor, k->major, k->minor);
+			return lq_kerr(err, len, "kernel %s is a package's ABI name (uname "
+				       "-r), not a version: the SYN queue rule changed in "
+				       "%u.%u.%u (qlen >= backlog before, qlen > backlog "
+				       "since); its version is in uname -v or /proc/version "
+				       "(\"Debian %u.%u.N\"): give --kernel %u.%u.N", k->text,
+				       k->major, k->minor, gt, k->major, k->minor, k->major,
+				       k->minor);
 		if (!k->have_sublevel)
-			return lq_kerr(err, len, "kernel %s: the SYN queue rule changed in %u.%u.%u "
-				       "(qlen >= backlog before, qlen > backlog since): give "
-				       "--kernel %u.%u.N", k->text, k->major, k->minor, gt,
-				       k->major, k->minor);
+			return lq_kerr(err, len, "kernel %s: the SYN queue rule changed in "
+				       "%u.%u.%u (qlen >= backlog before, qlen > backlog "
+				       "since): give --kernel %u.%u.N", k->text, k->major,
+				       k->minor, gt, k->major, k->minor);
 	}
 	if (lq_kver(k->major, k->minor, 0) >
 	    lq_kver(LQ_KERNEL_NEWEST_MAJOR, LQ_KERNEL_NEWEST_MINOR, 0))
@@ -174,13 +175,15 @@ int lq_running_kernel(struct lq_kernel_version *k, char *err, size_t len)
 			snprintf(k->source, sizeof(k->source), "running, uname -r %s, version from "
 				 "/proc/version_signature", release);
 		}
-	} else if (r.abi_name && lq_read_line("/proc/version", buf, sizeof(buf)) &&
-		   (p = lq_last_debian(buf)) && !lq_parse_kernel(p, &r) &&
-		   r.have_sublevel && r.major == k->major && r.minor == k->minor) {
-		r.text[strcspn(r.text, " ")] = '\0';
-		*k = r;
-		snprintf(k->source, sizeof(k->source), "running, uname -r %s, version from "
-			 "/proc/version", release);
+	} else if (r.abi_name && lq_read_line("/proc/version", buf, sizeof(buf))) {
+		p = lq_last_debian(buf);
+		if (p && !lq_parse_kernel(p, &r) && r.have_sublevel && r.major == k->major &&
+		    r.minor == k->minor) {
+			r.text[strcspn(r.text, " ")] = '\0';
+			*k = r;
+			snprintf(k->source, sizeof(k->source), "running, uname -r %s, version "
+				 "from /proc/version", release);
+		}
 	}
 	k->running = true;
 	return lq_kernel_check(k, err, len);

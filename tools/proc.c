@@ -888,8 +888,9 @@ static int lq_fexpr(struct lq_fparse *p, unsigned int depth)
 		if (op == LQ_F_OR || lq_fis(p, "and", "&&", "&"))
 			p->i++;
 		if (conn != LQ_F_ALL && conn != op)
-			return lq_ferr(p->err, p->len, "%s", "'and' and 'or' mixed: add parentheses "
-				       "(ss reads 'a or b and c' as '( a or b ) and c')");
+			return lq_ferr(p->err, p->len, "%s", "'and' and 'or' mixed: add "
+				       "parentheses (ss reads 'a or b and c' as "
+				       "'( a or b ) and c')");
 		conn = op;
 		r = lq_funary(p, depth);
 		if (r < 0)
@@ -914,8 +915,13 @@ int lq_filter_parse(struct lq_filter *f, char * const *words, unsigned int n, ch
 	int root, rc = -1;
 
 	for (i = 0; i < n; i++) {
-		if (ncopy == ARRAY_SIZE(copy) || !(copy[ncopy] = strdup(words[i]))) {
+		if (ncopy == ARRAY_SIZE(copy)) {
 			lq_ferr(err, len, "%s", "filter too long");
+			goto out;
+		}
+		copy[ncopy] = strdup(words[i]);
+		if (!copy[ncopy]) {
+			lq_ferr(err, len, "%s", strerror(ENOMEM));
 			goto out;
 		}
 		for (w = strtok_r(copy[ncopy++], " \t\n", &save); w;
