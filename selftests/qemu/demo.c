@@ -51,6 +51,8 @@
 #define SS		"/usr/bin/ss"
 #define MODULES		"/demo/modules"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static void die(const char *what)
 {
 	perror(what);
@@ -96,7 +98,7 @@ static void load_diag_modules(void)
 	unsigned int i;
 	int fd;
 
-	for (i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(mods); i++) {
 		snprintf(path, sizeof(path), "%s/%s", MODULES, mods[i]);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST))
@@ -230,8 +232,10 @@ static void finish(FILE *f, pid_t pid)
 	while (fgets(line, sizeof(line), f))
 		put_line(line);
 	fclose(f);
-	if (waitpid(pid, &status, 0) == pid && !(WIFEXITED(status) && !WEXITSTATUS(status)))
-		printf("(exit status %d)\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	if (waitpid(pid, &status, 0) != pid || (WIFEXITED(status) && !WEXITSTATUS(status)))
+		return;
+	printf("(exit status %d)\n",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 static void run(const char *shown, char *const argv[])
@@ -302,7 +306,7 @@ static void screen_explain(void)
 	char shown[64];
 
 	snprintf(shown, sizeof(shown), "listenq explain %s", port_str);
-	screen("2/3  listenq explain: where each cap comes from, the drops by reason, what to change",
+	screen("2/3  listenq explain: where each cap comes from, drops by reason, what to change",
 	       "Read each queue's \"N of CAP\" line and the rule under it (the listen()\n"
 	       "backlog, net.core.somaxconn, the syncookies setting), then \"why\": the drops\n"
 	       "split by the queue that was full.");
