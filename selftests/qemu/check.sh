@@ -508,12 +508,15 @@ demo_kernel() {
 demo_deps() {
 	local qemu=qemu-system-x86 c p missing=()
 	[ "$1" = amd64 ] || qemu='qemu-system-arm'
-	for c in gcc:build-essential make:build-essential cpio:cpio busybox:busybox-static \
+	for c in gcc:build-essential make:build-essential cpio:cpio \
 		debootstrap:debootstrap xz:xz-utils "${A_QEMU[0]}:$qemu"; do
 		command -v "${c%%:*}" >/dev/null || missing+=("${c#*:}")
 	done
 	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] ||
 		missing+=(libc6-dev)
+	# The guest's whole userland: busybox's dynamic build would not run there.
+	dpkg-query -W -f='${db:Status-Abbrev}' busybox-static 2>/dev/null | grep -q '^ii' ||
+		missing+=(busybox-static)
 	[ ${#missing[@]} -gt 0 ] || return 0
 	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 	echo "demo: installing ${missing[*]}"
@@ -623,6 +626,11 @@ demo() {
 	arch=$(dpkg --print-architecture)
 	arch_setup "$arch" 2>/dev/null || { echo "demo: no demo kernel for $arch (amd64, arm64)" >&2; exit 1; }
 	demo_deps "$arch" || exit 1
+	# lib.sh's arm64 busybox is fetched for the cross-built guests of an
+	# amd64 machine; on an arm64 machine its own busybox-static is that.
+	if [ "$A_BUSYBOX" != /bin/busybox ] && [ ! -s "$A_BUSYBOX" ]; then
+		mkdir -p "${A_BUSYBOX%/*}" && cp /bin/busybox "$A_BUSYBOX" || exit 1
+	fi
 	mkdir -p "$build"
 	exec 8>"$build/.lock"
 	flock -n 8 || { echo "demo: waiting for another run using $build"; flock 8; }
