@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The packages' life on real Debian systems: build them (build-deb.sh),
-# install both on this machine, check that DKMS built and installed listenq
-# for each of the test rig's kernels that this (bookworm) machine builds for
-# (kernels.sh --list, root "-": Debian's 6.1 and 6.12 kernels), that the
+# install both in the rig's bookworm chroot (chroot.sh: the suite they are
+# built for, and where the rig keeps bookworm's kernels' headers), check
+# that DKMS built and installed listenq for each of the test rig's kernels
+# there (kernels.sh --list: Debian's 6.1 and 6.12 kernels), that the
 # metrics service's units and examples are in place and its timer enabled
 # (doc/metrics.md), that a kernel's arrival rebuilds the module, boot one
 # of them under QEMU with the module DKMS built, then purge both packages
@@ -21,12 +22,11 @@
 #   packaging/test-deb.sh [--no-build]
 #
 # --no-build tests the packages already in build/deb. Needs root and a
-# Debian bookworm machine; it changes the machine's package and DKMS state
-# (and leaves it as it found it), and that of the rig's chroots. It refuses
-# to touch listenq packages on this machine that it did not install itself.
-# dkms creates its module signing key /var/lib/dkms/mok.{key,pub} on its
-# first build (here and in the chroots); that key is dkms's, not listenq's,
-# and stays.
+# Debian bookworm machine; it changes the package and DKMS state of the
+# rig's chroots only (and leaves them as it found them), never this
+# machine's. dkms creates its module signing key /var/lib/dkms/mok.{key,pub}
+# on its first build in a chroot; that key is dkms's, not listenq's, and
+# stays.
 #
 # One line per check ("NAME: ok|FAILED|skipped"), the guest's KTAP, and last
 # "N passed, N failed, N skipped", also written to build/deb-test/summary as
@@ -45,9 +45,12 @@ version=$(cat "$repo/VERSION")
 # not the one check.sh's dkms-check points dkms to.
 unset mok_signing_key mok_certificate MAKEFLAGS MFLAGS MAKELEVEL
 export DEBIAN_FRONTEND=noninteractive
-# This run installed the packages and has not removed them yet. The marker
-# file survives a killed run, so that the next one may clean up after it.
-owned=/var/tmp/listenq-test-deb.owned
+# The bookworm chroot, where both packages are installed first.
+broot=$("$rig/chroot.sh" --root bookworm)
+# This run installed the packages there and has not removed them yet. The
+# marker file survives a killed run, so that the next one may clean up
+# after it.
+owned=$broot/var/tmp/listenq-test-deb.owned
 installed_by_us=0
 # shellcheck source=selftests/qemu/lib.sh
 . "$rig/lib.sh"
@@ -140,9 +143,10 @@ unfake_old() {
 # listenq-dkms and has not purged it yet.
 chroot_owned=
 
-# Never leave the machine or a chroot with the packages installed, or a
-# fake kernel behind, whatever happened.
+# Never leave a chroot with the packages installed, or a fake kernel
+# behind, whatever happened.
 fake_cur=
+textfile_made=
 cleanup() {
 	local r
 	# Not in a subshell that exits (set -u in a pipeline, say): only the
@@ -153,9 +157,10 @@ cleanup() {
 		unfake_old "$r"
 	done
 	if [ "$installed_by_us" = 1 ]; then
-		echo "# test-deb: purging the packages after an early exit" >&6
-		purge >>"$out/purge.log" 2>&1 && rm -f "$owned"
+		echo "# test-deb: purging the packages in $broot after an early exit" >&6
+		in_root_fn "$broot" purge >>"$out/purge.log" 2>&1 && rm -f "$owned"
 	fi
+	[ -z "$textfile_made" ] || rm -rf "$textfile_made"
 	if [ -n "$chroot_owned" ]; then
 		echo "# test-deb: purging listenq-dkms in $chroot_owned after an early exit" >&6
 		in_root_fn "$chroot_owned" purge >>"$out/purge.log" 2>&1
@@ -186,8 +191,8 @@ plain_ko() {
 }
 
 # postinst_lines LOG [WHERE]: what dkms's common.postinst and the package's
-# own loop said in an apt log (on this machine, apt gives dpkg a terminal:
-# its lines end in CR LF).
+# own loop said in an apt log (where apt gives dpkg a terminal, its lines
+# end in CR LF).
 postinst_lines() {
 	tr -d '\r' <"$1" | grep -E '^(Building for|Building initial module|Module build|listenq-dkms:)' |
 		sed "s/^/# ${2:-}postinst: /"
@@ -260,24 +265,31 @@ flock -n 7 || { echo "test-deb: waiting for another run on this machine"; flock 
 
 "$rig/deps.sh" >"$out/deps.log" 2>&1 || { cat "$out/deps.log"; tally "deb deps" fail; summary; }
 "$rig/kernels.sh" --fetch >"$out/fetch.log" 2>&1 || { cat "$out/fetch.log"; tally "deb kernels" fail; summary; }
-# "KVER ROOT ARCH" lines: ROOT "-" for this machine's kernels, else the
-# chroot in which that kernel's headers (and its compiler) are.
+# "KVER ROOT ARCH" lines: ROOT the chroot in which that kernel's headers
+# (and its compiler) are.
 declare -A kroot karch
-kvers=() host_kvers=()
+kvers=() bw_kvers=()
+host_arch=$(dpkg --print-architecture)
 while read -r k root arch; do
 	[ -n "$k" ] || continue
 	kvers+=("$k")
-	kroot[$k]=${root:--}
+	kroot[$k]=$root
 	karch[$k]=${arch:-amd64}
-	[ "${kroot[$k]}" = - ] && host_kvers+=("$k")
+	[ "$root" = "$broot" ] && bw_kvers+=("$k")
 done < <("$rig/kernels.sh" --list)
-[ ${#host_kvers[@]} -gt 0 ] || { tally "deb kernels" fail "no kernel of this machine resolved"; summary; }
-# The one host kernel booted, whose module the kernel hook rebuilds too: the
-# newest non-RT one (6.12 cloud).
-boot_k=${host_kvers[-1]}
-for k in "${host_kvers[@]}"; do
-	case $k in *-rt-*) ;; *) boot_k=$k ;; esac
+# The one kernel booted, whose module the kernel hook rebuilds too: the
+# newest non-RT one of this machine's architecture (6.12 cloud).
+boot_k=
+for k in "${bw_kvers[@]}"; do
+	[ "${karch[$k]}" = "$host_arch" ] || continue
+	case $k in *-rt-*) [ -n "$boot_k" ] || boot_k=$k ;; *) boot_k=$k ;; esac
 done
+[ -n "$boot_k" ] || { tally "deb kernels" fail "no $host_arch kernel is built in $broot"; summary; }
+# The packages' directory is bound into the chroots at its own path
+# (chroot.sh binds $LQ_BUILD too, which holds it today, but that is
+# build-deb.sh's choice, not this test's).
+LQ_CHROOT_BINDS="$debs${LQ_CHROOT_BINDS:+ $LQ_CHROOT_BINDS}"
+export LQ_CHROOT_BINDS
 
 # --- versions: VERSION is the one version --------------------------------
 dkms_v=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$repo/dkms.conf")
@@ -325,22 +337,21 @@ else
 	tally "deb lintian" fail "rc=$lintian_rc, log: $debs/lintian.log"
 fi
 
-# --- install on this machine ---------------------------------------------
-if [ -n "$(pkg_state listenq)$(pkg_state listenq-dkms)" ] || [ -e /var/lib/dkms/listenq ]; then
-	if [ -e "$owned" ]; then
-		echo "# test-deb: purging what an interrupted run installed"
-		purge >"$out/purge-stale.log" 2>&1 || cat "$out/purge-stale.log"
-	else
-		tally "deb install" skip "listenq packages or a dkms listenq tree already exist on this machine and were not installed by this test; purge them first"
-		summary
-	fi
+# --- install in the bookworm chroot --------------------------------------
+# The chroot is the rig's own, so a listenq a killed run left there is
+# purged first.
+if [ -n "$(in_root_fn "$broot" pkg_state listenq)$(in_root_fn "$broot" pkg_state listenq-dkms)" ] ||
+	[ -e "$broot/var/lib/dkms/listenq" ]; then
+	echo "# test-deb: purging what an interrupted run installed in $broot"
+	in_root_fn "$broot" purge >"$out/purge-stale.log" 2>&1 || cat "$out/purge-stale.log"
 fi
-host_old=1
-fake_old - || host_old=0
+bw_old=1
+fake_old "$broot" || bw_old=0
 touch "$owned"
 installed_by_us=1
-if apt install "$deb_cli" "$deb_dkms" >"$out/install.log" 2>&1 &&
-	[ "$(pkg_state listenq)" = ii ] && [ "$(pkg_state listenq-dkms)" = ii ] &&
+if in_root_fn "$broot" apt install "$deb_cli" "$deb_dkms" >"$out/install.log" 2>&1 &&
+	[ "$(in_root_fn "$broot" pkg_state listenq)" = ii ] &&
+	[ "$(in_root_fn "$broot" pkg_state listenq-dkms)" = ii ] &&
 	! grep -q '^listenq-dkms: WARNING' "$out/install.log"; then
 	tally "deb install" pass
 else
@@ -351,29 +362,32 @@ fi
 postinst_lines "$out/install.log"
 
 # The CLI: the packaged binary runs and agrees on the version; the man page.
-cli_v=$(/usr/bin/listenq --version 2>&1)
-if [ "$cli_v" = "listenq $version" ] && [ -f /usr/share/man/man8/listenq.8.gz ]; then
+cli_v=$(in_root "$broot" /usr/bin/listenq --version 2>&1)
+if [ "$cli_v" = "listenq $version" ] && [ -f "$broot/usr/share/man/man8/listenq.8.gz" ]; then
 	tally "deb cli" pass "$cli_v"
 else
-	tally "deb cli" fail "'listenq --version' says '$cli_v'; man page: $(ls /usr/share/man/man8/listenq.8.gz 2>&1)"
+	tally "deb cli" fail "'listenq --version' says '$cli_v'; man page: $(ls "$broot/usr/share/man/man8/listenq.8.gz" 2>&1)"
 fi
 
 # The metrics service (doc/metrics.md): the units and the examples where
 # doc/metrics.md says, as in the tree; the timer enabled (deb-systemd-helper
-# links it even without systemd running); the installed units verified as
-# installed, /usr/bin/listenq and the man page in place. A listenq.prom in
-# node-exporter's textfile directory, and a temporary file of a killed run,
-# are there for the purge to remove.
+# links it even without systemd running); the installed units verified by
+# this machine's systemd-analyze (the chroot has no systemd), ExecStart's
+# /usr/bin/listenq and the man page the chroot's, where the package put
+# them. A listenq.prom in node-exporter's textfile directory, and a
+# temporary file of a killed run, are there for the purge to remove; the
+# directory, node-exporter's, is made for the test when the chroot has
+# none, and removed after it.
 bad=
 for f in systemd/listenq-metrics.service:/lib/systemd/system/listenq-metrics.service \
 	systemd/listenq-metrics.timer:/lib/systemd/system/listenq-metrics.timer \
 	prometheus/listenq-alerts.yml:/usr/share/listenq/prometheus/listenq-alerts.yml \
 	grafana/listenq-dashboard.json:/usr/share/listenq/grafana/listenq-dashboard.json \
 	../doc/metrics.md:/usr/share/doc/listenq/metrics.md; do
-	cmp -s "$here/${f%%:*}" "${f#*:}" || bad="$bad ${f#*:} missing or not the tree's;"
+	cmp -s "$here/${f%%:*}" "$broot${f#*:}" || bad="$bad ${f#*:} missing or not the tree's;"
 done
 # (deb-systemd-helper's is-enabled only answers maintainer scripts)
-[ -L /etc/systemd/system/timers.target.wants/listenq-metrics.timer ] ||
+[ -L "$broot/etc/systemd/system/timers.target.wants/listenq-metrics.timer" ] ||
 	bad="$bad listenq-metrics.timer not enabled: no /etc/systemd/system/timers.target.wants/listenq-metrics.timer;"
 if [ -z "$bad" ]; then
 	tally "deb metrics files" pass "units in /lib/systemd/system, timer enabled, examples in /usr/share/listenq"
@@ -382,8 +396,13 @@ else
 fi
 man=(--man=no)
 command -v man >/dev/null && man=()
-said=$(systemd-analyze verify "${man[@]}" /lib/systemd/system/listenq-metrics.service \
-	/lib/systemd/system/listenq-metrics.timer 2>&1)
+units=$out/installed-units
+rm -rf "$units" && mkdir -p "$units"
+cp "$broot/lib/systemd/system/listenq-metrics.timer" "$units/" 2>/dev/null
+sed "s|^ExecStart=/usr/bin/listenq |ExecStart=$broot/usr/bin/listenq |" \
+	"$broot/lib/systemd/system/listenq-metrics.service" >"$units/listenq-metrics.service" 2>/dev/null
+said=$(MANPATH=$broot/usr/share/man systemd-analyze verify "${man[@]}" \
+	"$units/listenq-metrics.service" "$units/listenq-metrics.timer" 2>&1)
 if [ -z "$said" ]; then
 	tally "deb metrics units" pass "systemd-analyze verify${man[*]:+ ${man[*]}} on the installed units"
 else
@@ -391,19 +410,22 @@ else
 	tally "deb metrics units" fail "systemd-analyze verify on the installed units"
 fi
 textfile=/var/lib/prometheus/node-exporter
+if [ ! -e "$broot$textfile" ]; then
+	mkdir -p "$broot$textfile" && textfile_made=$broot$textfile
+fi
 prom_made=0
-if [ -d "$textfile" ] && [ ! -e "$textfile/listenq.prom" ]; then
-	echo '# written by packaging/test-deb.sh' >"$textfile/listenq.prom" &&
-		: >"$textfile/.listenq.prom.Xq3zT9" && prom_made=1
+if [ -d "$broot$textfile" ] && [ ! -e "$broot$textfile/listenq.prom" ]; then
+	echo '# written by packaging/test-deb.sh' >"$broot$textfile/listenq.prom" &&
+		: >"$broot$textfile/.listenq.prom.Xq3zT9" && prom_made=1
 fi
 
-for k in "${host_kvers[@]}"; do
-	check_built - "$k" "deb dkms $k"
+for k in "${bw_kvers[@]}"; do
+	check_built "$broot" "$k" "deb dkms $k"
 done
-if [ $host_old = 1 ]; then
-	skip_check - "deb $old skipped" "$out/install.log"
+if [ $bw_old = 1 ]; then
+	skip_check "$broot" "deb $old skipped" "$out/install.log"
 else
-	tally "deb $old skipped" skip "/lib/modules/$old is a real kernel here, not the test's"
+	tally "deb $old skipped" skip "$broot/lib/modules/$old is a real kernel, not the test's"
 fi
 
 # An upgrade, as dpkg runs it: the old prerm ("upgrade") removes the old
@@ -411,18 +433,19 @@ fi
 # A reinstall runs exactly that sequence. When the running kernel is
 # installed, dkms's common.postinst builds for it and the newest kernel in
 # /boot only; the package's own loop must bring back every other kernel.
-# This machine's kernel (no modules, no headers) is not in /lib/modules, so
-# an empty /lib/modules/$(uname -r) stands in for it during the upgrade:
-# common.postinst then builds nothing, and every module comes from the loop.
-cur=/lib/modules/$(uname -r)
+# The running kernel (this machine's: no modules, no headers) is not in
+# the chroot's /lib/modules, so an empty /lib/modules/$(uname -r) there
+# stands in for it during the upgrade: common.postinst then builds nothing,
+# and every module comes from the loop.
+cur=$broot/lib/modules/$(uname -r)
 if [ ! -e "$cur" ] && mkdir "$cur"; then
 	fake_cur=$cur
 	echo "# test-deb: $cur stands in for an installed running kernel without headers"
 fi
-if apt install --reinstall "$deb_dkms" >"$out/reinstall.log" 2>&1; then
+if in_root_fn "$broot" apt install --reinstall "$deb_dkms" >"$out/reinstall.log" 2>&1; then
 	postinst_lines "$out/reinstall.log"
-	for k in "${host_kvers[@]}"; do
-		check_built - "$k" "deb upgrade $k" "after reinstall"
+	for k in "${bw_kvers[@]}"; do
+		check_built "$broot" "$k" "deb upgrade $k" "after reinstall"
 	done
 else
 	tail -n 30 "$out/reinstall.log" | sed 's/^/#   /'
@@ -438,14 +461,14 @@ fi
 # kernel booted below, listenq must come back: the boot then runs the
 # module the hook built.
 k=$boot_k
-if [ -z "$(installed_ko - "$k")" ]; then
+if [ -z "$(installed_ko "$broot" "$k")" ]; then
 	tally "deb kernel-hook $k" skip "nothing was installed for $k"
 else
-	dkms remove -m listenq -v "$version" -k "$k" >"$out/hook.log" 2>&1
-	if [ -n "$(installed_ko - "$k")" ]; then
-		tally "deb kernel-hook $k" fail "dkms remove -k $k left $(installed_ko - "$k")"
-	elif /etc/kernel/header_postinst.d/dkms "$k" >>"$out/hook.log" 2>&1; then
-		check_built - "$k" "deb kernel-hook $k" "rebuilt by /etc/kernel/header_postinst.d/dkms"
+	in_root "$broot" dkms remove -m listenq -v "$version" -k "$k" >"$out/hook.log" 2>&1
+	if [ -n "$(installed_ko "$broot" "$k")" ]; then
+		tally "deb kernel-hook $k" fail "dkms remove -k $k left $(installed_ko "$broot" "$k")"
+	elif in_root "$broot" /etc/kernel/header_postinst.d/dkms "$k" >>"$out/hook.log" 2>&1; then
+		check_built "$broot" "$k" "deb kernel-hook $k" "rebuilt by /etc/kernel/header_postinst.d/dkms"
 	else
 		tail -n 20 "$out/hook.log" | sed 's/^/#   /'
 		tally "deb kernel-hook $k" fail "log: $out/hook.log"
@@ -508,7 +531,7 @@ else
 fi
 
 # --- purge, and nothing left ---------------------------------------------
-if purge >"$out/purge.log" 2>&1; then
+if in_root_fn "$broot" purge >"$out/purge.log" 2>&1; then
 	installed_by_us=0
 	rm -f "$owned"
 	tally "deb purge" pass
@@ -516,38 +539,38 @@ else
 	tail -n 30 "$out/purge.log" | sed 's/^/#   /'
 	tally "deb purge" fail "log: $out/purge.log"
 fi
-left=$(leftovers)
+left=$(in_root_fn "$broot" leftovers)
 if [ -z "$left" ]; then
-	tally "deb leftovers" pass "no /var/lib/dkms/listenq, /usr/src/listenq-*, listenq.ko, /usr/bin/listenq, metrics units or examples"
+	tally "deb leftovers" pass "no /var/lib/dkms/listenq, /usr/src/listenq-*, listenq.ko, /usr/bin/listenq, metrics units or examples in $broot"
 else
 	echo "$left" | sed 's/^/#   /'
 	tally "deb leftovers" fail "$(echo "$left" | wc -l) left behind"
 fi
 if [ $prom_made = 1 ]; then
-	if [ ! -e "$textfile/listenq.prom" ] && [ ! -e "$textfile/.listenq.prom.Xq3zT9" ]; then
+	if [ ! -e "$broot$textfile/listenq.prom" ] && [ ! -e "$broot$textfile/.listenq.prom.Xq3zT9" ]; then
 		tally "deb metrics purge" pass "the purge removed $textfile/listenq.prom and a temporary file"
 	else
 		tally "deb metrics purge" fail "$textfile/listenq.prom or .listenq.prom.Xq3zT9 still there"
-		rm -f "$textfile/listenq.prom" "$textfile/.listenq.prom.Xq3zT9"
+		rm -f "$broot$textfile/listenq.prom" "$broot$textfile/.listenq.prom.Xq3zT9"
 	fi
 else
 	tally "deb metrics purge" skip "no $textfile, or a listenq.prom there that this test did not write"
+fi
+if [ -n "$textfile_made" ]; then
+	rm -rf "$textfile_made"
+	textfile_made=
 fi
 
 # --- both ends of the range, each in its suite's chroot ------------------
 # listenq-dkms (architecture all; listenq itself is built against bookworm's
 # libc) installed with apt in the chroot of the oldest kernel, bullseye's
 # 5.10 with dkms 2.8, and in trixie's, whose 7.3 backports kernels come with
-# dkms 3.2 (this machine has 3.0). sid has the same dkms and the same 7.3
+# dkms 3.2 (bookworm has 3.0). sid has the same dkms and the same 7.3
 # line as trixie and would add time, not coverage. The chroots are the
 # rig's own, so a listenq-dkms a killed run left there is purged first.
 # dkms there builds with the suite's own compiler, as users of that suite
 # get it; for the arm64 kernels of the matrix there (5.10 in bullseye, 7.3
-# in trixie), the same compiler for aarch64, as their .kernelvariables say. The packages' directory is bound into the chroots at its own path
-# (chroot.sh binds $LQ_BUILD too, which holds it today, but that is
-# build-deb.sh's choice, not this test's).
-LQ_CHROOT_BINDS="$debs${LQ_CHROOT_BINDS:+ $LQ_CHROOT_BINDS}"
-export LQ_CHROOT_BINDS
+# in trixie), the same compiler for aarch64, as their .kernelvariables say.
 for env in bullseye trixie; do
 	root=$("$rig/chroot.sh" --root "$env")
 	ks=()
