@@ -16,7 +16,7 @@
 #     /etc/modules-load.d/listenq.conf, the alert rules and the dashboard's
 #     queries (promtool), and shellcheck on the packaging scripts.
 # A check whose tool is not installed is skipped (selftests/qemu/deps.sh
-# installs them all).
+# installs them all, and unpacks promtool into .cache/tools/bin, LQ_CACHE).
 #
 #   selftests/host/run.sh     (make test; LQ_TOOLS_O=DIR builds the command there)
 #
@@ -32,10 +32,16 @@ tools_o=${LQ_TOOLS_O:-$repo/build/tools}
 . "$repo/selftests/qemu/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/lq-host-test.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
+# promtool where deps.sh unpacks it, as check.sh finds it.
+PATH=${LQ_CACHE:-$repo/.cache}/tools/bin:$PATH
 # Our own make calls; not the parent's jobserver or its -C.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 have() { command -v "$1" >/dev/null; }
+
+# A suite that hangs (a test waiting on a terminal, say) is a failure after
+# this long, not a make test that never ends.
+suite_timeout=600
 
 # fold NAME LOG: a suite whose last line is "N passed, N failed": its
 # counts join ours, its failures are shown.
@@ -56,14 +62,16 @@ fold() {
 # --- the command's and the compat probes' own suites ---------------------
 if make -s -C "$repo/tools" -j2 O="$tools_o" "$tools_o/listenq" "$tools_o/model_test" \
 	>"$work/tools-build.log" 2>&1; then
-	make -s -C "$repo/tools" O="$tools_o" test >"$work/tools.log" 2>&1
+	timeout -k 10 $suite_timeout make -s -C "$repo/tools" O="$tools_o" test </dev/null >"$work/tools.log" 2>&1
+	[ $? != 124 ] || echo "timed out after ${suite_timeout}s" >>"$work/tools.log"
 	fold "tools host tests" "$work/tools.log"
 else
 	tail -n 20 "$work/tools-build.log" | sed 's/^/#   /'
 	tally "tools build" fail "make -C tools O=$tools_o"
 fi
 if have "${CC:-gcc}"; then
-	sh "$repo/selftests/compat/run.sh" >"$work/compat.log" 2>&1
+	timeout -k 10 $suite_timeout sh "$repo/selftests/compat/run.sh" </dev/null >"$work/compat.log" 2>&1
+	[ $? != 124 ] || echo "timed out after ${suite_timeout}s" >>"$work/compat.log"
 	fold "compat probes" "$work/compat.log"
 else
 	tally "compat probes" skip "no ${CC:-gcc}"
@@ -241,8 +249,8 @@ if have promtool; then
 		tally "dashboard" fail "check-metrics.py dashboard, promtool check rules"
 	fi
 else
-	tally "alert rules" skip "no promtool"
-	tally "dashboard" skip "no promtool"
+	tally "alert rules" skip "no promtool; selftests/qemu/deps.sh unpacks it"
+	tally "dashboard" skip "no promtool; selftests/qemu/deps.sh unpacks it"
 fi
 
 # --- shellcheck: the packaging scripts and this one ----------------------
