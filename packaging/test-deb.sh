@@ -86,12 +86,15 @@ purge() {
 
 # Every place a listenq file could remain, one per line: the metrics
 # units, their enablement (deb-systemd-helper's links and state), the
-# examples, and the service's file in node-exporter's textfile directory.
+# examples, metrics-check and its stamps, the service's file in
+# node-exporter's textfile directory, and listenq-dkms's conffiles.
 leftovers() {
 	local p
 	for p in /var/lib/dkms/listenq /usr/src/listenq-* /usr/bin/listenq \
 		/usr/share/man/man8/listenq.8.gz /usr/share/doc/listenq /usr/share/doc/listenq-dkms \
 		/lib/systemd/system/listenq-metrics.service /lib/systemd/system/listenq-metrics.timer \
+		/usr/libexec/listenq /run/listenq-metrics /etc/modprobe.d/listenq.conf \
+		/etc/modules-load.d/listenq.conf \
 		/usr/share/listenq /var/lib/prometheus/node-exporter/listenq.prom; do
 		[ -e "$p" ] && echo "$p"
 	done
@@ -369,6 +372,42 @@ else
 	tally "deb cli" fail "'listenq --version' says '$cli_v'; man page: $(ls "$broot/usr/share/man/man8/listenq.8.gz" 2>&1)"
 fi
 
+# Loading at boot: listenq-dkms's /etc/modprobe.d/listenq.conf (the module's
+# options, probes=1 among them) and /etc/modules-load.d/listenq.conf, all
+# comments, as in the tree, and conffiles in dpkg's database.
+conffiles=$(in_root "$broot" dpkg-query -W -f='${Conffiles}\n' listenq-dkms 2>&1)
+bad=
+for f in modprobe.d/listenq.conf modules-load.d/listenq.conf; do
+	cmp -s "$here/$f" "$broot/etc/$f" || bad="$bad /etc/$f missing or not the tree's;"
+	grep -q "^ /etc/$f " <<<"$conffiles" || bad="$bad /etc/$f is not a conffile;"
+done
+if [ -z "$bad" ]; then
+	tally "deb conffiles" pass "/etc/modprobe.d/listenq.conf, /etc/modules-load.d/listenq.conf"
+else
+	tally "deb conffiles" fail "$bad dpkg-query: $(echo $conffiles)"
+fi
+
+# The metrics service's ExecCondition, as installed: what is missing is said
+# once, not on every run of the timer (selftests/host/run.sh tests the
+# script itself in detail). Its stamps in a scratch RUNTIME_DIRECTORY.
+mc=/usr/libexec/listenq/metrics-check
+st=/tmp/listenq-test-deb.$$
+mkdir -p "$broot$st"
+mc_said=()
+for _ in 1 2; do
+	mc_said+=("$(in_root "$broot" env RUNTIME_DIRECTORY="$st" "$mc" "$st/no-proc" "$st/no-textfile" 2>&1
+		echo "rc=$?")")
+done
+rm -rf "${broot:?}$st"
+if ! cmp -s "$here/systemd/listenq-metrics-check" "$broot$mc" || [ ! -x "$broot$mc" ]; then
+	tally "deb metrics-check" fail "$mc missing, not executable or not the tree's"
+elif [ "$(grep -c '^listenq-metrics: .* not found: ' <<<"${mc_said[0]}")" != 2 ] ||
+	[ "$(tail -n 1 <<<"${mc_said[0]}")" != rc=1 ] || [ "${mc_said[1]}" != rc=1 ]; then
+	tally "deb metrics-check" fail "first run: '${mc_said[0]//$'\n'/ | }', second: '${mc_said[1]//$'\n'/ | }'"
+else
+	tally "deb metrics-check" pass "two runs without the module and node-exporter: one message each, exit 1"
+fi
+
 # The metrics service (doc/metrics.md): the units and the examples where
 # doc/metrics.md says, as in the tree; the timer enabled (deb-systemd-helper
 # links it even without systemd running); the installed units verified by
@@ -530,7 +569,20 @@ else
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 fi
 
-# --- purge, and nothing left ---------------------------------------------
+# --- remove, then purge, and nothing left --------------------------------
+# A removed listenq-dkms keeps its conffiles, with the user's edits (dpkg
+# state rc); the purge below takes them (leftovers).
+f=$broot/etc/modprobe.d/listenq.conf
+edit='options listenq probes=1'
+[ ! -f "$f" ] || echo "$edit" >>"$f"
+if in_root_fn "$broot" apt remove listenq-dkms >"$out/remove.log" 2>&1 &&
+	[ "$(in_root_fn "$broot" pkg_state listenq-dkms)" = rc ] &&
+	[ "$(tail -n 1 "$f" 2>/dev/null)" = "$edit" ] && [ -f "$broot/etc/modules-load.d/listenq.conf" ]; then
+	tally "deb remove conffiles" pass "listenq-dkms removed: its conffiles stay, with an edit"
+else
+	tail -n 20 "$out/remove.log" | sed 's/^/#   /'
+	tally "deb remove conffiles" fail "state '$(in_root_fn "$broot" pkg_state listenq-dkms)'; $(cd "$broot" && ls etc/modprobe.d/listenq.conf etc/modules-load.d/listenq.conf 2>&1 | tr '\n' ' ')"
+fi
 if in_root_fn "$broot" purge >"$out/purge.log" 2>&1; then
 	installed_by_us=0
 	rm -f "$owned"
