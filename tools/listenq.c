@@ -135,7 +135,12 @@ size_t lq_utf8_len(const char *s)
 	return n;
 }
 
-/* A JSON string; a byte that is not UTF-8 becomes U+FFFD. */
+/*
+ * A JSON string; a byte that is not UTF-8 becomes U+FFFD. DEL and the C1
+ * controls are valid raw in JSON, but `listenq --json | less -R` or a
+ * terminal would act on them: they are written as \u escapes too, the same
+ * code points.
+ */
 void lq_json_str(FILE *f, const char *s)
 {
 	size_t n;
@@ -149,8 +154,10 @@ void lq_json_str(FILE *f, const char *s)
 			fputs("\\ufffd", f);
 		else if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
+		else if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0)
+			fprintf(f, "\\u%04x", (unsigned char)s[1]);
 		else
 			fwrite(s, 1, n, f);
 	}

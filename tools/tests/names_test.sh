@@ -245,6 +245,8 @@ EOF
 }
 check "json: every name whole" json_names "$TMP/json"
 check "json: nl\\nx whole" grep -q -F '"command":"nl\u000ax"' "$TMP/json"
+check "json: no control byte" no_controls "$TMP/json"
+check "json: C1 as \\u009b" grep -q -F '"command":"c1\u009bx"' "$TMP/json"
 
 # --prometheus: label values escape \, " and newline; a byte that is not
 # UTF-8, which the format does not allow, is U+FFFD.
