@@ -30,6 +30,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 rig=$repo/selftests/qemu
+# shellcheck source=selftests/qemu/lib.sh
+. "$rig/lib.sh"
 timeout=900 mem=2G args= kver= kernel= module= bin= diag= out=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -58,18 +60,19 @@ mkcpio() {
 		find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet | gzip -n -1)
 }
 
-# The rig's kernel-independent archive: its /init and busybox.
+# The rig's kernel-independent archive: its /init and busybox (lib.sh's
+# busybox_bin, which deps.sh unpacks).
 base_archive() {
 	local base=$out/../base.cpio.gz root applet
-	if [ -s "$base" ] && [ "$base" -nt "$rig/init.c" ] && [ "$base" -nt /bin/busybox ]; then
+	if [ -s "$base" ] && [ "$base" -nt "$rig/init.c" ] && [ "$base" -nt "$busybox_bin" ]; then
 		echo "$base"
 		return
 	fi
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
 	gcc -static -Os -Wall -Wextra -Werror -o "$root/init" "$rig/init.c" || return 1
-	cp /bin/busybox "$root/bin/busybox"
-	for applet in $(/bin/busybox --list-full); do
+	cp "$busybox_bin" "$root/bin/busybox" || return 1
+	for applet in $("$busybox_bin" --list-full); do
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 	done
 	mkcpio "$root" >"$base.tmp" && mv "$base.tmp" "$base"

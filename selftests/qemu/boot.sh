@@ -82,8 +82,9 @@ mkcpio() {
 
 # The kernel-independent part: busybox with its applet links, and /init.
 # Shared by all kernels of an architecture, rebuilt only when an input
-# changes. The applet list is this machine's busybox's: the other
-# architectures' busybox-static is bookworm's too, the same version.
+# changes. The applet list is this machine's busybox's (lib.sh's
+# busybox_bin): the other architectures' busybox-static is from this
+# machine's suite too, the same version.
 base_archive() {
 	local base=${LQ_BUILD:-$repo/build}/qemu/base-$arch.cpio.gz root
 	mkdir -p "${base%/*}"
@@ -98,8 +99,9 @@ base_archive() {
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
 	"$A_CC" -static -Os -Wall -Wextra -Werror -o "$root/init" "$here/init.c" || return 1
+	[ -x "$busybox_bin" ] || { echo "boot.sh: no $busybox_bin: selftests/qemu/deps.sh unpacks it" >&2; return 1; }
 	cp "$A_BUSYBOX" "$root/bin/busybox" || return 1
-	for applet in $(/bin/busybox --list-full); do
+	for applet in $("$busybox_bin" --list-full); do
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 	done
 	mkcpio "$root" >"$base.tmp" && mv "$base.tmp" "$base"

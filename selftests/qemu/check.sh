@@ -504,7 +504,8 @@ demo_kernel() {
 }
 
 # demo_deps ARCH: the tools make demo runs on this machine; the missing
-# ones' packages are installed, and only those.
+# ones' packages are installed, and only those. busybox-static is
+# unpacked into the cache (deps.sh), never installed.
 demo_deps() {
 	local qemu=qemu-system-x86 c p missing=()
 	[ "$1" = amd64 ] || qemu='qemu-system-arm'
@@ -514,14 +515,14 @@ demo_deps() {
 	done
 	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] ||
 		missing+=(libc6-dev)
-	# The guest's whole userland: busybox's dynamic build would not run there.
-	dpkg-query -W -f='${db:Status-Abbrev}' busybox-static 2>/dev/null | grep -q '^ii' ||
-		missing+=(busybox-static)
-	[ ${#missing[@]} -gt 0 ] || return 0
-	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-	echo "demo: installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" |
-		"$here/chroot.sh" --progress demo
+	if [ ${#missing[@]} -gt 0 ]; then
+		mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+		echo "demo: installing ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" |
+			"$here/chroot.sh" --progress demo || return 1
+	fi
+	# The guest's whole userland (lib.sh's busybox_bin), unpacked, not installed.
+	"$here/deps.sh" --unpack busybox-static
 }
 
 # demo_fetch ROW: kernels.sh --fetch of that one matrix row, its lean chroot
@@ -626,11 +627,6 @@ demo() {
 	arch=$(dpkg --print-architecture)
 	arch_setup "$arch" 2>/dev/null || { echo "demo: no demo kernel for $arch (amd64, arm64)" >&2; exit 1; }
 	demo_deps "$arch" || exit 1
-	# lib.sh's arm64 busybox is fetched for the cross-built guests of an
-	# amd64 machine; on an arm64 machine its own busybox-static is that.
-	if [ "$A_BUSYBOX" != /bin/busybox ] && [ ! -s "$A_BUSYBOX" ]; then
-		mkdir -p "${A_BUSYBOX%/*}" && cp /bin/busybox "$A_BUSYBOX" || exit 1
-	fi
 	mkdir -p "$build"
 	exec 8>"$build/.lock"
 	flock -n 8 || { echo "demo: waiting for another run using $build"; flock 8; }

@@ -9,11 +9,14 @@
 # package that brings a kernel image, a bootloader hook or a service that
 # would be enabled, and nothing that changes /boot, /lib/modules or the
 # machine's next boot. The kernels' headers and images go into the rig's
-# chroots and cache (kernels.sh --fetch); Prometheus's tools are unpacked
-# into the cache (below), not installed. Hooks and units the packages
-# below do bring, each said beside it; check.sh's host-state step checks
-# that a run leaves /boot, /lib/modules, the kernel packages and the
-# enabled units as it found them (host-state.sh).
+# chroots and cache (kernels.sh --fetch); busybox-static and Prometheus's
+# tools are unpacked into the cache (below), not installed. Hooks and units
+# the packages below do bring, each said beside it; check.sh's host-state
+# step checks that a run leaves /boot, /lib/modules, the kernel packages and
+# the enabled units as it found them (host-state.sh).
+#
+#   deps.sh                 install what is missing, unpack what is stale
+#   deps.sh --unpack PKG..  only unpack those of the unpacked packages (make demo)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,10 +24,6 @@ cache=${LQ_CACHE:-$(cd "$here/../.." && pwd)/.cache}
 
 pkgs=(
 	build-essential		# gcc, make, libc6-dev for the static guest binaries
-	# busybox-static: a hook, /usr/share/initramfs-tools/hooks/zz-busybox,
-	# that copies busybox into an initramfs only when initramfs-tools
-	# builds one (a kernel's install or update-initramfs, never the rig)
-	busybox-static		# the whole guest userland
 	cpio			# initramfs archives
 	qemu-system-x86		# the x86-64 guests
 	qemu-system-arm		# the arm64 guests (qemu-system-aarch64)
@@ -49,15 +48,22 @@ pkgs=(
 	python3			# packaging/check-metrics.py
 )
 
-# The metrics step's Prometheus tools (check.sh metrics, doc/metrics.md):
-# promtool and node-exporter, from the packages of this machine's suite,
-# unpacked into $cache/tools/ and run from there (check.sh puts
-# $cache/tools/bin first on PATH), never installed: both packages' maintainer
-# scripts add a system user and enable their service (:9090, :9100), and
-# prometheus is the whole server (about 100 MB) for promtool. Each package
-# is unpacked again when this machine's candidate version changes.
+# Packages whose files the rig needs but whose installation would change
+# this machine, from this machine's suite, unpacked into $cache/tools/ and
+# run from there, never installed. Each is unpacked again when this
+# machine's candidate version changes.
+# - busybox-static: the guests' whole userland (lib.sh's busybox_bin; the
+#   dynamic busybox would not run there). Installed, it would bring an
+#   initramfs-tools hook (hooks/zz-busybox) into every initramfs the
+#   machine builds.
+# - The metrics step's Prometheus tools (check.sh metrics, doc/metrics.md):
+#   promtool and node-exporter (check.sh puts $cache/tools/bin first on
+#   PATH). Both packages' maintainer scripts add a system user and enable
+#   their service (:9090, :9100), and prometheus is the whole server (about
+#   100 MB) for promtool.
 tools=$cache/tools
 unpacked=(
+	"busybox-static bin/busybox"
 	"prometheus usr/bin/promtool"
 	"prometheus-node-exporter usr/bin/prometheus-node-exporter"
 )
@@ -76,7 +82,9 @@ unpacked_ok() {
 }
 
 # unpack PKG BIN: apt-get download PKG, dpkg-deb -x into $tools/PKG (via a
-# temporary directory), BIN linked from $tools/bin.
+# temporary directory), BIN linked from $tools/bin. BIN gets the time of
+# its unpacking, not the package's: what is built from it (boot.sh's
+# initramfs) is rebuilt when it is newer.
 unpack() {
 	local p=$1 bin=$2 v tmp
 	v=$(candidate "$p")
@@ -85,7 +93,7 @@ unpack() {
 	tmp=$(mktemp -d "$tools/.unpack.XXXXXX")
 	if (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$p=$v") &&
 		dpkg-deb -x "$tmp"/*.deb "$tmp/x" && [ -x "$tmp/x/$bin" ]; then
-		echo "$v" >"$tmp/x/.version"
+		echo "$v" >"$tmp/x/.version" && touch "$tmp/x/$bin"
 		rm -rf "${tools:?}/$p" && mv "$tmp/x" "$tools/$p" &&
 			ln -sfn "../$p/$bin" "$tools/bin/${bin##*/}" &&
 			echo "deps: $p $v unpacked into $tools/$p"
@@ -96,6 +104,16 @@ unpack() {
 	fi
 	rm -rf "$tmp"
 }
+
+if [ "${1:-}" = --unpack ]; then
+	shift
+	pkgs=() keep=()
+	for u in "${unpacked[@]}"; do
+		for p in "$@"; do [ "${u%% *}" != "$p" ] || keep+=("$u"); done
+	done
+	[ ${#keep[@]} = $# ] || { echo "deps: --unpack takes some of: ${unpacked[*]%% *}" >&2; exit 2; }
+	unpacked=("${keep[@]}")
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -8,6 +8,12 @@
 passed=0 failed=0 skipped=0
 summary_file=		# also write "P F S" there, for a parent script
 
+# The guests' userland on this machine's architecture, and what lists its
+# applets for every architecture: busybox-static's /bin/busybox, unpacked
+# into the cache by deps.sh, never installed on this machine (the package
+# brings an initramfs-tools hook).
+busybox_bin=${LQ_CACHE:-$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)/.cache}/tools/bin/busybox
+
 # tally NAME pass|fail|skip [WHY]
 tally() {
 	case $2 in
@@ -51,7 +57,8 @@ in_root() {
 #              headers want CROSS_COMPILE, 6.12 and 7.x force it themselves
 #   A_CROSS    CROSS_COMPILE of the guest's static binaries ("" for native)
 #   A_CC       their C compiler
-#   A_BUSYBOX  the guest's busybox-static (arm64's: kernels.sh --fetch)
+#   A_BUSYBOX  the guest's busybox-static: this machine's architecture's
+#              is busybox_bin, another's kernels.sh --fetch's
 #   A_DKMS     dkms's --arch, uname -m's name
 #   A_ELF      the Machine of a module built for it (readelf -h)
 #   A_QEMU     qemu-system-* and its machine and CPU
@@ -65,16 +72,18 @@ in_root() {
 # which is slow under TCG: pauth-impdef=on keeps PAC with a cheap hash.
 arch_setup() {
 	local cache=${LQ_CACHE:-$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)/.cache}
+	A_BUSYBOX=$cache/busybox-$1/busybox
+	[ "$1" != "$(dpkg --print-architecture)" ] || A_BUSYBOX=$busybox_bin
 	case $1 in
 	amd64)
-		A_KMAKE=() A_CROSS= A_CC=gcc A_BUSYBOX=/bin/busybox A_DKMS=x86_64
+		A_KMAKE=() A_CROSS= A_CC=gcc A_DKMS=x86_64
 		A_ELF="Advanced Micro Devices X86-64"
 		A_QEMU=(qemu-system-x86_64 -machine q35 -cpu max) A_CONSOLE=ttyS0
 		A_SERIAL=(-serial chardev:res -serial chardev:art)
 		;;
 	arm64)
 		A_KMAKE=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) A_CROSS=aarch64-linux-gnu-
-		A_CC=aarch64-linux-gnu-gcc A_BUSYBOX=$cache/busybox-arm64/busybox A_DKMS=aarch64
+		A_CC=aarch64-linux-gnu-gcc A_DKMS=aarch64
 		A_ELF=AArch64
 		A_QEMU=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on) A_CONSOLE=ttyAMA0
 		A_SERIAL=(-chardev null,id=s0 -chardev null,id=s3
