@@ -49,9 +49,14 @@ static const int lq_tc_abi[TC_NR] = {
 	[TC_REUSEPORT] = LQ_COL_REUSEPORT_ID, [TC_UID] = LQ_COL_UID, [TC_INODE] = LQ_COL_INODE,
 };
 
-/* What the previous --watch frame saw of one listener. */
+/*
+ * What the previous --watch frame saw of one listener. A listener is the
+ * same across frames by namespace and inode; lq_remember() sorts them by
+ * that key for lq_prev_find() to bisect.
+ */
 struct lq_prev {
 	long long ns, inode, acc_q, syn_q, drops, rtx;
+	unsigned int row;		/* its row then: the first of twins wins */
 	bool wait;			/* w[] holds its accept() wait buckets */
 	long long w[LQ_NR_WAIT];
 };
@@ -74,17 +79,43 @@ static void lq_on_signal(int sig)
 	lq_stop = 1;
 }
 
+/* The order of lq_remember()'s listeners: namespace, inode, row. */
+static int lq_prev_cmp(const void *a, const void *b)
+{
+	const struct lq_prev *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? -1 : 1;
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/*
+ * Listener @row in the previous frame; NULL: not in it. Of twins there
+ * (one inode twice in a namespace), the one in the first row, as a scan
+ * of that frame would find: the lowest of them in lq_prev_cmp() order.
+ * A bisection, not a scan: a scan per row is quadratic in the listeners,
+ * seconds a frame at 50,000.
+ */
 static const struct lq_prev *lq_prev_find(const struct lq_frame *fr, unsigned int row)
 {
-	long long ns = 0, ino = 0;
-	unsigned int i;
+	struct lq_prev key = { .row = 0 };
+	unsigned int lo = 0, hi = fr->nprev, mid;
 
-	lq_cell_num(fr->t, row, fr->t->col[LQ_COL_NS], &ns);
-	if (!lq_cell_num(fr->t, row, fr->t->col[LQ_COL_INODE], &ino))
+	lq_cell_num(fr->t, row, fr->t->col[LQ_COL_NS], &key.ns);
+	if (!lq_cell_num(fr->t, row, fr->t->col[LQ_COL_INODE], &key.inode))
 		return NULL;
-	for (i = 0; i < fr->nprev; i++)
-		if (fr->prev[i].inode == ino && fr->prev[i].ns == ns)
-			return &fr->prev[i];
+	/* The first entry not below @key: row 0 puts @key before all twins. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (lq_prev_cmp(&fr->prev[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < fr->nprev && fr->prev[lo].ns == key.ns && fr->prev[lo].inode == key.inode)
+		return &fr->prev[lo];
 	return NULL;
 }
 
@@ -836,6 +867,7 @@ static struct lq_prev *lq_remember(const struct lq_frame *fr, unsigned int *n)
 		lq_cell_num(t, i, t->col[LQ_COL_NS], &e->ns);
 		if (!lq_cell_num(t, i, t->col[LQ_COL_INODE], &e->inode))
 			continue;
+		e->row = i;
 		lq_cell_num(t, i, t->col[LQ_COL_ACC_Q], &e->acc_q);
 		lq_cell_num(t, i, t->col[LQ_COL_SYN_Q], &e->syn_q);
 		lq_cell_num(t, i, t->col[LQ_COL_DROPS], &e->drops);
@@ -845,6 +877,7 @@ static struct lq_prev *lq_remember(const struct lq_frame *fr, unsigned int *n)
 		memcpy(e->w, hr.w, sizeof(e->w));
 		(*n)++;
 	}
+	qsort(p, *n, sizeof(*p), lq_prev_cmp);
 	return p;
 }
 

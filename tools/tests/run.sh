@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make -C tools test: the model's unit tests, the CLI tests on recorded
-# samples and on hostile names, with one total as the last line
-# ("N passed, N failed").
+# samples and on hostile names, and --watch at scale, with one total as
+# the last line ("N passed, N failed").
 # Usage: run.sh BUILD_DIR (holding listenq and model_test)
 
 O=${1:?usage: run.sh BUILD_DIR}
@@ -14,12 +14,13 @@ rc=0
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
 
-for suite in model cli names; do
+for suite in model cli names watch_scale; do
 	echo "# $suite tests"
 	case $suite in
 	model)	"$O/model_test" ;;
 	cli)	sh "$HERE/cli_test.sh" "$O/listenq" ;;
 	names)	bash "$HERE/names_test.sh" "$O/listenq" ;;
+	watch_scale) bash "$HERE/watch_scale_test.sh" "$O/listenq" ;;
 	esac >"$log" 2>&1 || rc=1
 	# Show failures in full; passes are counted, the suite's own total folded in.
 	last=$(tail -n 1 "$log")
