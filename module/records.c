@@ -17,6 +17,7 @@
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <net/inet_connection_sock.h>
+#include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
@@ -248,13 +249,69 @@ int lq_records_create(unsigned int size)
 	return 0;
 }
 
-/* What the registered probes provide: the counters rows show from now on. */
+/* Raise a peak to @len, unless it is higher already. */
+static __always_inline void lq_peak_raise(atomic_t *peak, u32 len)
+{
+	int old = atomic_read(peak);
+
+	while ((u32)old < len && !atomic_try_cmpxchg(peak, &old, len))
+		;
+}
+
+/*
+ * Requests and children queued before probes went on were added unseen:
+ * each listener's peaks start at its queues' lengths when probes go on,
+ * not at 0 (the queues may shrink before its next event). The hooks are
+ * live already, so what is added from now on raises the peaks past these.
+ * A listener whose queues are empty needs no record for that. Walks every
+ * namespace's listeners: the listening hash is global (module/walk.c).
+ */
+static void lq_records_seed_peaks(struct lq_records *t)
+{
+	struct inet_hashinfo *hinfo = lq_tcp_hashinfo(&init_net);
+	unsigned int i;
+
+	for (i = 0; i < lq_lhash_size(hinfo); i++) {
+		struct inet_listen_hashbucket *ilb = lq_lhash_bucket(hinfo, i);
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+
+		if (hlist_nulls_empty(&ilb->nulls_head))
+			continue;
+		rcu_read_lock();	/* for lq_record_claim() */
+		spin_lock(&ilb->lock);
+		sk_nulls_for_each(sk, node, &ilb->nulls_head) {
+			u32 syn = inet_csk_reqsk_queue_len(sk);
+			u32 acc = READ_ONCE(sk->sk_ack_backlog);
+			struct lq_record *r;
+
+			if (!syn && !acc)
+				continue;
+			r = lq_record_claim(t, sk);
+			if (r) {
+				lq_peak_raise(&r->syn_peak, syn);
+				lq_peak_raise(&r->acc_peak, acc);
+			}
+		}
+		spin_unlock(&ilb->lock);
+		rcu_read_unlock();
+		cond_resched();
+	}
+}
+
+/*
+ * What the registered probes provide: the counters rows show from now on.
+ * Process context, with the hooks registered.
+ */
 void lq_records_set_available(unsigned long have)
 {
 	struct lq_records *t = rcu_dereference_protected(lq_records, true);
 
 	size_t bytes = struct_size(t, rec, t->size) + (sizeof(*t->slots) << t->slot_bits);
 
+	/* Before rows show the peaks: none reads lower than its queue. */
+	if (have & (LQ_HAVE_SYN_PEAK | LQ_HAVE_ACC_PEAK))
+		lq_records_seed_peaks(t);
 	WRITE_ONCE(t->have, have);
 	pr_info("probes on, counting up to %u listeners in %zu KiB (%zu bytes each)\n",
 		t->size, bytes >> 10, bytes / t->size);
@@ -301,15 +358,9 @@ void lq_records_destroy(void)
 void lq_note_queued(const struct sock *sk, bool syn, u32 len)
 {
 	struct lq_record *r = lq_record_in_hook(sk);
-	atomic_t *peak;
-	int old;
 
-	if (r) {
-		peak = syn ? &r->syn_peak : &r->acc_peak;
-		old = atomic_read(peak);
-		while ((u32)old < len && !atomic_try_cmpxchg(peak, &old, len))
-			;
-	}
+	if (r)
+		lq_peak_raise(syn ? &r->syn_peak : &r->acc_peak, len);
 }
 NOKPROBE_SYMBOL(lq_note_queued);
 

@@ -813,6 +813,50 @@ TEST(probes_off_shows_dash)
 	close(lfd);
 }
 
+/*
+ * Probes off, then on again, with requests and children already queued:
+ * their enqueues went unseen, yet each peak is the highest length since
+ * probes went on, so at least what the queue held then. It must stay so
+ * once the queue shrinks with no new arrival (accept()), so a peak is no
+ * max(peak, queue) taken at read time. Ground truth: /proc/net/tcp's
+ * SYN_RECV rows and TCP_INFO's sk_ack_backlog, for what the test queued.
+ */
+TEST(peaks_after_toggle)
+{
+	const int nacc = 5, nsyn = 3;
+	struct acc_wait w;
+	struct q_wait q;
+	int lfd, port;
+
+	setup(_metadata, 1, 0);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 16, 0);
+	port = lq_port(_metadata, lfd);
+	fill_accept_queue(_metadata, lfd, port, nacc);
+	/* raw SYNs from routed sources: their SYN-ACKs go nowhere, they stay */
+	send_syns(_metadata, port, 0, nsyn);
+	q = (struct q_wait){ port, nsyn };
+	ASSERT_TRUE(lq_wait_until(synq_reached, &q, 5000)) TH_LOG("SYN queue not at %d", nsyn);
+
+	ASSERT_EQ(0, lq_param_set("probes", "0"));
+	EXPECT_EQ(LQ_NONE, lq_col(lfd, "acc_q_peak"));
+	ASSERT_EQ(0, lq_param_set("probes", "1"));
+
+	EXPECT_EQ(nacc, lq_col(lfd, "acc_q"));
+	EXPECT_LE(nacc, lq_col(lfd, "acc_q_peak"));
+	EXPECT_EQ(nsyn, lq_col(lfd, "syn_q"));
+	EXPECT_LE(nsyn, lq_col(lfd, "syn_q_peak"));
+	/* still what the kernel holds: the reads above raced with no expiry */
+	EXPECT_EQ(nsyn, lq_tcp_count(AF_INET, port, LQ_TCP_SYN_RECV));
+
+	/* the accept queue empties with no arrival: its peak stays */
+	EXPECT_EQ(nacc, lq_accept_all(lfd));
+	w = (struct acc_wait){ lfd, 0 };
+	ASSERT_TRUE(lq_wait_until(acc_reached, &w, 5000));
+	EXPECT_EQ(0, lq_col(lfd, "acc_q"));
+	EXPECT_LE(nacc, lq_col(lfd, "acc_q_peak"));
+	close(lfd);
+}
+
 /* A child that sends SYNs to @port until killed (bounded by @max). */
 static pid_t flooder(int port, int max)
 {
