@@ -118,7 +118,17 @@ static void *lq_seq_start(struct seq_file *seq, loff_t *pos)
 	if (*pos == it->pos)
 		return lq_iter_row(seq);
 
+	/*
+	 * Anywhere else: walk again from the first row, batch by batch, as a
+	 * sequential read would. seq_file itself never asks for that today
+	 * (traverse(), for lseek() and pread(), starts at 0), but a start at
+	 * any position must not read past rows[]. lq_iter_row() fetches the
+	 * first batch, which lq_iter_advance() alone would not: it fetches
+	 * only once the batch it holds is used up.
+	 */
 	lq_iter_reset(it);
+	if (!lq_iter_row(seq))
+		return NULL;
 	while (it->pos < *pos)
 		if (!lq_iter_advance(seq))
 			return NULL;

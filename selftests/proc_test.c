@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -490,6 +491,197 @@ TEST_F(walk, rows_once)
 		EXPECT_EQ(1, count) TH_LOG("listener %d (inode %llu)", i, ino);
 	}
 	lq_proc_free(&t);
+}
+
+/* ---- reads at any offset: the same bytes as one sequential read ---- */
+
+/* Many batches of module/proc.c (32 rows each), across many buckets. */
+#define SEEK_N 1000
+
+FIXTURE(seek) {
+	int fd[SEEK_N];
+	int n;
+	char *ref;		/* the whole file, read from start to end */
+	size_t len;
+};
+
+FIXTURE_SETUP(seek)
+{
+	struct rlimit rl = { SEEK_N + 64, SEEK_N + 64 };
+
+	lq_setup_netns(_metadata);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl)) TH_LOG("RLIMIT_NOFILE: %s", strerror(errno));
+	for (self->n = 0; self->n < SEEK_N; self->n++) {
+		int fd = lq_tcp_listener(AF_INET, "127.0.0.1", 0, 1, 0);
+
+		ASSERT_LE(0, fd) TH_LOG("listener %d: %s", self->n, strerror(-fd));
+		self->fd[self->n] = fd;
+	}
+	if (!lq_no_module()) {
+		self->ref = lq_read_file_chunked(LQ_PROC_PATH, 1 << 20, &self->len);
+		ASSERT_TRUE(self->ref != NULL) TH_LOG("%s: %s", LQ_PROC_PATH, strerror(errno));
+	}
+}
+
+FIXTURE_TEARDOWN(seek)
+{
+	for (int i = 0; i < self->n; i++)
+		close(self->fd[i]);
+	free(self->ref);
+}
+
+/* Offsets to start at: row boundaries and mid-row, before and past a batch. */
+static size_t seek_offsets(const char *ref, size_t len, size_t *off, size_t max)
+{
+	static const int lines[] = { 1, 2, 31, 32, 33, 34, 64, 65, 100, 500, 999, 1000 };
+	size_t n = 0, line = 0, i;
+	const char *p = ref;
+
+	off[n++] = 0;
+	off[n++] = 1;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]) && n + 2 <= max; i++) {
+		while (line < (size_t)lines[i] && p) {
+			p = memchr(p, '\n', len - (p - ref));
+			if (p)
+				p++;
+			line++;
+		}
+		if (!p || (size_t)(p - ref) >= len)
+			break;
+		off[n++] = p - ref;		/* the start of row lines[i] */
+		off[n++] = p - ref + 7;		/* inside it */
+	}
+	if (n < max)
+		off[n++] = len - 1;
+	if (n < max)
+		off[n++] = len;
+	return n;
+}
+
+/* The bytes from the file's offset @off to its end, read in @chunk-byte reads. */
+static void expect_tail(struct __test_metadata *_metadata, FIXTURE_DATA(seek) *self,
+			int fd, size_t off, size_t chunk, bool use_pread)
+{
+	char *buf = malloc(self->len + chunk + 1);
+	size_t got = 0;
+	ssize_t n;
+
+	ASSERT_TRUE(buf != NULL);
+	for (;;) {
+		if (use_pread)
+			n = pread(fd, buf + got, chunk, off + got);
+		else
+			n = read(fd, buf + got, chunk);
+		if (n <= 0)
+			break;
+		got += n;
+		if (got > self->len - off)
+			break;
+	}
+	EXPECT_LE(0, n) TH_LOG("read at %zu: %s", off + got, strerror(errno));
+	EXPECT_EQ(self->len - off, got) TH_LOG("from offset %zu", off);
+	if (got == self->len - off) {
+		EXPECT_EQ(0, memcmp(buf, self->ref + off, got)) TH_LOG("from offset %zu", off);
+	}
+	free(buf);
+}
+
+/* The sequential read: a header and one row per listener, as /proc/net/tcp has them. */
+TEST_F(seek, whole_read)
+{
+	struct lq_tcp_row *rows;
+	struct lq_proc t;
+	int n, listen = 0;
+
+	n = lq_tcp_rows(AF_INET, &rows);
+	ASSERT_LE(0, n);
+	for (int i = 0; i < n; i++)
+		listen += rows[i].state == LQ_TCP_LISTEN;
+	EXPECT_EQ(SEEK_N, listen);
+	if (lq_no_module()) {
+		free(rows);
+		SKIP(return, LQ_NO_MODULE_SKIP);
+	}
+	ASSERT_EQ(0, lq_proc_parse(&t, strdup(self->ref)));
+	EXPECT_EQ(SEEK_N, t.nrows);
+	for (int i = 0; i < n; i++) {
+		if (rows[i].state == LQ_TCP_LISTEN) {
+			EXPECT_TRUE(lq_proc_find_inode(&t, rows[i].inode) != NULL)
+				TH_LOG("listener inode %llu has no row", rows[i].inode);
+		}
+	}
+	for (int i = 0; i < self->n; i++) {
+		unsigned long long ino = lq_sock_ino(self->fd[i]);
+		int count = 0;
+
+		for (int r = 0; r < t.nrows; r++)
+			count += t.rows[r].inode == (long long)ino;
+		EXPECT_EQ(1, count) TH_LOG("listener %d (inode %llu)", i, ino);
+	}
+	lq_proc_free(&t);
+	free(rows);
+}
+
+/* One byte per read(): every read but the first resumes mid-row. */
+TEST_F(seek, one_byte_reads)
+{
+	int fd;
+
+	if (lq_no_module())
+		SKIP(return, LQ_NO_MODULE_SKIP);
+	fd = open(LQ_PROC_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	expect_tail(_metadata, self, fd, 0, 1, false);
+	close(fd);
+}
+
+/* pread() at offsets, each on a file another pread() left elsewhere. */
+TEST_F(seek, pread_offsets)
+{
+	size_t off[32], n;
+	int fd;
+
+	if (lq_no_module())
+		SKIP(return, LQ_NO_MODULE_SKIP);
+	n = seek_offsets(self->ref, self->len, off, 32);
+	ASSERT_LT(20, n);
+	fd = open(LQ_PROC_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	/* forwards, then backwards: each start is where no read stopped */
+	for (size_t i = 0; i < n; i++)
+		expect_tail(_metadata, self, fd, off[i], 4096, true);
+	for (size_t i = n; i-- > 0;) {
+		expect_tail(_metadata, self, fd, off[i], 333, true);
+		/* a short read there, then one far away */
+		expect_tail(_metadata, self, fd, off[n - 1 - i], 65536, true);
+	}
+	close(fd);
+}
+
+/* lseek() to the same offsets, then read(). */
+TEST_F(seek, lseek_offsets)
+{
+	size_t off[32], n;
+	int fd;
+
+	if (lq_no_module())
+		SKIP(return, LQ_NO_MODULE_SKIP);
+	n = seek_offsets(self->ref, self->len, off, 32);
+	fd = open(LQ_PROC_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (size_t i = n; i-- > 0;) {
+		ASSERT_EQ((off_t)off[i], lseek(fd, off[i], SEEK_SET));
+		expect_tail(_metadata, self, fd, off[i], 4096, false);
+		/* and a read of a few bytes, then a seek back into it */
+		ASSERT_EQ((off_t)off[i], lseek(fd, off[i], SEEK_SET));
+		if (off[i] < self->len) {
+			char c;
+
+			ASSERT_EQ(1, read(fd, &c, 1));
+			EXPECT_EQ(self->ref[off[i]], c);
+		}
+	}
+	close(fd);
 }
 
 /* ---- address formatting and socket identity ---- */
