@@ -350,10 +350,11 @@ static int client(int port, bool block)
 }
 
 /*
- * A child in a network namespace of its own, with a listener of backlog 7 on
- * 127.0.0.1; its port comes back through a pipe. It waits to be killed.
+ * A child that runs @setup, then listens with @backlog on 127.0.0.1; its
+ * port (-1 if either failed) comes back through a pipe. It waits to be
+ * killed.
  */
-static pid_t netns_child(int *port)
+static pid_t listener_child(int (*setup)(void), int backlog, int *port)
 {
 	int pfd[2], p = -1;
 	pid_t pid;
@@ -366,8 +367,8 @@ static pid_t netns_child(int *port)
 		return -1;
 	if (!pid) {
 		close(pfd[0]);
-		if (!netns_enter())
-			p = listener(7);
+		if (!setup())
+			p = listener(backlog);
 		if (write(pfd[1], &p, sizeof(p)) != sizeof(p))
 			_exit(1);
 		close(pfd[1]);
@@ -380,6 +381,12 @@ static pid_t netns_child(int *port)
 	close(pfd[0]);
 	*port = p;
 	return pid;
+}
+
+/* A child in a network namespace of its own, with a listener of backlog 7. */
+static pid_t netns_child(int *port)
+{
+	return listener_child(netns_enter, 7, port);
 }
 
 /* /run/netns/@name, a bind mount of @pid's namespace, as ip netns add makes it. */
@@ -417,34 +424,15 @@ static void netns_name_del(const char *name)
 /* The comm of the child that holds listener E: what -p must not print raw. */
 static const char hostile_comm[] = "nl\n\033[31m)\377";
 
-/* A child named @hostile_comm with a listener; its port comes back through a pipe. */
+static int hostile_name(void)
+{
+	return prctl(PR_SET_NAME, hostile_comm, 0, 0, 0);
+}
+
+/* A child named @hostile_comm with a listener of backlog 3. */
 static pid_t hostile_child(int *port)
 {
-	int pfd[2], p = -1;
-	pid_t pid;
-
-	*port = -1;
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		close(pfd[0]);
-		if (!prctl(PR_SET_NAME, hostile_comm, 0, 0, 0))
-			p = listener(3);
-		if (write(pfd[1], &p, sizeof(p)) != sizeof(p))
-			_exit(1);
-		close(pfd[1]);
-		for (;;)
-			pause();
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &p, sizeof(p)) != sizeof(p))
-		p = -1;
-	close(pfd[0]);
-	*port = p;
-	return pid;
+	return listener_child(hostile_name, 3, port);
 }
 
 /* A pid that no process has: a child's, once it is reaped. */
