@@ -1,224 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ftrace hooks on every SYN and every handshake's last ACK, and the
- * per-CPU windows through which they attribute drops.
- *
- * The kernel decides in tcp_conn_request() and ->syn_recv_sock() and counts
- * the outcome in this CPU's MIB counters, with no other code of this CPU in
- * between (softirq, or BH-disabled and migration-disabled on PREEMPT_RT).
- * A hook at the entry of each of those calls copies this CPU's counters into
- * the CPU's window; what they did by the next call's entry on this CPU is
- * what the last call decided, exactly, whatever other CPUs do to the queues
- * meanwhile. Re-evaluating the predicates would race with them, and a return
- * probe on every SYN costs twice as much as the SYN's decision itself. A
- * window left open is closed within a tick while the drop log is on, and on
- * every CPU before /proc/listenq is read.
+ * The ftrace hooks on every SYN and every handshake's last ACK, and on the
+ * calls that add to a listener's queues or stop it. They attribute drops
+ * through the per-CPU windows of windows.h.
  */
-#include <linux/cpu.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
-#include <linux/mutex.h>
-#include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
 #include <net/tcp.h>
 
-#include "records.h"
-
-/*
- * The counters that tell a reason apart, in the listener's namespace. Each
- * window copies this CPU's values when a hooked call begins; what changed
- * when the next call on this CPU begins is what the previous one decided.
- */
-enum lq_mib {
-	LQ_MIB_QFULL_DROP,	/* TCPReqQFullDrop */
-	LQ_MIB_QFULL_COOKIE,	/* TCPReqQFullDoCookies */
-	LQ_MIB_OVERFLOW,	/* ListenOverflows */
-	LQ_MIB_LISTENDROP,	/* ListenDrops */
-	LQ_NR_MIBS
-};
-
-enum lq_window_kind {
-	LQ_WIN_SYN,		/* tcp_conn_request() */
-	LQ_WIN_ACK,		/* ->syn_recv_sock() for a syncookie ACK */
-	LQ_WIN_ACK_REQ,		/* ->syn_recv_sock() from tcp_check_req() */
-};
-
-/*
- * The last hooked call of this CPU. Only this CPU writes it, in softirq or
- * with BH disabled, so never in the middle of another window of its own;
- * other CPUs only clear @sk when its listener stops.
- */
-struct lq_window {
-	const struct sock *sk;		/* the listener; NULL: nothing to account */
-	struct lq_record *rec;		/* @sk's, from lq_count_arrival(); NULL: none */
-	struct net *net;
-	u8 kind;
-	bool quarter;			/* tcp_peer_is_proven() was asked */
-	unsigned long mib[LQ_NR_MIBS];
-	union lq_sockaddr peer;		/* filled only while the drop log is on */
-	struct delayed_work flush;	/* closes the window on this CPU */
-};
-
-static DEFINE_PER_CPU(struct lq_window, lq_windows);
-
-/*
- * Whether windows may open. Written under lq_sync_lock, so that no read
- * queues a flush after lq_hooks_unregister() cancelled them.
- */
-static bool lq_windows_live;
-static DEFINE_MUTEX(lq_sync_lock);
-
-/* BIT(@i) if counter @idx moved since @was[@i], which then takes its value. */
-static __always_inline unsigned long lq_mib_update(unsigned long *was, const unsigned long *mibs,
-						   enum lq_mib i, unsigned int idx)
-{
-	unsigned long v = READ_ONCE(mibs[idx]);
-
-	if (likely(v == was[i]))
-		return 0;
-	was[i] = v;
-	return BIT(i);
-}
-
-/*
- * Which of this CPU's counters in @w->net moved since @w's copy, which
- * becomes their values. Every SYN reads them: constant indices (no loop,
- * no bounds check) and no array on the stack.
- */
-static __always_inline unsigned long lq_mibs_update(struct lq_window *w)
-{
-	const unsigned long *mibs = this_cpu_ptr(w->net->mib.net_statistics)->mibs;
-
-	BUILD_BUG_ON(LQ_NR_MIBS != 4);
-	return lq_mib_update(w->mib, mibs, LQ_MIB_QFULL_DROP, LINUX_MIB_TCPREQQFULLDROP) |
-	       lq_mib_update(w->mib, mibs, LQ_MIB_QFULL_COOKIE, LINUX_MIB_TCPREQQFULLDOCOOKIES) |
-	       lq_mib_update(w->mib, mibs, LQ_MIB_OVERFLOW, LINUX_MIB_LISTENOVERFLOWS) |
-	       lq_mib_update(w->mib, mibs, LQ_MIB_LISTENDROP, LINUX_MIB_LISTENDROPS);
-}
-
-static __always_inline void lq_account(struct lq_window *w, const struct sock *sk,
-				       unsigned long changed)
-{
-	const union lq_sockaddr *peer = &w->peer;
-	struct lq_record *r = w->rec;
-
-	if (w->kind == LQ_WIN_SYN) {
-		if (changed & BIT(LQ_MIB_QFULL_DROP))
-			lq_count_drop_in(r, sk, LQ_DROP_SYNQ, "drop", peer);
-		if (changed & BIT(LQ_MIB_QFULL_COOKIE))
-			lq_count_drop_in(r, sk, LQ_COOKIE_SYNQ, "cookie", peer);
-		if (changed & BIT(LQ_MIB_OVERFLOW))
-			lq_count_drop_in(r, sk, LQ_DROP_ACCQ_SYN, "drop", peer);
-		else if (w->quarter && (changed & BIT(LQ_MIB_LISTENDROP)))
-			lq_count_drop_in(r, sk, LQ_DROP_QUARTER, "drop", peer);
-	} else if (changed & BIT(LQ_MIB_OVERFLOW)) {
-		/* tcp_check_req() then resets, or keeps the request for a retry. */
-		bool rst = w->kind == LQ_WIN_ACK_REQ &&
-			   READ_ONCE(w->net->ipv4.sysctl_tcp_abort_on_overflow);
-
-		lq_count_drop_in(r, sk, LQ_DROP_ACCQ_ACK, rst ? "rst" : "drop", peer);
-	}
-}
-
-/*
- * Account the last call of this CPU: what its counters did since it began.
- * Its listener is alive, and its record still the listener's:
- * lq_listen_stop_hook() clears @sk before the socket can be freed and the
- * record reused, each an RCU grace period after this BH-disabled section.
- */
-static __always_inline bool lq_close(struct lq_window *w)
-{
-	const struct sock *sk = READ_ONCE(w->sk);
-	unsigned long changed;
-
-	if (!sk)
-		return false;
-	WRITE_ONCE(w->sk, NULL);
-	changed = lq_mibs_update(w);
-	if (unlikely(changed))
-		lq_account(w, sk, changed);
-	/* w->mib is now this CPU's count in w->net: lq_open() may keep it. */
-	return true;
-}
-
-static __always_inline void lq_open(struct lq_window *w, bool fresh, const struct sock *sk,
-				    struct lq_record *rec, u8 kind)
-{
-	struct net *net = sock_net(sk);
-
-	if (!fresh || w->net != net) {
-		w->net = net;
-		lq_mibs_update(w);	/* a fresh copy: what moved does not matter */
-	}
-	w->rec = rec;
-	w->kind = kind;
-	w->quarter = false;
-	/*
-	 * Publish, then look at the state; lq_listen_stop_hook() looks at the
-	 * windows after the state left TCP_LISTEN. One of the two sees the
-	 * other: no window outlives its listener's inet_csk_listen_stop().
-	 */
-	smp_store_mb(w->sk, sk);
-	if (unlikely(READ_ONCE(sk->sk_state) != TCP_LISTEN))
-		WRITE_ONCE(w->sk, NULL);
-}
-
-/* With the drop log on, a drop is logged within a tick, not at the next call. */
-static __always_inline bool lq_logging(struct lq_window *w)
-{
-	if (likely(!READ_ONCE(lq_drop_log)))
-		return false;
-	if (!delayed_work_pending(&w->flush))
-		queue_delayed_work_on(smp_processor_id(), lq_percpu_wq, &w->flush, 1);
-	return true;
-}
-
-static void lq_flush_work(struct work_struct *work)
-{
-	struct lq_window *w = container_of(to_delayed_work(work), struct lq_window, flush);
-
-	local_bh_disable();
-	/* A work of an offline CPU may run elsewhere: those counters are not ours. */
-	if (w == this_cpu_ptr(&lq_windows))
-		lq_close(w);
-	local_bh_enable();
-}
-
-void lq_windows_init(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		INIT_DELAYED_WORK(&per_cpu_ptr(&lq_windows, cpu)->flush, lq_flush_work);
-}
-
-/**
- * lq_windows_sync() - account every CPU's last call before a read
- *
- * So that a reader sees every drop the kernel counted before the read
- * began. Sleeps; a no-op while probes are off.
- */
-void lq_windows_sync(void)
-{
-	int cpu;
-
-	mutex_lock(&lq_sync_lock);
-	if (lq_windows_live) {
-		cpus_read_lock();
-		for_each_online_cpu(cpu) {
-			struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
-
-			if (READ_ONCE(w->sk))
-				mod_delayed_work_on(cpu, lq_percpu_wq, &w->flush, 0);
-		}
-		for_each_online_cpu(cpu)
-			flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
-		cpus_read_unlock();
-	}
-	mutex_unlock(&lq_sync_lock);
-}
-
-/* ---- the hooks ---- */
+#include "windows.h"
 
 /*
  * tcp_conn_request(rsk_ops, af_ops, sk, skb): tcp_syn_flood_action() counts
@@ -335,15 +126,8 @@ static void lq_hashdance_hook(struct lq_ftrace_regs *fregs)
 static void lq_listen_stop_hook(struct lq_ftrace_regs *fregs)
 {
 	const struct sock *sk = (void *)lq_fregs_arg(fregs, 0);
-	int cpu;
 
-	smp_mb();	/* the state change before the windows: see lq_open() */
-	for_each_possible_cpu(cpu) {
-		struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
-
-		if (READ_ONCE(w->sk) == sk)
-			cmpxchg(&w->sk, sk, NULL);
-	}
+	lq_windows_forget(sk);
 	lq_record_release(sk);
 }
 
@@ -518,9 +302,7 @@ unsigned long lq_hooks_register(bool *nomem)
 			found++;
 		}
 	}
-	mutex_lock(&lq_sync_lock);
-	WRITE_ONCE(lq_windows_live, true);
-	mutex_unlock(&lq_sync_lock);
+	lq_windows_start();
 	/* An empty filter would hook every function. */
 	err = found ? register_ftrace_function(&lq_ops) : -ENOENT;
 	if (err) {
@@ -528,7 +310,7 @@ unsigned long lq_hooks_register(bool *nomem)
 			*nomem = true;
 		else if (found)
 			pr_warn("cannot register the ftrace hooks (%d)\n", err);
-		WRITE_ONCE(lq_windows_live, false);
+		lq_windows_stop();
 		lq_hooks_forget();
 		return LQ_HAVE_ALL;
 	}
@@ -539,28 +321,13 @@ unsigned long lq_hooks_register(bool *nomem)
 /**
  * lq_hooks_unregister() - close every window, then unhook
  *
- * Windows stop opening first, while the listen-stop hook still runs; then
- * no window names a listener and no flush is pending when the hooks go.
- * Their last drops go uncounted with the records they would have been
- * counted in. Sleeps.
+ * Sleeps.
  */
 void lq_hooks_unregister(void)
 {
-	int cpu;
-
 	if (!lq_hooks_on)
 		return;
-	mutex_lock(&lq_sync_lock);
-	WRITE_ONCE(lq_windows_live, false);
-	mutex_unlock(&lq_sync_lock);
-	/* Hooks run with BH or preemption off: all now see windows shut. */
-	synchronize_rcu();
-	for_each_possible_cpu(cpu) {
-		struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
-
-		cancel_delayed_work_sync(&w->flush);
-		WRITE_ONCE(w->sk, NULL);
-	}
+	lq_windows_stop();
 	unregister_ftrace_function(&lq_ops);
 	lq_hooks_forget();
 	lq_hooks_on = false;

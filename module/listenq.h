@@ -145,9 +145,7 @@ void lq_proc_exit(void);
 int lq_params_init(void);
 void lq_params_exit(void);
 
-/* records.c: the per-listener records and the drop log */
-extern unsigned int lq_drop_log;
-
+/* records.c: the per-listener records */
 int lq_records_create(unsigned int size);
 void lq_records_destroy(void);
 void lq_records_set_available(unsigned long have);
@@ -159,16 +157,27 @@ void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action
 		   const union lq_sockaddr *peer);
 void lq_note_queued(const struct sock *sk, bool syn, u32 len);
 void lq_count_synack_retrans(const struct sock *sk);
+
+/* waits.c: the wait for accept() */
 void lq_wait_start(const struct sock *child);
 void lq_wait_end(const struct sock *sk, const struct sock *child);
+
+/* droplog.c: the drop log */
+extern unsigned int lq_drop_log;
+
 void lq_req_peer(const struct request_sock *req, union lq_sockaddr *peer);
 void lq_skb_peer(const struct sk_buff *skb, union lq_sockaddr *peer);
 void lq_drop_log_init(void);
 void lq_drop_log_set_rate(unsigned int lines);
 
-/* hooks.c: the per-CPU windows and the ftrace hooks */
+/* windows.c: the per-CPU windows through which hooks attribute drops */
 void lq_windows_init(void);
 void lq_windows_sync(void);
+void lq_windows_start(void);
+void lq_windows_stop(void);
+void lq_windows_forget(const struct sock *sk);
+
+/* hooks.c: the ftrace hooks */
 unsigned long lq_hooks_register(bool *nomem);
 void lq_hooks_unregister(void);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The per-listener records of the probes, and the drop log.
+ * The per-listener records of the probes: their table, claimed and
+ * released with the listeners, and what reads and counts into them.
  *
  * A table of records is allocated when probes are switched on and freed
  * when they go off. A record is keyed by its listening socket: it is
@@ -10,16 +11,11 @@
  * Nothing here allocates: every function but lq_records_create() and
  * lq_records_destroy() may run in a probe handler.
  */
-#include <linux/hash.h>
 #include <linux/kprobes.h>
 #include <linux/log2.h>
-#include <linux/timekeeping.h>
-#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
-#include <net/ip.h>
-#include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "records.h"
@@ -374,167 +370,6 @@ void lq_count_synack_retrans(const struct sock *sk)
 	if (r)
 		atomic_long_inc(&r->synack_retrans);
 	rcu_read_unlock();
-}
-
-static struct lq_wait_slot *lq_wait_slot(struct lq_records *t, const struct sock *child)
-{
-	return &t->slots[hash_ptr(child, t->slot_bits)];
-}
-
-/**
- * lq_wait_start() - a child entered an accept queue: note the time
- * @child: the new connection
- *
- * The slot's owner is cleared before its time is written and set after,
- * so that lq_wait_end(), which reads them in the other order, never takes
- * the time of another child for that of @child.
- */
-void lq_wait_start(const struct sock *child)
-{
-	struct lq_records *t;
-	struct lq_wait_slot *s;
-
-	rcu_read_lock();
-	t = rcu_dereference(lq_records);
-	if (t) {
-		s = lq_wait_slot(t, child);
-		WRITE_ONCE(s->child, NULL);
-		smp_wmb();	/* the owner cleared before the time changes */
-		WRITE_ONCE(s->ns, ktime_get_mono_fast_ns());
-		smp_wmb();	/* the time before the new owner */
-		WRITE_ONCE(s->child, child);
-	}
-	rcu_read_unlock();
-}
-NOKPROBE_SYMBOL(lq_wait_start);
-
-/**
- * lq_wait_end() - accept() returned @child: count how long it waited
- * @sk: the listener
- * @child: the accepted connection
- */
-void lq_wait_end(const struct sock *sk, const struct sock *child)
-{
-	u64 now = ktime_get_mono_fast_ns(), ns;
-	struct lq_records *t;
-	struct lq_wait_slot *s;
-	struct lq_record *r;
-
-	rcu_read_lock();
-	t = rcu_dereference(lq_records);
-	if (!t)
-		goto out;
-	s = lq_wait_slot(t, child);
-	if (READ_ONCE(s->child) != child)
-		goto lost;
-	smp_rmb();	/* pairs with the second smp_wmb() of lq_wait_start() */
-	ns = READ_ONCE(s->ns);
-	smp_rmb();	/* pairs with the first */
-	if (READ_ONCE(s->child) != child)
-		goto lost;
-	WRITE_ONCE(s->child, NULL);
-	r = lq_record_claim(t, sk);
-	if (r) {
-		ns = now > ns ? now - ns : 0;
-		atomic_long_inc(&r->wait[lq_wait_bucket(ns)]);
-		atomic64_add(ns, &r->wait_sum_ns);
-	}
-	goto out;
-lost:
-	atomic_long_inc(&t->lost);
-out:
-	rcu_read_unlock();
-}
-NOKPROBE_SYMBOL(lq_wait_end);
-
-/* ---- the drop log ---- */
-
-unsigned int lq_drop_log;		/* lines per second, 0: off */
-
-static struct ratelimit_state lq_log_rs;
-static atomic_t lq_log_suppressed = ATOMIC_INIT(0);
-
-void lq_drop_log_init(void)
-{
-	ratelimit_state_init(&lq_log_rs, HZ, lq_drop_log);
-	ratelimit_set_flags(&lq_log_rs, RATELIMIT_MSG_ON_RELEASE);
-}
-
-/* The parameter's setter, under the parameter lock. */
-void lq_drop_log_set_rate(unsigned int lines)
-{
-	WRITE_ONCE(lq_log_rs.burst, lines);
-	WRITE_ONCE(lq_drop_log, lines);
-}
-
-/* The peer of a request, for the drop log. */
-void lq_req_peer(const struct request_sock *req, union lq_sockaddr *peer)
-{
-	const struct inet_request_sock *ireq = inet_rsk(req);
-
-	memset(peer, 0, sizeof(*peer));
-#if IS_ENABLED(CONFIG_IPV6)
-	if (req->rsk_ops->family == AF_INET6) {
-		peer->v6.sin6_family = AF_INET6;
-		peer->v6.sin6_port = ireq->ir_rmt_port;
-		peer->v6.sin6_addr = ireq->ir_v6_rmt_addr;
-		return;
-	}
-#endif
-	peer->v4.sin_family = AF_INET;
-	peer->v4.sin_port = ireq->ir_rmt_port;
-	peer->v4.sin_addr.s_addr = ireq->ir_rmt_addr;
-}
-NOKPROBE_SYMBOL(lq_req_peer);
-
-/* The sender of a SYN, for the drop log. */
-void lq_skb_peer(const struct sk_buff *skb, union lq_sockaddr *peer)
-{
-	memset(peer, 0, sizeof(*peer));
-#if IS_ENABLED(CONFIG_IPV6)
-	if (skb->protocol == htons(ETH_P_IPV6)) {
-		peer->v6.sin6_family = AF_INET6;
-		peer->v6.sin6_port = tcp_hdr(skb)->source;
-		peer->v6.sin6_addr = ipv6_hdr(skb)->saddr;
-		return;
-	}
-#endif
-	peer->v4.sin_family = AF_INET;
-	peer->v4.sin_port = tcp_hdr(skb)->source;
-	peer->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
-}
-
-/*
- * One line per drop, at most drop_log a second; the next says how many it
- * skipped. Out of line (records.h): its frame would cost every drop.
- */
-void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
-	    const union lq_sockaddr *peer)
-{
-	const struct lq_rules *rules = lq_kernel_rules();
-	u32 acc_max = READ_ONCE(sk->sk_max_ack_backlog);
-	struct net *net = sock_net(sk);
-	union lq_sockaddr local;
-	struct lq_conf conf;
-	char more[32] = "";
-	int skipped;
-
-	if (!__ratelimit(&lq_log_rs)) {
-		atomic_inc(&lq_log_suppressed);
-		return;
-	}
-	skipped = atomic_xchg(&lq_log_suppressed, 0);
-	if (skipped)
-		snprintf(more, sizeof(more), " (+%d suppressed)", skipped);
-
-	lq_read_conf(net, &conf);
-	lq_sk_sockaddr(sk, &local);
-	pr_info("ns %u listener %pISpc peer %pISpc %s %s syn_q %d/%llu acc_q %u/%llu%s\n",
-		net->ns.inum, &local, peer, lq_column_name(LQ_COL_DROP_SYNQ + why), action,
-		inet_csk_reqsk_queue_len(sk),
-		lq_syn_cap(rules, acc_max, 0, conf.max_syn_backlog, conf.syncookies, NULL),
-		READ_ONCE(sk->sk_ack_backlog),
-		lq_acc_cap(rules, acc_max, 0, conf.max_syn_backlog, conf.syncookies), more);
 }
 
 /* lq_count_drop_in() for a listener whose record is to be looked up. */
