@@ -96,7 +96,7 @@ static void lq_synq_add_hook(struct lq_ftrace_regs *fregs)
 static void lq_accq_add(const struct sock *sk, const struct sock *child)
 {
 	lq_note_queued(sk, false, READ_ONCE(sk->sk_ack_backlog) + 1);
-	lq_wait_start(child);
+	lq_wait_start(sk, child);
 }
 
 static void lq_accq_add_hook(struct lq_ftrace_regs *fregs)
@@ -132,6 +132,18 @@ static void lq_listen_stop_hook(struct lq_ftrace_regs *fregs)
 }
 
 /*
+ * security_sock_graft(child, newsock): sock_graft() from inet_accept() (or
+ * __inet_accept() since 6.10) once accept() has the child, after the wait;
+ * an entry hook holds nothing while a thread blocks, as a kretprobe on
+ * inet_csk_accept() would. Other families graft too: only a child whose
+ * wait slot names it counts (lq_wait_end()). Process context.
+ */
+static void lq_graft_hook(struct lq_ftrace_regs *fregs)
+{
+	lq_wait_end((void *)lq_fregs_arg(fregs, 0));
+}
+
+/*
  * The calls on every SYN and every handshake's last ACK are hooked with one
  * plain ftrace callback: no return trampoline, no saved pt_regs (but on
  * 5.10, see compat.h), no kprobe lookup; each hook needs only its
@@ -148,6 +160,7 @@ enum lq_hook_id {
 	LQ_HOOK_SYNQ_ADD,
 	LQ_HOOK_ACCQ_ADD,
 	LQ_HOOK_HASHDANCE,
+	LQ_HOOK_GRAFT,
 	LQ_NR_HOOKS
 };
 
@@ -168,7 +181,11 @@ static const struct {
 	[LQ_HOOK_SYNQ_ADD] = { "inet_csk_reqsk_queue_hash_add", LQ_HAVE_SYN_PEAK },
 	[LQ_HOOK_ACCQ_ADD] = { "inet_csk_reqsk_queue_add", LQ_HAVE_ACC_PEAK | LQ_HAVE_WAIT },
 	[LQ_HOOK_HASHDANCE] = { "inet_csk_complete_hashdance", LQ_HAVE_ACC_PEAK | LQ_HAVE_WAIT },
+	/* Without it (no CONFIG_SECURITY_NETWORK), kprobes.c's inet_csk_accept() */
+	[LQ_HOOK_GRAFT] = { "security_sock_graft", 0 },
 };
+
+bool lq_graft_hooked;
 
 static struct ftrace_ops lq_ops;
 static bool lq_hooks_on;
@@ -209,8 +226,8 @@ static noinline notrace int lq_hook_learn(unsigned long ip)
  *   BPF's syncookie helper in tc and XDP), where this CPU's window is
  *   stable; on PREEMPT_RT such a section is migration-disabled, and the BH
  *   lock serializes it with the others of its CPU. inet_csk_listen_stop()
- *   is called in process context, preemptible: its hook uses no state of
- *   its own CPU.
+ *   and security_sock_graft() are called in process context, preemptible:
+ *   their hooks use no state of their own CPU.
  * - RCU. Every hooked function runs where RCU is watching (softirq, or a
  *   system call), so the rcu_read_lock() of the records needs no
  *   FTRACE_OPS_FL_RCU, which would add a helper call on every SYN too.
@@ -259,6 +276,9 @@ static notrace void lq_hook(unsigned long ip, unsigned long parent_ip,
 	case LQ_HOOK_HASHDANCE:
 		lq_hashdance_hook(fregs);
 		break;
+	case LQ_HOOK_GRAFT:
+		lq_graft_hook(fregs);
+		break;
 	}
 }
 
@@ -283,8 +303,10 @@ unsigned long lq_hooks_register(bool *nomem)
 {
 	unsigned long missing = 0;
 	unsigned char sym[KSYM_NAME_LEN];
+	bool graft = false;
 	int i, err, found = 0;
 
+	lq_graft_hooked = false;
 	memset(&lq_ops, 0, sizeof(lq_ops));
 	memset(lq_hook_ip, 0, sizeof(lq_hook_ip));
 	lq_ops.func = lq_hook;
@@ -295,11 +317,15 @@ unsigned long lq_hooks_register(bool *nomem)
 		if (err == -ENOMEM) {
 			*nomem = true;
 			missing |= LQ_HAVE_ALL;
+		} else if (err && i == LQ_HOOK_GRAFT) {
+			pr_info("cannot hook %s (%d): accept() waits by an inet_csk_accept kretprobe\n",
+				sym, err);
 		} else if (err) {
 			pr_warn("cannot hook %s (%d)\n", sym, err);
 			missing |= lq_hook_info[i].gives ?: LQ_HAVE_ALL;
 		} else {
 			found++;
+			graft |= i == LQ_HOOK_GRAFT;
 		}
 	}
 	lq_windows_start();
@@ -315,6 +341,7 @@ unsigned long lq_hooks_register(bool *nomem)
 		return LQ_HAVE_ALL;
 	}
 	lq_hooks_on = true;
+	lq_graft_hooked = graft;
 	return missing;
 }
 
@@ -331,4 +358,5 @@ void lq_hooks_unregister(void)
 	unregister_ftrace_function(&lq_ops);
 	lq_hooks_forget();
 	lq_hooks_on = false;
+	lq_graft_hooked = false;
 }

@@ -162,26 +162,25 @@ static int lq_listen_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 NOKPROBE_SYMBOL(lq_listen_return);
 
 /*
- * inet_csk_accept(sk, ...) returns the child it took off the accept queue
- * (reqsk_queue_remove()), or NULL: the end of that child's wait. Its
- * arguments after @sk changed in 6.10; only @sk is read.
+ * Where security_sock_graft() cannot be hooked (hooks.c): inet_csk_accept()
+ * returns the child it took off the accept queue (reqsk_queue_remove()),
+ * or NULL: the end of that child's wait. Each thread blocked in it holds
+ * an instance.
  */
-static int lq_accept_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	*(const struct sock **)ri->data = lq_arg(regs, 0);
-	return 0;
-}
-NOKPROBE_SYMBOL(lq_accept_entry);
-
 static int lq_accept_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	const struct sock *child = (void *)regs_return_value(regs);
 
 	if (child)
-		lq_wait_end(*(const struct sock **)ri->data, child);
+		lq_wait_end(child);
 	return 0;
 }
 NOKPROBE_SYMBOL(lq_accept_return);
+
+/* register_kretprobe() refuses more (-E2BIG) since 5.17; older kernels too many. */
+#ifndef KRETPROBE_MAXACTIVE_MAX
+#define KRETPROBE_MAXACTIVE_MAX	4096
+#endif
 
 #define LQ_KRETPROBE(sym, entry, ret, type)			\
 	{ .kp.symbol_name = sym, .entry_handler = entry,	\
@@ -202,8 +201,7 @@ static struct kretprobe lq_kretprobes[LQ_NR_KRP] = {
 				       struct lq_listen_data),
 	[LQ_KRP_EXPIRE] = LQ_KRETPROBE("__inet_csk_reqsk_queue_drop", lq_expire_entry,
 				       lq_expire_return, struct lq_expire_data),
-	[LQ_KRP_ACCEPT] = LQ_KRETPROBE("inet_csk_accept", lq_accept_entry, lq_accept_return,
-				       const struct sock *),
+	[LQ_KRP_ACCEPT] = LQ_KRETPROBE("inet_csk_accept", NULL, lq_accept_return, char),
 	[LQ_KRP_TIMER] = LQ_KRETPROBE("reqsk_timer_handler", lq_timer_entry, lq_timer_return,
 				      char),
 	[LQ_KRP_UNLINK] = LQ_KRETPROBE("reqsk_queue_unlink", lq_unlink_entry, lq_expire_return,
@@ -293,7 +291,7 @@ static int lq_kretprobe_register(int i, bool *nomem)
 	rp->kp.symbol_name = sym;
 	rp->nmissed = 0;
 	/* Each thread blocked in accept() holds an instance. */
-	rp->maxactive = i == LQ_KRP_ACCEPT ? 1024 : 4 * num_possible_cpus();
+	rp->maxactive = i == LQ_KRP_ACCEPT ? KRETPROBE_MAXACTIVE_MAX : 4 * num_possible_cpus();
 	err = register_kretprobe(rp);
 	lq_kretprobe_on[i] = !err;
 	if (err == -ENOMEM)
@@ -360,6 +358,8 @@ unsigned long lq_kprobes_register(bool *nomem)
 			continue;
 		}
 		if (i == LQ_KRP_TIMER || i == LQ_KRP_UNLINK)
+			continue;
+		if (i == LQ_KRP_ACCEPT && lq_graft_hooked)
 			continue;
 		err = lq_kretprobe_register(i, nomem);
 		if (err == -ENOMEM) {

@@ -159,8 +159,8 @@ void lq_note_queued(const struct sock *sk, bool syn, u32 len);
 void lq_count_synack_retrans(const struct sock *sk);
 
 /* waits.c: the wait for accept() */
-void lq_wait_start(const struct sock *child);
-void lq_wait_end(const struct sock *sk, const struct sock *child);
+void lq_wait_start(const struct sock *sk, const struct sock *child);
+void lq_wait_end(const struct sock *child);
 
 /* droplog.c: the drop log */
 extern unsigned int lq_drop_log;
@@ -179,6 +179,8 @@ void lq_windows_forget(const struct sock *sk);
 
 /* hooks.c: the ftrace hooks */
 unsigned long lq_hooks_register(bool *nomem);
+/* security_sock_graft() hooked: accept() waits need no kretprobe */
+extern bool lq_graft_hooked;
 void lq_hooks_unregister(void);
 
 /* kprobes.c: listen(), accept(), the request timer and SYN-ACK retransmits */

@@ -35,7 +35,7 @@ static const struct {
 static int lq_probes_enable(void)
 {
 	bool nomem = false;
-	unsigned long have;
+	unsigned long have, missing;
 	int err;
 
 	BUILD_BUG_ON(LQ_HAVE_ALL != (GENMASK(LQ_NR_REASONS - 1, 0) | LQ_HAVE_BACKLOG |
@@ -46,7 +46,10 @@ static int lq_probes_enable(void)
 		pr_err("probes: no memory for %u listeners\n", lq_max_listeners);
 		return err;
 	}
-	have = LQ_HAVE_ALL & ~(lq_hooks_register(&nomem) | lq_kprobes_register(&nomem));
+	/* The hooks first: kprobes.c probes accept() only if hooks.c could not. */
+	missing = lq_hooks_register(&nomem);
+	missing |= lq_kprobes_register(&nomem);
+	have = LQ_HAVE_ALL & ~missing;
 	/* Not what this kernel lacks: refused, so that the next try gets all. */
 	if (nomem) {
 		pr_err("probes: no memory to hook the kernel\n");

@@ -39,6 +39,7 @@ struct lq_record {
  */
 struct lq_wait_slot {
 	const struct sock *child;	/* never dereferenced */
+	const struct sock *listener;	/* the key of its record; never dereferenced */
 	u64 ns;				/* ktime_get_mono_fast_ns() at the enqueue */
 };
 

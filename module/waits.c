@@ -17,13 +17,14 @@ static struct lq_wait_slot *lq_wait_slot(struct lq_records *t, const struct sock
 
 /**
  * lq_wait_start() - a child entered an accept queue: note the time
+ * @sk: the listener
  * @child: the new connection
  *
  * The slot's owner is cleared before its time is written and set after,
  * so that lq_wait_end(), which reads them in the other order, never takes
  * the time of another child for that of @child.
  */
-void lq_wait_start(const struct sock *child)
+void lq_wait_start(const struct sock *sk, const struct sock *child)
 {
 	struct lq_records *t;
 	struct lq_wait_slot *s;
@@ -35,6 +36,7 @@ void lq_wait_start(const struct sock *child)
 		WRITE_ONCE(s->child, NULL);
 		smp_wmb();	/* the owner cleared before the time changes */
 		WRITE_ONCE(s->ns, ktime_get_mono_fast_ns());
+		WRITE_ONCE(s->listener, sk);
 		smp_wmb();	/* the time before the new owner */
 		WRITE_ONCE(s->child, child);
 	}
@@ -43,13 +45,18 @@ void lq_wait_start(const struct sock *child)
 NOKPROBE_SYMBOL(lq_wait_start);
 
 /**
- * lq_wait_end() - accept() returned @child: count how long it waited
- * @sk: the listener
- * @child: the accepted connection
+ * lq_wait_end() - accept() took @child: count how long it waited
+ * @child: the accepted connection, or another family's socket being grafted
+ *
+ * The listener is the one lq_wait_start() noted, looked up by key alone:
+ * the slot may be stale (a child freed unaccepted and its memory reused),
+ * so the listener is never dereferenced. For a real child accept() holds
+ * the listener's file, so its record is still in the table.
  */
-void lq_wait_end(const struct sock *sk, const struct sock *child)
+void lq_wait_end(const struct sock *child)
 {
 	u64 now = ktime_get_mono_fast_ns(), ns;
+	const struct sock *sk;
 	struct lq_records *t;
 	struct lq_wait_slot *s;
 	struct lq_record *r;
@@ -59,19 +66,23 @@ void lq_wait_end(const struct sock *sk, const struct sock *child)
 	if (!t)
 		goto out;
 	s = lq_wait_slot(t, child);
+	/* Not a child of a TCP listener, or queued before probes were on */
 	if (READ_ONCE(s->child) != child)
-		goto lost;
+		goto out;
 	smp_rmb();	/* pairs with the second smp_wmb() of lq_wait_start() */
 	ns = READ_ONCE(s->ns);
+	sk = READ_ONCE(s->listener);
 	smp_rmb();	/* pairs with the first */
 	if (READ_ONCE(s->child) != child)
 		goto lost;
 	WRITE_ONCE(s->child, NULL);
-	r = lq_record_claim(t, sk);
+	r = lq_record_find(t, sk);
 	if (r) {
 		ns = now > ns ? now - ns : 0;
 		atomic_long_inc(&r->wait[lq_wait_bucket(ns)]);
 		atomic64_add(ns, &r->wait_sum_ns);
+	} else {
+		atomic_long_inc(&t->untracked);
 	}
 	goto out;
 lost:

@@ -21,10 +21,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -646,6 +649,82 @@ TEST(accept_wait)
 	EXPECT_EQ(h.wait_count, sum(h.wait, LQ_HIST_NWAIT));
 	EXPECT_EQ(total, h.wait_sum_ns);
 	EXPECT_LE(lo, h.wait_sum_ns);
+	close(lfd);
+	probes_off_clean(_metadata);
+}
+
+/*
+ * 10000 threads blocked in accept() on one listener, then as many
+ * connections: every accepted connection's wait is counted. A kretprobe
+ * on inet_csk_accept() would hold an instance per blocked thread (4096 at
+ * most) and miss the rest; the end of the wait is hooked at entry
+ * (security_sock_graft()). Small stacks: the guest has 1 GiB.
+ */
+#define WAITERS		10000
+
+struct waiter {
+	int lfd;
+	int *ready, *accepted;
+};
+
+static void *waiter(void *arg)
+{
+	struct waiter *w = arg;
+	int fd;
+
+	__atomic_add_fetch(w->ready, 1, __ATOMIC_SEQ_CST);
+	fd = accept(w->lfd, NULL, NULL);
+	if (fd >= 0) {
+		__atomic_add_fetch(w->accepted, 1, __ATOMIC_SEQ_CST);
+		close(fd);
+	}
+	return NULL;
+}
+
+static bool all_ready(void *arg)
+{
+	return __atomic_load_n((int *)arg, __ATOMIC_SEQ_CST) == WAITERS;
+}
+
+/* Thread and connection creation under TCG: a longer hang detector. */
+__LQ_TEST(accept_wait_many_waiters, 600)
+{
+	static pthread_t tid[WAITERS];
+	static int cfd[WAITERS];
+	struct rlimit rl = { 3 * WAITERS, 3 * WAITERS };
+	int ready = 0, accepted = 0, lfd, port, i, n = 0;
+	struct waiter w;
+	pthread_attr_t attr;
+	struct lq_hist h;
+
+	setup(_metadata, 1, -1, -1);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	/* 1 GiB makes a threads-max near 8000; a global knob, only raised. */
+	if (lq_get_sysctl(_metadata, "kernel/threads-max") < 4 * WAITERS)
+		lq_set_sysctl(_metadata, "kernel/threads-max", 4 * WAITERS);
+	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4096, 0);
+	port = lq_port(_metadata, lfd);
+	w = (struct waiter){ lfd, &ready, &accepted };
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN > 16384 ?
+					       PTHREAD_STACK_MIN : 16384));
+	for (i = 0; i < WAITERS; i++)
+		ASSERT_EQ(0, pthread_create(&tid[i], &attr, waiter, &w)) TH_LOG("thread %d", i);
+	ASSERT_TRUE(lq_wait_until(all_ready, &ready, 60000));
+	/* From counted to blocked in accept(): a few instructions each. */
+	usleep(2000000);
+	for (i = 0; i < WAITERS; i++) {
+		cfd[i] = client(_metadata, AF_INET, port);
+		n++;
+	}
+	for (i = 0; i < WAITERS; i++)
+		pthread_join(tid[i], NULL);
+	ASSERT_EQ(n, accepted);
+	hist_of(_metadata, lfd, &h);
+	EXPECT_EQ(accepted, h.wait_count);
+	EXPECT_EQ(h.wait_count, sum(h.wait, LQ_HIST_NWAIT));
+	for (i = 0; i < n; i++)
+		close(cfd[i]);
 	close(lfd);
 	probes_off_clean(_metadata);
 }
