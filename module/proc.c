@@ -110,7 +110,14 @@ static void *lq_seq_start(struct seq_file *seq, loff_t *pos)
 	struct lq_iter *it = seq->private;
 
 	if (!*pos) {
-		lq_windows_sync();
+		/*
+		 * The windows account drops only, a column of listenq alone:
+		 * the fill and wait histograms of listenq_hist are counted at
+		 * hook entry (lq_count_arrival()) and by the accept wait of
+		 * waits.c, never through a window.
+		 */
+		if (lq_seq_view(seq) == LQ_VIEW_QUEUES)
+			lq_windows_sync();
 		lq_iter_reset(it);
 		return SEQ_START_TOKEN;
 	}
