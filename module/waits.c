@@ -10,9 +10,38 @@
 
 #include "records.h"
 
-static struct lq_wait_slot *lq_wait_slot(struct lq_records *t, const struct sock *child)
+/*
+ * A child's slot is one of LQ_WAIT_PROBE after its hash: children queued at
+ * the same time whose hashes meet take the next free one, instead of the
+ * later overwriting the earlier, whose wait would then be lost. A child
+ * freed without accept() leaves its slot taken: when all LQ_WAIT_PROBE are,
+ * the one taken longest ago is reused.
+ */
+#define LQ_WAIT_PROBE	8
+
+static struct lq_wait_slot *lq_wait_slot(struct lq_records *t, const struct sock *child,
+					 unsigned int i)
 {
-	return &t->slots[hash_ptr(child, t->slot_bits)];
+	return &t->slots[(hash_ptr(child, t->slot_bits) + i) & ((1U << t->slot_bits) - 1)];
+}
+
+/* The slot for @child: its own if it has one, else a free one, else the oldest. */
+static struct lq_wait_slot *lq_wait_slot_for(struct lq_records *t, const struct sock *child)
+{
+	struct lq_wait_slot *s, *free = NULL, *oldest = NULL;
+	unsigned int i;
+
+	for (i = 0; i < LQ_WAIT_PROBE; i++) {
+		s = lq_wait_slot(t, child, i);
+		/* Seen twice (hooks.c), or an address reused: the later time */
+		if (READ_ONCE(s->child) == child)
+			return s;
+		if (!free && !READ_ONCE(s->child))
+			free = s;
+		if (!oldest || READ_ONCE(s->ns) < READ_ONCE(oldest->ns))
+			oldest = s;
+	}
+	return free ?: oldest;
 }
 
 /**
@@ -22,7 +51,9 @@ static struct lq_wait_slot *lq_wait_slot(struct lq_records *t, const struct sock
  *
  * The slot's owner is cleared before its time is written and set after,
  * so that lq_wait_end(), which reads them in the other order, never takes
- * the time of another child for that of @child.
+ * the time of another child for that of @child. Two children that pick the
+ * same free slot at the same moment may leave one of them with the other's
+ * time, which differs by that moment only, and the other not timed.
  */
 void lq_wait_start(const struct sock *sk, const struct sock *child)
 {
@@ -32,7 +63,7 @@ void lq_wait_start(const struct sock *sk, const struct sock *child)
 	rcu_read_lock();
 	t = rcu_dereference(lq_records);
 	if (t) {
-		s = lq_wait_slot(t, child);
+		s = lq_wait_slot_for(t, child);
 		WRITE_ONCE(s->child, NULL);
 		smp_wmb();	/* the owner cleared before the time changes */
 		WRITE_ONCE(s->ns, ktime_get_mono_fast_ns());
@@ -60,22 +91,37 @@ void lq_wait_end(const struct sock *child)
 	struct lq_records *t;
 	struct lq_wait_slot *s;
 	struct lq_record *r;
+	unsigned int i;
 
 	rcu_read_lock();
 	t = rcu_dereference(lq_records);
 	if (!t)
 		goto out;
-	s = lq_wait_slot(t, child);
-	/* Not a child of a TCP listener, or queued before probes were on */
-	if (READ_ONCE(s->child) != child)
+	for (i = 0; i < LQ_WAIT_PROBE; i++) {
+		s = lq_wait_slot(t, child, i);
+		if (READ_ONCE(s->child) == child)
+			break;
+	}
+	/*
+	 * Not in its slot: another family's socket (sock_graft() is theirs
+	 * too), or a TCP child queued before probes were on or whose slot
+	 * another child took since. @child is alive here, being grafted or
+	 * returned by inet_csk_accept().
+	 */
+	if (i == LQ_WAIT_PROBE) {
+		if (child->sk_protocol == IPPROTO_TCP)
+			goto lost;
 		goto out;
+	}
 	smp_rmb();	/* pairs with the second smp_wmb() of lq_wait_start() */
 	ns = READ_ONCE(s->ns);
 	sk = READ_ONCE(s->listener);
 	smp_rmb();	/* pairs with the first */
 	if (READ_ONCE(s->child) != child)
 		goto lost;
-	WRITE_ONCE(s->child, NULL);
+	/* Taken once: another accept() of the same child cannot be. */
+	if (cmpxchg(&s->child, child, NULL) != child)
+		goto lost;
 	r = lq_record_find(t, sk);
 	if (r) {
 		ns = now > ns ? now - ns : 0;
