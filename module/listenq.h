@@ -172,7 +172,7 @@ void lq_drop_log_set_rate(unsigned int lines);
 
 /* windows.c: the per-CPU windows through which hooks attribute drops */
 void lq_windows_init(void);
-void lq_windows_sync(void);
+void lq_windows_sync(const struct net *net);
 void lq_windows_start(void);
 void lq_windows_stop(void);
 void lq_windows_forget(const struct sock *sk);

@@ -117,7 +117,7 @@ static void *lq_seq_start(struct seq_file *seq, loff_t *pos)
 		 * waits.c, never through a window.
 		 */
 		if (lq_seq_view(seq) == LQ_VIEW_QUEUES)
-			lq_windows_sync();
+			lq_windows_sync(seq_file_net(seq));
 		lq_iter_reset(it);
 		return SEQ_START_TOKEN;
 	}

@@ -4,7 +4,7 @@
  * a read, and switching them on and off with the hooks.
  */
 #include <linux/cpu.h>
-#include <linux/mutex.h>
+#include <linux/cpumask.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 
@@ -12,12 +12,8 @@
 
 DEFINE_PER_CPU(struct lq_window, lq_windows);
 
-/*
- * Written under lq_sync_lock, so that no read queues a flush after
- * lq_windows_stop() cancelled them.
- */
+/* Whether windows may open, and readers queue flushes (lq_windows_stop()). */
 bool lq_windows_live;
-static DEFINE_MUTEX(lq_sync_lock);
 
 static void lq_flush_work(struct work_struct *work)
 {
@@ -38,38 +34,89 @@ void lq_windows_init(void)
 		INIT_DELAYED_WORK(&per_cpu_ptr(&lq_windows, cpu)->flush, lq_flush_work);
 }
 
-/**
- * lq_windows_sync() - account every CPU's last call before a read
- *
- * So that a reader sees every drop the kernel counted before the read
- * began. Sleeps; a no-op while probes are off.
+/*
+ * Whether @w names a listener of @net. Under rcu_read_lock(): listeners are
+ * freed a grace period after lq_windows_forget() cleared their windows
+ * (SOCK_RCU_FREE), so the socket read here stays valid until the unlock.
  */
-void lq_windows_sync(void)
+static bool lq_window_in(const struct lq_window *w, const struct net *net)
+{
+	const struct sock *sk = READ_ONCE(w->sk);
+
+	return sk && net_eq(sock_net(sk), net);
+}
+
+/*
+ * Queue the flush of each window of @net open on an online CPU, and note
+ * its CPU in @queued, if any.
+ */
+static void lq_windows_queue(const struct net *net, struct cpumask *queued)
 {
 	int cpu;
 
-	mutex_lock(&lq_sync_lock);
-	if (lq_windows_live) {
-		cpus_read_lock();
+	rcu_read_lock();
+	/* lq_windows_stop() cancels a grace period after windows go off. */
+	if (READ_ONCE(lq_windows_live)) {
 		for_each_online_cpu(cpu) {
 			struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
 
-			if (READ_ONCE(w->sk))
+			if (lq_window_in(w, net)) {
 				mod_delayed_work_on(cpu, lq_percpu_wq, &w->flush, 0);
+				if (queued)
+					cpumask_set_cpu(cpu, queued);
+			}
 		}
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * lq_windows_sync() - account the last call of each CPU in a namespace
+ * @net: the reader's namespace
+ *
+ * So that a reader sees every drop the kernel counted in @net before the
+ * read began. Only windows that name a listener of @net are closed, each on
+ * its own CPU; a reader whose namespace has none open does no work and
+ * takes no lock. Sleeps.
+ */
+void lq_windows_sync(const struct net *net)
+{
+	cpumask_var_t queued;
+	bool open = false;
+	int cpu;
+
+	rcu_read_lock();
+	for_each_online_cpu(cpu) {
+		if (lq_window_in(per_cpu_ptr(&lq_windows, cpu), net)) {
+			open = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!open)
+		return;
+
+	/* Keeps each flush on the CPU whose counters it reads (lq_flush_work()). */
+	cpus_read_lock();
+	/* Without memory for the mask, wait for every CPU's: slower, as exact. */
+	if (!zalloc_cpumask_var(&queued, GFP_KERNEL | __GFP_NOWARN)) {
+		lq_windows_queue(net, NULL);
 		for_each_online_cpu(cpu)
 			flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
 		cpus_read_unlock();
+		return;
 	}
-	mutex_unlock(&lq_sync_lock);
+	lq_windows_queue(net, queued);
+	for_each_cpu(cpu, queued)
+		flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
+	cpus_read_unlock();
+	free_cpumask_var(queued);
 }
 
 /* Let windows open: the hooks are about to be registered. */
 void lq_windows_start(void)
 {
-	mutex_lock(&lq_sync_lock);
 	WRITE_ONCE(lq_windows_live, true);
-	mutex_unlock(&lq_sync_lock);
 }
 
 /**
@@ -84,10 +131,11 @@ void lq_windows_stop(void)
 {
 	int cpu;
 
-	mutex_lock(&lq_sync_lock);
 	WRITE_ONCE(lq_windows_live, false);
-	mutex_unlock(&lq_sync_lock);
-	/* Hooks run with BH or preemption off: all now see windows shut. */
+	/*
+	 * Hooks run with BH or preemption off, readers queue flushes under
+	 * rcu_read_lock(): all now see windows shut, and none queues again.
+	 */
 	synchronize_rcu();
 	for_each_possible_cpu(cpu) {
 		struct lq_window *w = per_cpu_ptr(&lq_windows, cpu);
