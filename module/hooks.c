@@ -318,8 +318,7 @@ unsigned long lq_hooks_register(bool *nomem)
 			*nomem = true;
 			missing |= LQ_HAVE_ALL;
 		} else if (err && i == LQ_HOOK_GRAFT) {
-			pr_info("cannot hook %s (%d): accept() waits by an inet_csk_accept kretprobe\n",
-				sym, err);
+			pr_info("cannot hook %s (%d)\n", sym, err);
 		} else if (err) {
 			pr_warn("cannot hook %s (%d)\n", sym, err);
 			missing |= lq_hook_info[i].gives ?: LQ_HAVE_ALL;

@@ -165,8 +165,37 @@ NOKPROBE_SYMBOL(lq_listen_return);
  * Where security_sock_graft() cannot be hooked (hooks.c): inet_csk_accept()
  * returns the child it took off the accept queue (reqsk_queue_remove()),
  * or NULL: the end of that child's wait. Each thread blocked in it holds
- * an instance.
+ * an instance, and there are at most KRETPROBE_MAXACTIVE_MAX: a call that
+ * finds none is not followed (the kretprobe's nmissed).
+ *
+ * Which calls those are, and on which listener, a plain kprobe on the same
+ * function tells: probes at one address run one after the other in one
+ * hit, newest first (add_new_kprobe() puts each at the head of the list
+ * that aggr_pre_handler() walks), and the kretprobe is registered after the
+ * kprobe. The kretprobe's entry handler, which runs only for a call that
+ * got an instance, marks the CPU; the kprobe then counts the call in the
+ * listener's wait_missed unless it finds the mark. Handlers run with
+ * preemption disabled: the mark is the same call's.
  */
+static DEFINE_PER_CPU(bool, lq_accept_followed);
+
+static int lq_accept_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	__this_cpu_write(lq_accept_followed, true);
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_accept_entry);
+
+static int lq_accept_call(struct kprobe *p, struct pt_regs *regs)
+{
+	if (__this_cpu_read(lq_accept_followed))
+		__this_cpu_write(lq_accept_followed, false);
+	else
+		lq_count_wait_missed(lq_arg(regs, 0));
+	return 0;
+}
+NOKPROBE_SYMBOL(lq_accept_call);
+
 static int lq_accept_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	const struct sock *child = (void *)regs_return_value(regs);
@@ -176,6 +205,9 @@ static int lq_accept_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 NOKPROBE_SYMBOL(lq_accept_return);
+
+static struct kprobe lq_accept_kprobe;
+static bool lq_accept_kprobe_on;
 
 /* register_kretprobe() refuses more (-E2BIG) since 5.17; older kernels too many. */
 #ifndef KRETPROBE_MAXACTIVE_MAX
@@ -201,7 +233,7 @@ static struct kretprobe lq_kretprobes[LQ_NR_KRP] = {
 				       struct lq_listen_data),
 	[LQ_KRP_EXPIRE] = LQ_KRETPROBE("__inet_csk_reqsk_queue_drop", lq_expire_entry,
 				       lq_expire_return, struct lq_expire_data),
-	[LQ_KRP_ACCEPT] = LQ_KRETPROBE("inet_csk_accept", NULL, lq_accept_return, char),
+	[LQ_KRP_ACCEPT] = LQ_KRETPROBE("inet_csk_accept", lq_accept_entry, lq_accept_return, char),
 	[LQ_KRP_TIMER] = LQ_KRETPROBE("reqsk_timer_handler", lq_timer_entry, lq_timer_return,
 				      char),
 	[LQ_KRP_UNLINK] = LQ_KRETPROBE("reqsk_queue_unlink", lq_unlink_entry, lq_expire_return,
@@ -220,7 +252,7 @@ static const unsigned long lq_kretprobe_gives[LQ_NR_KRP] = {
 static const char * const lq_kretprobe_what[LQ_NR_KRP] = {
 	[LQ_KRP_LISTEN] = "listen() backlogs",
 	[LQ_KRP_EXPIRE] = "expired requests",
-	[LQ_KRP_ACCEPT] = "accept() waits",
+	[LQ_KRP_ACCEPT] = "accept() waits (wait_missed)",
 	[LQ_KRP_TIMER] = "expired requests",
 	[LQ_KRP_UNLINK] = "expired requests",
 };
@@ -300,6 +332,43 @@ static int lq_kretprobe_register(int i, bool *nomem)
 }
 
 /*
+ * The accept() waits where security_sock_graft() is not hooked: the kprobe
+ * that counts the calls not followed, then the kretprobe (see
+ * lq_accept_entry()); a call between the two is one not followed. Return:
+ * the values then missing.
+ */
+static unsigned long lq_accept_register(bool *nomem)
+{
+	struct kprobe *kp = &lq_accept_kprobe;
+	int err, cpu;
+
+	for_each_possible_cpu(cpu)
+		per_cpu(lq_accept_followed, cpu) = false;
+	memset(kp, 0, sizeof(*kp));
+	kp->symbol_name = lq_kretprobes[LQ_KRP_ACCEPT].kp.symbol_name;
+	kp->pre_handler = lq_accept_call;
+	err = register_kprobe(kp);
+	if (!err) {
+		err = lq_kretprobe_register(LQ_KRP_ACCEPT, nomem);
+		if (err)
+			unregister_kprobe(kp);
+		else
+			lq_accept_kprobe_on = true;
+	}
+	if (err == -ENOMEM) {
+		*nomem = true;
+		return LQ_HAVE_ALL;
+	}
+	if (err) {
+		pr_warn("cannot probe %s (%d)\n", kp->symbol_name, err);
+		return LQ_HAVE_WAIT;
+	}
+	pr_info("accept() waits end at an %s return probe: at most %d accept() calls at a time are followed, the others count in wait_missed\n",
+		kp->symbol_name, KRETPROBE_MAXACTIVE_MAX);
+	return 0;
+}
+
+/*
  * The expired requests: __inet_csk_reqsk_queue_drop(), or where this kernel
  * has none, reqsk_timer_handler() and reqsk_queue_unlink() (see
  * lq_timer_req). Return: the values then missing.
@@ -359,8 +428,11 @@ unsigned long lq_kprobes_register(bool *nomem)
 		}
 		if (i == LQ_KRP_TIMER || i == LQ_KRP_UNLINK)
 			continue;
-		if (i == LQ_KRP_ACCEPT && lq_graft_hooked)
+		if (i == LQ_KRP_ACCEPT) {
+			if (!lq_graft_hooked)
+				missing |= lq_accept_register(nomem);
 			continue;
+		}
 		err = lq_kretprobe_register(i, nomem);
 		if (err == -ENOMEM) {
 			missing |= LQ_HAVE_ALL;
@@ -415,6 +487,10 @@ void lq_kprobes_unregister(void)
 				rp->kp.symbol_name, rp->nmissed,
 				lq_kretprobe_what[i]);
 	}
+	/* After the accept kretprobe: a call between counts as not followed. */
+	if (lq_accept_kprobe_on)
+		unregister_kprobe(&lq_accept_kprobe);
+	lq_accept_kprobe_on = false;
 	for (i = 0; i < ARRAY_SIZE(lq_kprobes); i++) {
 		if (lq_kprobe_on[i])
 			unregister_kprobe(&lq_kprobes[i]);

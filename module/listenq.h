@@ -116,6 +116,7 @@ struct lq_hist_row {
 	unsigned long wait[LQ_NR_WAIT];
 	u64 wait_sum_ns;
 	u64 syn_fill_sum, acc_fill_sum;	/* in millionths, lq_fill_sum_term() */
+	unsigned long wait_missed;
 };
 
 /* What lq_walk() copies of each listener. */
@@ -157,6 +158,7 @@ void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action
 		   const union lq_sockaddr *peer);
 void lq_note_queued(const struct sock *sk, bool syn, u32 len);
 void lq_count_synack_retrans(const struct sock *sk);
+void lq_count_wait_missed(const struct sock *sk);
 
 /* waits.c: the wait for accept() */
 void lq_wait_start(const struct sock *sk, const struct sock *child);

@@ -325,6 +325,7 @@ static void lq_hist_show_row(struct seq_file *seq, const struct lq_hist_row *row
 		lq_hist_put(seq, wait, row->wait[i]);
 	lq_hist_put(seq, syn, row->syn_fill_sum);
 	lq_hist_put(seq, acc, row->acc_fill_sum);
+	lq_hist_put(seq, wait, row->wait_missed);
 	seq_putc(seq, '\n');
 }
 

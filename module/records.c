@@ -38,6 +38,7 @@ static void lq_record_reset(struct lq_record *r)
 	for (i = 0; i < LQ_NR_WAIT; i++)
 		atomic_long_set(&r->wait[i], 0);
 	atomic64_set(&r->wait_sum_ns, 0);
+	atomic_long_set(&r->wait_missed, 0);
 	atomic_set(&r->syn_peak, 0);
 	atomic_set(&r->acc_peak, 0);
 	WRITE_ONCE(r->backlog, LQ_NO_BACKLOG);
@@ -208,6 +209,7 @@ void lq_records_read_hist(const struct sock *sk, struct lq_hist_row *row)
 	for (i = 0; i < LQ_NR_WAIT; i++)
 		row->wait[i] = r ? atomic_long_read(&r->wait[i]) : 0;
 	row->wait_sum_ns = r ? atomic64_read(&r->wait_sum_ns) : 0;
+	row->wait_missed = r ? atomic_long_read(&r->wait_missed) : 0;
 }
 
 /**
@@ -371,6 +373,21 @@ void lq_count_synack_retrans(const struct sock *sk)
 		atomic_long_inc(&r->synack_retrans);
 	rcu_read_unlock();
 }
+
+/* An accept() on @sk whose wait no probe could follow (kprobes.c). */
+void lq_count_wait_missed(const struct sock *sk)
+{
+	struct lq_record *r;
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return;
+	rcu_read_lock();
+	r = lq_record_of(sk);
+	if (r)
+		atomic_long_inc(&r->wait_missed);
+	rcu_read_unlock();
+}
+NOKPROBE_SYMBOL(lq_count_wait_missed);
 
 /* lq_count_drop_in() for a listener whose record is to be looked up. */
 void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,

@@ -26,6 +26,7 @@ struct lq_record {
 	atomic64_t syn_fill_sum, acc_fill_sum;	/* lq_fill_sum_term()s */
 	atomic_long_t wait[LQ_NR_WAIT];
 	atomic64_t wait_sum_ns;
+	atomic_long_t wait_missed;	/* accept() calls no probe followed */
 	atomic_t syn_peak, acc_peak;
 	int backlog;			/* listen()'s own argument; LQ_NO_BACKLOG: not seen */
 };

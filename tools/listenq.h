@@ -55,6 +55,8 @@ struct lq_hist_row {
 	long long sf_sum, af_sum;	/* syn_fill_sum_ppm, acc_fill_sum_ppm */
 	long long wait_count, wait_sum_ns;
 	long long w[LQ_NR_WAIT];	/* wait_1us ... wait_inf, not cumulative */
+	bool missed;			/* wait_missed is there (newer modules) */
+	long long wait_missed;		/* accept() calls whose wait was not timed */
 };
 
 struct lq_sysctl {

@@ -428,6 +428,7 @@ void lq_hist_get(const struct lq_table *h, int r, struct lq_hist_row *hr)
 		   lq_hist_cells(h, r, LQ_HCOL_WAIT, LQ_NR_WAIT, hr->w);
 	hr->wait_count = cs[0];
 	hr->wait_sum_ns = cs[1];
+	hr->missed = hr->wait && lq_hist_cells(h, r, LQ_HCOL_WAIT_MISSED, 1, &hr->wait_missed);
 }
 
 void lq_table_free(struct lq_table *t)

@@ -146,6 +146,25 @@ static void lq_frame_hist(const struct lq_frame *fr, unsigned int row, struct lq
 	lq_hist_get(fr->h, fr->hist_of ? fr->hist_of[row] : -1, hr);
 }
 
+/*
+ * On stderr, once per run: the listeners shown whose accept() waits the
+ * module could not all time (wait_missed), which their wait histograms
+ * and wait99 therefore lack.
+ */
+static void lq_warn_wait_missed(const struct lq_frame *fr, const unsigned int *rows,
+				unsigned int n)
+{
+	struct lq_hist_row hr;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		lq_frame_hist(fr, rows[i], &hr);
+		if (hr.missed && hr.wait_missed > 0)
+			lq_err("%s: %lld accept() calls whose wait was not timed (wait_missed): its accept wait histogram lacks them",
+			       lq_cell(fr->t, rows[i], fr->t->col[LQ_COL_LOCAL]), hr.wait_missed);
+	}
+}
+
 /* The name of listener @row's namespace (-A); NULL: unnamed. */
 static const char *lq_frame_ns_name(const struct lq_frame *fr, unsigned int row)
 {
@@ -446,8 +465,11 @@ static void lq_json_hist(const struct lq_frame *fr, unsigned int row)
 		return;
 	}
 	/* The sum exactly, in seconds: ns as a decimal fraction. */
-	printf("{\"count\":%lld,\"sum_seconds\":%lld.%09lld,\"buckets\":[", hr.wait_count,
+	printf("{\"count\":%lld,\"sum_seconds\":%lld.%09lld,", hr.wait_count,
 	       hr.wait_sum_ns / 1000000000, hr.wait_sum_ns % 1000000000);
+	if (hr.missed)
+		printf("\"missed\":%lld,", hr.wait_missed);
+	fputs("\"buckets\":[", stdout);
 	for (i = 0; i < LQ_NR_WAIT; i++) {
 		if (i < LQ_NR_WAIT - 1)
 			printf("%s{\"le_us\":%llu,\"count\":%lld}", i ? "," : "",
@@ -951,6 +973,8 @@ int lq_show(const struct lq_show_opts *o)
 		else
 			lq_print_table(&fr, rows, n);
 		fflush(stdout);
+		if (!frame)
+			lq_warn_wait_missed(&fr, rows, n);
 
 		free(prev);
 		prev = lq_remember(&fr, &nprev);

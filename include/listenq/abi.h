@@ -95,7 +95,9 @@ static inline const char *lq_column_name(unsigned int col)
  * handshake arrived (enum lq_fill of model.h), and how long connections
  * waited for accept() (lq_wait_bucket()). Every bucket counts its own
  * arrivals only (not cumulative). Appended since: the sums of the fill
- * histograms, lq_fill_sum_term() of each arrival. "-" while probes are off.
+ * histograms, lq_fill_sum_term() of each arrival; then wait_missed, the
+ * accept() calls whose wait no probe could time (none where
+ * security_sock_graft() is hooked). "-" while probes are off.
  */
 enum lq_hist_column {
 	LQ_HCOL_LOCAL,
@@ -108,6 +110,7 @@ enum lq_hist_column {
 	LQ_HCOL_WAIT,				/* LQ_NR_WAIT columns */
 	LQ_HCOL_SYN_FILL_SUM = LQ_HCOL_WAIT + LQ_NR_WAIT,
 	LQ_HCOL_ACC_FILL_SUM,
+	LQ_HCOL_WAIT_MISSED,
 	LQ_NR_HIST_COLUMNS
 };
 
@@ -160,6 +163,7 @@ static inline const char *lq_hist_column_name(unsigned int col)
 		[LQ_HCOL_WAIT + 25] = "wait_inf",
 		[LQ_HCOL_SYN_FILL_SUM] = "syn_fill_sum_ppm",
 		[LQ_HCOL_ACC_FILL_SUM] = "acc_fill_sum_ppm",
+		[LQ_HCOL_WAIT_MISSED] = "wait_missed",
 	};
 
 	return col < LQ_NR_HIST_COLUMNS ? names[col] : NULL;

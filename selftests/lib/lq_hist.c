@@ -43,6 +43,7 @@ void lq_hist_from_row(const struct lq_proc_row *r, struct lq_hist *h)
 		h->wait[i] = lq_proc_col(r, lq_hist_wait_name(name, sizeof(name), i));
 	h->syn_fill_sum = lq_proc_col(r, "syn_fill_sum_ppm");
 	h->acc_fill_sum = lq_proc_col(r, "acc_fill_sum_ppm");
+	h->wait_missed = lq_proc_col(r, "wait_missed");
 }
 
 int lq_hist_of(const char *path, unsigned long long inode, struct lq_hist *h)
@@ -85,4 +86,5 @@ void lq_hist_delta(const struct lq_hist *before, const struct lq_hist *after,
 		d->wait[i] = sub(before->wait[i], after->wait[i]);
 	d->syn_fill_sum = sub(before->syn_fill_sum, after->syn_fill_sum);
 	d->acc_fill_sum = sub(before->acc_fill_sum, after->acc_fill_sum);
+	d->wait_missed = sub(before->wait_missed, after->wait_missed);
 }

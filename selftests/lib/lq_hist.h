@@ -27,6 +27,7 @@ struct lq_hist {
 	long long wait_count, wait_sum_ns;
 	long long wait[LQ_HIST_NWAIT];
 	long long syn_fill_sum, acc_fill_sum;	/* syn_fill_sum_ppm, acc_fill_sum_ppm */
+	long long wait_missed;
 };
 
 /*

@@ -211,6 +211,24 @@ long long lq_probes_off_held(const char *log)
 	return held;
 }
 
+long long lq_accept_missed(const char *log)
+{
+	long long missed = -ENOMSG;
+
+	for (const char *p = log; (p = strstr(p, LQ_ACCEPT_MISSED_MSG)); ) {
+		char *end;
+		long long n;
+
+		p += strlen(LQ_ACCEPT_MISSED_MSG);
+		if (*p < '0' || *p > '9')
+			continue;
+		n = strtoll(p, &end, 10);
+		if (!strncmp(end, " calls missed: ", strlen(" calls missed: ")))
+			missed = n;
+	}
+	return missed;
+}
+
 /* @line (up to its newline) is exactly @msg */
 static bool lq_line_is(const char *line, const char *msg)
 {

@@ -70,6 +70,18 @@ long long lq_probes_off_held(const char *log);
 enum { LQ_EXPIRED_NONE = 0, LQ_EXPIRED_COUNTED = 1 };
 int lq_expired_way(const char *log);
 /*
+ * What the module says, each time it switches its probes on, where it
+ * cannot hook security_sock_graft() (module/kprobes.c, lq_accept_register()):
+ * that accept() waits end at an inet_csk_accept() return probe. When
+ * probes go off, it logs how many accept() calls that probe could not
+ * follow, the kernel's own count (the kretprobe's nmissed): "listenq:
+ * inet_csk_accept: N calls missed: ...". lq_accept_missed() of log
+ * (lq_kmsg_read()'s text): the N of its last such line, or -ENOMSG.
+ */
+#define LQ_ACCEPT_RETURN_MSG	"listenq: accept() waits end at an inet_csk_accept return probe"
+#define LQ_ACCEPT_MISSED_MSG	"listenq: inet_csk_accept: "
+long long lq_accept_missed(const char *log);
+/*
  * The first thing in text that looks like a kernel address: a run of 16 hex
  * digits starting with ffff (a raw x86_64 kernel pointer), or a token of
  * exactly 16 hex digits starting with 0000 (what %p prints: a hashed

@@ -288,6 +288,9 @@ t double_dash 0 env $(s probes) "$LQ" -- 443
 # peaks_hist.txt (new between the two reads); peaks_off.txt is probes=0.
 t table_peaks 0 env $(h peaks peaks_hist) "$LQ"
 t table_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ"
+# A module with wait_missed: a warning for each listener it is not 0 for.
+t table_wait_missed 0 env $(h peaks peaks_missed_hist) "$LQ"
+t json_wait_missed 0 env $(h peaks peaks_missed_hist) "$LQ" --json 443
 t table_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ"
 t table_peaks_filtered 0 env $(h peaks peaks_hist) "$LQ" 22
 t table_peaks_color 0 env $(h peaks peaks_hist) "$LQ" --color=always 6379
