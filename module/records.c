@@ -230,10 +230,18 @@ int lq_records_create(unsigned int size)
 	t = kvzalloc(struct_size(t, rec, size), GFP_KERNEL | __GFP_NOWARN);
 	if (!t)
 		return -ENOMEM;
+	/*
+	 * As many buckets as records or more, whatever the size: a chain near
+	 * one record long on every lookup. hash_ptr() wants at least 1 bit.
+	 */
+	t->hash_bits = max(order_base_2(size), 4);
+	t->hash = kvcalloc(1U << t->hash_bits, sizeof(*t->hash), GFP_KERNEL | __GFP_NOWARN);
 	/* Two wait slots per record: room for every listener's accept queue. */
 	t->slot_bits = order_base_2(size) + 1;
 	t->slots = kvcalloc(1U << t->slot_bits, sizeof(*t->slots), GFP_KERNEL | __GFP_NOWARN);
-	if (!t->slots) {
+	if (!t->hash || !t->slots) {
+		kvfree(t->slots);
+		kvfree(t->hash);
 		kvfree(t);
 		return -ENOMEM;
 	}
@@ -305,7 +313,8 @@ void lq_records_set_available(unsigned long have)
 {
 	struct lq_records *t = rcu_dereference_protected(lq_records, true);
 
-	size_t bytes = struct_size(t, rec, t->size) + (sizeof(*t->slots) << t->slot_bits);
+	size_t bytes = struct_size(t, rec, t->size) + (sizeof(*t->slots) << t->slot_bits) +
+		       (sizeof(*t->hash) << t->hash_bits);
 
 	/* Before rows show the peaks: none reads lower than its queue. */
 	if (have & (LQ_HAVE_SYN_PEAK | LQ_HAVE_ACC_PEAK))
@@ -342,6 +351,7 @@ void lq_records_destroy(void)
 			untracked);
 	pr_info("probes off, %u listener records held\n", t->held);
 	kvfree(t->slots);
+	kvfree(t->hash);
 	kvfree(t);
 }
 

@@ -12,8 +12,6 @@
 
 #include "listenq.h"
 
-#define LQ_HASH_BITS	12
-
 struct lq_record {
 	struct hlist_node node;		/* in a hash bucket, or in the pool */
 	struct rcu_head rcu;
@@ -48,7 +46,8 @@ struct lq_records {
 	raw_spinlock_t lock;		/* taken in probe handlers: raw on RT too */
 	unsigned int held;		/* records in @hash, under @lock */
 	struct hlist_head pool;		/* records no listener holds */
-	struct hlist_head hash[1 << LQ_HASH_BITS];
+	struct hlist_head *hash;	/* a bucket or more per record */
+	unsigned int hash_bits;
 	atomic_long_t untracked;	/* events lost to a full table */
 	atomic_long_t lost;		/* accepted children whose enqueue time was lost */
 	unsigned long have;		/* what the probes registered provide */
@@ -66,7 +65,7 @@ void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
 
 static inline struct hlist_head *lq_bucket(struct lq_records *t, const struct sock *sk)
 {
-	return &t->hash[hash_ptr(sk, LQ_HASH_BITS)];
+	return &t->hash[hash_ptr(sk, t->hash_bits)];
 }
 
 /* Under rcu_read_lock() or @t->lock. */

@@ -82,7 +82,7 @@ static void lq_windows_queue(const struct net *net, struct cpumask *queued)
 void lq_windows_sync(const struct net *net)
 {
 	cpumask_var_t queued;
-	bool open = false;
+	bool open = false, mask;
 	int cpu;
 
 	rcu_read_lock();
@@ -96,21 +96,17 @@ void lq_windows_sync(const struct net *net)
 	if (!open)
 		return;
 
+	/* Without memory for the mask, wait for every CPU's: slower, as exact. */
+	mask = zalloc_cpumask_var(&queued, GFP_KERNEL | __GFP_NOWARN);
 	/* Keeps each flush on the CPU whose counters it reads (lq_flush_work()). */
 	cpus_read_lock();
-	/* Without memory for the mask, wait for every CPU's: slower, as exact. */
-	if (!zalloc_cpumask_var(&queued, GFP_KERNEL | __GFP_NOWARN)) {
-		lq_windows_queue(net, NULL);
-		for_each_online_cpu(cpu)
+	lq_windows_queue(net, mask ? queued : NULL);
+	for_each_online_cpu(cpu)
+		if (!mask || cpumask_test_cpu(cpu, queued))
 			flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
-		cpus_read_unlock();
-		return;
-	}
-	lq_windows_queue(net, queued);
-	for_each_cpu(cpu, queued)
-		flush_delayed_work(&per_cpu_ptr(&lq_windows, cpu)->flush);
 	cpus_read_unlock();
-	free_cpumask_var(queued);
+	if (mask)
+		free_cpumask_var(queued);
 }
 
 /* Let windows open: the hooks are about to be registered. */

@@ -708,7 +708,7 @@ __LQ_TEST(accept_wait_many_waiters, 600)
 	ASSERT_LE(0, kfd) TH_LOG("/dev/kmsg: %s", strerror(-kfd));
 	setup(_metadata, 1, -1, -1);
 	log = lq_kmsg_read(kfd);
-	ASSERT_NE(NULL, log);
+	ASSERT_TRUE(log);
 	return_probe = strstr(log, LQ_ACCEPT_RETURN_MSG);
 	free(log);
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
@@ -741,7 +741,7 @@ __LQ_TEST(accept_wait_many_waiters, 600)
 	close(lfd);
 	probes_off_clean(_metadata);
 	log = lq_kmsg_read(kfd);
-	ASSERT_NE(NULL, log);
+	ASSERT_TRUE(log);
 	missed = lq_accept_missed(log);
 	if (return_probe) {
 		TH_LOG("inet_csk_accept return probe: %lld of %d accept() calls not followed",
