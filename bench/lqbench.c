@@ -915,25 +915,30 @@ static void mem_snap(struct memsnap *m, int show)
  * The table layout of module/records.c on x86_64 (see the README), counted
  * by hand: struct lq_record is hlist_node 16 + rcu_head 16 + two pointers
  * 16 + 6 drop counters 48 + synack_retrans 8 + two fill histograms 2 x 6 x
- * 8 + the wait histogram 26 x 8 + wait_sum_ns 8 + two peaks 8 + backlog 4,
- * padded to 8 = 432; struct lq_records without rec[] is lock 4 + held 4 +
- * pool 8 + 4096 hash heads 32768 + untracked, lost, have, slots 32 +
- * slot_bits and size 8 = 32824. Its wait-slot table (struct lq_wait_slot,
- * 16) is a second allocation of 2 slots per record, rounded up to a power
- * of two.
+ * 8 + the wait histogram 26 x 8 + wait_sum_ns 8 + wait_missed 8 + two
+ * peaks 8 + backlog 4, padded to 8 = 440; struct lq_records without rec[]
+ * is lock 4 + held 4 + pool 8 + the hash's pointer 8 + untracked, lost,
+ * have, slots 32 + slot_bits, hash_bits and size 12, padded to 8 = 72. Two
+ * more allocations: the hash heads (8 bytes), a power of two at least as
+ * many as records and at least 16, and the wait slots (struct lq_wait_slot,
+ * 16), 2 per record rounded up to a power of two.
  */
-#define LQ_STAT_SIZE	432	/* struct lq_record */
-#define LQ_TABLE_HDR	32824	/* struct lq_records without its rec[] */
+#define LQ_STAT_SIZE	440	/* struct lq_record */
+#define LQ_TABLE_HDR	72	/* struct lq_records without its rec[] */
+#define LQ_HASH_HEAD	8	/* struct hlist_head */
 #define LQ_WAIT_SLOT	16	/* struct lq_wait_slot */
 
-/* The module's table and wait slots for @n listeners, by the layout. */
+/* The module's table, hash and wait slots for @n listeners, by the layout. */
 static double layout_bytes(unsigned int n)
 {
-	unsigned long long slots = 2;
+	unsigned long long slots = 2, heads = 16;
 
 	while (slots < 2ull * n)
 		slots <<= 1;
-	return LQ_TABLE_HDR + (double)n * LQ_STAT_SIZE + slots * LQ_WAIT_SLOT;
+	while (heads < n)
+		heads <<= 1;
+	return LQ_TABLE_HDR + (double)n * LQ_STAT_SIZE + slots * LQ_WAIT_SLOT +
+	       heads * LQ_HASH_HEAD;
 }
 
 static void kmsg_mark(void);
@@ -1016,16 +1021,17 @@ static void phase_memory(void)
 	}
 	slope = (median(&d_vm[2]) + median(&d_slab[2]) - median(&d_vm[1]) - median(&d_slab[1])) /
 		(o.ml[2] - o.ml[1]);
-	T("   layout: struct lq_record %d B per listener + %d B of struct lq_records (4096-bucket\n"
-	  "   hash), and wait slots of %d B, 2 per listener rounded up to a power of two;\n",
-	  LQ_STAT_SIZE, LQ_TABLE_HDR, LQ_WAIT_SLOT);
+	T("   layout: struct lq_record %d B per listener + %d B of struct lq_records, hash heads\n"
+	  "   of %d B, 1 per listener, and wait slots of %d B, 2 per listener, each rounded up to\n"
+	  "   a power of two;\n", LQ_STAT_SIZE, LQ_TABLE_HDR, LQ_HASH_HEAD, LQ_WAIT_SLOT);
 	T("   held: vmalloc pages (/proc/vmallocinfo, incl. its page array) + SUnreclaim (kmalloc);\n");
 	T("   kvzalloc() rounds up: to a power of two from kmalloc, to 2 MiB steps from huge vmalloc.\n");
 	T("   %.1f B more per listener from %u to %u; bounded by max_listeners <= 1048576:\n",
 	  slope, o.ml[1], o.ml[2]);
 	T("   %.0f MiB by layout. Memory per tracked listener stated and bounded: %s\n",
 	  layout_bytes(1048576) / 1048576,
-	  verdict(slope > 0 && slope < 2 * (LQ_STAT_SIZE + 2 * LQ_WAIT_SLOT)));
+	  verdict(slope > 0 &&
+		  slope < 2 * (LQ_STAT_SIZE + 2 * LQ_WAIT_SLOT + LQ_HASH_HEAD)));
 }
 
 /* ---- t: SYN throughput at the caps ---- */

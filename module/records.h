@@ -47,12 +47,11 @@ struct lq_records {
 	unsigned int held;		/* records in @hash, under @lock */
 	struct hlist_head pool;		/* records no listener holds */
 	struct hlist_head *hash;	/* a bucket or more per record */
-	unsigned int hash_bits;
 	atomic_long_t untracked;	/* events lost to a full table */
 	atomic_long_t lost;		/* accepted children whose enqueue time was lost */
 	unsigned long have;		/* what the probes registered provide */
 	struct lq_wait_slot *slots;
-	unsigned int slot_bits;
+	unsigned int slot_bits, hash_bits;
 	unsigned int size;
 	struct lq_record rec[] __counted_by(size);
 };
