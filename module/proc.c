@@ -25,6 +25,7 @@ struct lq_iter {
 	loff_t pos;			/* seq_file position of rows[idx] */
 	unsigned int nr, idx;
 	struct lq_conf conf;		/* read with the current batch */
+	char line[LQ_LINE_MAX];		/* the row being printed */
 	union {
 		struct lq_row rows[LQ_BATCH];
 		struct lq_hist_row hrows[LQ_HIST_BATCH];
@@ -154,120 +155,108 @@ static void lq_seq_stop(struct seq_file *seq, void *v)
 {
 }
 
-/*
- * Fields are printed without vsnprintf(): a format string per field made
- * reading the table twice as slow (bench/README.md).
- */
-static void lq_put_spaces(struct seq_file *seq, int n)
+/* Column @col's text @s of @len bytes: "%*s" with its width, after a blank. */
+static char *lq_put_field(char *p, unsigned int col, const char *s, int len)
 {
-	static const char spaces[] = "                                ";
-
-	while (n > 0) {
-		int k = min_t(int, n, sizeof(spaces) - 1);
-
-		seq_write(seq, spaces, k);
-		n -= k;
-	}
-}
-
-/* The @len bytes at @s as column @col: "%*s" with the column's width. */
-static void lq_put_field(struct seq_file *seq, unsigned int col, const char *s, int len)
-{
-	int width = lq_widths[col];
-
 	if (col)
-		seq_putc(seq, ' ');
-	if (width > 0)
-		lq_put_spaces(seq, width - len);
-	seq_write(seq, s, len);
-	if (width < 0)
-		lq_put_spaces(seq, -width - len);
+		*p++ = ' ';
+	return lq_fmt_pad(p, s, len, lq_widths[col]);
 }
 
-static void lq_put_str(struct seq_file *seq, unsigned int col, const char *s)
+static char *lq_put_str(char *p, unsigned int col, const char *s)
 {
-	lq_put_field(seq, col, s, strlen(s));
+	return lq_put_field(p, col, s, strlen(s));
 }
 
 /* " %*llu" with the column's width. */
-static void lq_put_num(struct seq_file *seq, unsigned int col, unsigned long long v)
+static char *lq_put_num(char *p, unsigned int col, unsigned long long v)
 {
-	char buf[20];		/* U64_MAX has 20 digits */
-	int i = sizeof(buf);
+	char buf[20];
 
-	do {
-		buf[--i] = '0' + do_div(v, 10);
-	} while (v);
-	lq_put_field(seq, col, buf + i, sizeof(buf) - i);
+	return lq_put_field(p, col, buf, lq_fmt_u64(buf, v) - buf);
+}
+
+/* " %*d" with the column's width. */
+static char *lq_put_int(char *p, unsigned int col, int v)
+{
+	char buf[21] = "-";
+
+	if (v >= 0)
+		return lq_put_num(p, col, v);
+	return lq_put_field(p, col, buf, lq_fmt_u64(buf + 1, -(long long)v) - buf);
 }
 
 /* A probe value, or "-" when the probes do not provide it. */
-static void lq_put_probe(struct seq_file *seq, unsigned int col, bool have,
-			 unsigned long long v)
+static char *lq_put_probe(char *p, unsigned int col, bool have, unsigned long long v)
 {
-	if (have)
-		lq_put_num(seq, col, v);
-	else
-		lq_put_str(seq, col, LQ_NO_VALUE);
+	return have ? lq_put_num(p, col, v) : lq_put_str(p, col, LQ_NO_VALUE);
 }
 
 static void lq_show_header(struct seq_file *seq)
 {
+	char *line = ((struct lq_iter *)seq->private)->line, *p = line;
 	unsigned int col;
 
 	for (col = 0; col < LQ_NR_COLUMNS; col++)
-		lq_put_str(seq, col, lq_column_name(col));
-	seq_putc(seq, '\n');
+		p = lq_put_str(p, col, lq_column_name(col));
+	*p++ = '\n';
+	seq_write(seq, line, p - line);
 }
 
-static void lq_show_row(struct seq_file *seq, const struct lq_iter *it,
-			const struct lq_row *row)
+/*
+ * A row is built in it->line and written at once: a seq_write() per field,
+ * and vsnprintf() for the address, cost more than the walk (format.c).
+ */
+static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct lq_row *row)
 {
 	const struct lq_rules *rules = lq_kernel_rules();
 	const struct lq_conf *conf = &it->conf;
-	char local[sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535")];
+	char *p = it->line;
 	int i;
 
 	BUILD_BUG_ON(LQ_COL_EXPIRED - LQ_COL_DROP_SYNQ != LQ_EXPIRED - LQ_DROP_SYNQ);
-	snprintf(local, sizeof(local), "%pISpc", &row->local);
-
-	lq_put_str(seq, LQ_COL_LOCAL, local);
-	lq_put_num(seq, LQ_COL_NS, seq_file_net(seq)->ns.inum);
-	lq_put_num(seq, LQ_COL_UID, from_kuid_munged(seq_user_ns(seq), row->uid));
-	lq_put_num(seq, LQ_COL_INODE, row->ino);
-	lq_put_num(seq, LQ_COL_ACC_Q, row->acc_q);
-	lq_put_num(seq, LQ_COL_ACC_MAX, row->acc_max);
-	lq_put_num(seq, LQ_COL_ACC_CAP,
-		   lq_acc_cap(rules, row->acc_max, 0, conf->max_syn_backlog, conf->syncookies));
-	lq_put_num(seq, LQ_COL_SYN_Q, row->syn_q);
-	lq_put_num(seq, LQ_COL_SYN_YOUNG, row->syn_young);
-	lq_put_num(seq, LQ_COL_SYN_CAP,
-		   lq_syn_cap(rules, row->acc_max, 0, conf->max_syn_backlog,
-			      conf->syncookies, NULL));
-	lq_put_num(seq, LQ_COL_DROPS, row->drops);
-	lq_put_str(seq, LQ_COL_SYN_FULL, lq_syn_full_action(conf->syncookies));
-	lq_put_num(seq, LQ_COL_DEFER_ACCEPT, lq_defer_accept_secs(row->defer_accept));
-	lq_put_num(seq, LQ_COL_TFO_Q, row->tfo_q);
-	lq_put_num(seq, LQ_COL_TFO_MAX, row->tfo_max);
+	BUILD_BUG_ON(LQ_COL_LOCAL != 0);
+	/* The address, then columns no wider than 20 digits after a blank. */
+	BUILD_BUG_ON(sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535") +
+		     21 * LQ_NR_COLUMNS > LQ_LINE_MAX);
+	/* The address, left-aligned in its width (< 0): "%-23pISpc". */
+	p = lq_fmt_sockaddr(p, &row->local);
+	while (p < it->line - lq_widths[LQ_COL_LOCAL])
+		*p++ = ' ';
+	p = lq_put_num(p, LQ_COL_NS, seq_file_net(seq)->ns.inum);
+	p = lq_put_num(p, LQ_COL_UID, from_kuid_munged(seq_user_ns(seq), row->uid));
+	p = lq_put_num(p, LQ_COL_INODE, row->ino);
+	p = lq_put_num(p, LQ_COL_ACC_Q, row->acc_q);
+	p = lq_put_num(p, LQ_COL_ACC_MAX, row->acc_max);
+	p = lq_put_num(p, LQ_COL_ACC_CAP,
+		       lq_acc_cap(rules, row->acc_max, 0, conf->max_syn_backlog,
+				  conf->syncookies));
+	p = lq_put_num(p, LQ_COL_SYN_Q, row->syn_q);
+	p = lq_put_num(p, LQ_COL_SYN_YOUNG, row->syn_young);
+	p = lq_put_num(p, LQ_COL_SYN_CAP,
+		       lq_syn_cap(rules, row->acc_max, 0, conf->max_syn_backlog,
+				  conf->syncookies, NULL));
+	p = lq_put_num(p, LQ_COL_DROPS, row->drops);
+	p = lq_put_str(p, LQ_COL_SYN_FULL, lq_syn_full_action(conf->syncookies));
+	p = lq_put_num(p, LQ_COL_DEFER_ACCEPT, lq_defer_accept_secs(row->defer_accept));
+	p = lq_put_num(p, LQ_COL_TFO_Q, row->tfo_q);
+	p = lq_put_num(p, LQ_COL_TFO_MAX, row->tfo_max);
 	if (row->reuseport_id < 0)
-		lq_put_str(seq, LQ_COL_REUSEPORT_ID, LQ_NO_VALUE);
+		p = lq_put_str(p, LQ_COL_REUSEPORT_ID, LQ_NO_VALUE);
 	else
-		lq_put_num(seq, LQ_COL_REUSEPORT_ID, row->reuseport_id);
-	for (i = 0; i < LQ_NR_REASONS; i++) {
-		if (row->have & BIT(i))
-			lq_put_num(seq, LQ_COL_DROP_SYNQ + i, row->count[i]);
-		else
-			lq_put_str(seq, LQ_COL_DROP_SYNQ + i, LQ_NO_VALUE);
-	}
+		p = lq_put_num(p, LQ_COL_REUSEPORT_ID, row->reuseport_id);
+	for (i = 0; i < LQ_NR_REASONS; i++)
+		p = lq_put_probe(p, LQ_COL_DROP_SYNQ + i, row->have & BIT(i), row->count[i]);
 	if (row->have & LQ_HAVE_BACKLOG && row->backlog != LQ_NO_BACKLOG)
-		seq_printf(seq, " %*d", lq_widths[LQ_COL_BACKLOG], row->backlog);
+		p = lq_put_int(p, LQ_COL_BACKLOG, row->backlog);
 	else
-		lq_put_str(seq, LQ_COL_BACKLOG, LQ_NO_VALUE);
-	lq_put_probe(seq, LQ_COL_SYN_Q_PEAK, row->have & LQ_HAVE_SYN_PEAK, row->syn_peak);
-	lq_put_probe(seq, LQ_COL_ACC_Q_PEAK, row->have & LQ_HAVE_ACC_PEAK, row->acc_peak);
-	lq_put_probe(seq, LQ_COL_SYNACK_RETRANS, row->have & LQ_HAVE_SYNACK_RETRANS,
-		     row->synack_retrans);
-	seq_putc(seq, '\n');
+		p = lq_put_str(p, LQ_COL_BACKLOG, LQ_NO_VALUE);
+	p = lq_put_probe(p, LQ_COL_SYN_Q_PEAK, row->have & LQ_HAVE_SYN_PEAK, row->syn_peak);
+	p = lq_put_probe(p, LQ_COL_ACC_Q_PEAK, row->have & LQ_HAVE_ACC_PEAK, row->acc_peak);
+	p = lq_put_probe(p, LQ_COL_SYNACK_RETRANS, row->have & LQ_HAVE_SYNACK_RETRANS,
+			 row->synack_retrans);
+	*p++ = '\n';
+	seq_write(seq, it->line, p - it->line);
 }
 
 static int lq_seq_show(struct seq_file *seq, void *v)
@@ -287,46 +276,47 @@ static const struct seq_operations lq_seq_ops = {
 };
 
 /* listenq_hist: columns as plain as a reader needs them, one blank apart. */
-static void lq_hist_put(struct seq_file *seq, bool have, unsigned long long v)
+static char *lq_hist_put(char *p, bool have, unsigned long long v)
 {
-	char buf[20];
-	int i = sizeof(buf);
-
-	seq_putc(seq, ' ');
+	*p++ = ' ';
 	if (!have) {
-		seq_puts(seq, LQ_NO_VALUE);
-		return;
+		*p++ = LQ_NO_VALUE[0];
+		return p;
 	}
-	do {
-		buf[--i] = '0' + do_div(v, 10);
-	} while (v);
-	seq_write(seq, buf + i, sizeof(buf) - i);
+	return lq_fmt_u64(p, v);
 }
 
-static void lq_hist_show_row(struct seq_file *seq, const struct lq_hist_row *row)
+static void lq_hist_show_row(struct seq_file *seq, struct lq_iter *it,
+			     const struct lq_hist_row *row)
 {
 	bool syn = row->have & LQ_HAVE_SYN_FILL, acc = row->have & LQ_HAVE_ACC_FILL;
 	bool wait = row->have & LQ_HAVE_WAIT;
 	unsigned long count = 0;
+	char *p = it->line;
 	int i;
 
-	seq_printf(seq, "%pISpc", &row->local);
-	lq_hist_put(seq, true, seq_file_net(seq)->ns.inum);
-	lq_hist_put(seq, true, row->ino);
+	BUILD_BUG_ON(sizeof(LQ_NO_VALUE) != 2);
+	/* The address, then every other column as a blank and 20 digits at most. */
+	BUILD_BUG_ON(sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535") +
+		     21 * LQ_NR_HIST_COLUMNS > LQ_LINE_MAX);
+	p = lq_fmt_sockaddr(p, &row->local);
+	p = lq_hist_put(p, true, seq_file_net(seq)->ns.inum);
+	p = lq_hist_put(p, true, row->ino);
 	for (i = 0; i < LQ_NR_FILL; i++)
-		lq_hist_put(seq, syn, row->syn_fill[i]);
+		p = lq_hist_put(p, syn, row->syn_fill[i]);
 	for (i = 0; i < LQ_NR_FILL; i++)
-		lq_hist_put(seq, acc, row->acc_fill[i]);
+		p = lq_hist_put(p, acc, row->acc_fill[i]);
 	for (i = 0; i < LQ_NR_WAIT; i++)
 		count += row->wait[i];
-	lq_hist_put(seq, wait, count);
-	lq_hist_put(seq, wait, row->wait_sum_ns);
+	p = lq_hist_put(p, wait, count);
+	p = lq_hist_put(p, wait, row->wait_sum_ns);
 	for (i = 0; i < LQ_NR_WAIT; i++)
-		lq_hist_put(seq, wait, row->wait[i]);
-	lq_hist_put(seq, syn, row->syn_fill_sum);
-	lq_hist_put(seq, acc, row->acc_fill_sum);
-	lq_hist_put(seq, wait, row->wait_missed);
-	seq_putc(seq, '\n');
+		p = lq_hist_put(p, wait, row->wait[i]);
+	p = lq_hist_put(p, syn, row->syn_fill_sum);
+	p = lq_hist_put(p, acc, row->acc_fill_sum);
+	p = lq_hist_put(p, wait, row->wait_missed);
+	*p++ = '\n';
+	seq_write(seq, it->line, p - it->line);
 }
 
 static int lq_hist_seq_show(struct seq_file *seq, void *v)
@@ -334,7 +324,7 @@ static int lq_hist_seq_show(struct seq_file *seq, void *v)
 	unsigned int col;
 
 	if (v != SEQ_START_TOKEN) {
-		lq_hist_show_row(seq, v);
+		lq_hist_show_row(seq, seq->private, v);
 		return 0;
 	}
 	for (col = 0; col < LQ_NR_HIST_COLUMNS; col++) {

@@ -705,12 +705,52 @@ FIXTURE_VARIANT_ADD(addr, v6_any) { AF_INET6, "::", "[::]", 0 };
 FIXTURE_VARIANT_ADD(addr, v6_any_v6only) { AF_INET6, "::", "[::]", LQ_V6ONLY };
 /* %pI6c prints a v4-mapped address in dotted form */
 FIXTURE_VARIANT_ADD(addr, v6_mapped) { AF_INET6, "::ffff:127.0.0.1", "[::ffff:127.0.0.1]", 0 };
+/*
+ * What lib/vsprintf.c's ip6_compressed_string() prints, which the module
+ * printed with %pISpc until it formatted rows itself: the ABI. The first
+ * longest run of two or more zero words is "::", a single zero word is
+ * not compressed, words lose their leading zeros, hex is lower case, and
+ * an ISATAP interface identifier (0000:5efe, 0200:5efe) ends in dotted
+ * IPv4, as a v4-mapped address does; a v4-compatible one (::a.b.c.d) and
+ * ::ffff:0:a.b.c.d do not. Bound in a namespace with ip_nonlocal_bind.
+ */
+FIXTURE_VARIANT_ADD(addr, v6_global) { AF_INET6, "2001:db8::1", "[2001:db8::1]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_full) { AF_INET6, "1:2:3:4:5:6:7:8", "[1:2:3:4:5:6:7:8]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_leading_zero_word) {
+	AF_INET6, "0:2:3:4:5:6:7:8", "[0:2:3:4:5:6:7:8]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_single_zero_words) {
+	AF_INET6, "2001:db8:0:1:0:1:0:1", "[2001:db8:0:1:0:1:0:1]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_longest_run) {
+	AF_INET6, "2001:db8:0:1:0:0:0:1", "[2001:db8:0:1::1]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_first_of_equal_runs) {
+	AF_INET6, "2001:db8:0:0:1:0:0:1", "[2001:db8::1:0:0:1]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_trailing_run) { AF_INET6, "2001:db8:1::", "[2001:db8:1::]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_hex) {
+	AF_INET6, "fd00:ABCD:0a0b:00f0:ff:fff:ffff:1", "[fd00:abcd:a0b:f0:ff:fff:ffff:1]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_isatap) {
+	AF_INET6, "2001:db8::5efe:c000:201", "[2001:db8::5efe:192.0.2.1]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_isatap_global) {
+	AF_INET6, "2001:db8:1:2:200:5efe:c000:201", "[2001:db8:1:2:200:5efe:192.0.2.1]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_isatap_run) {
+	AF_INET6, "2001:0:0:0:200:5efe:0:0", "[2001::200:5efe:0.0.0.0]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_v4_compatible) { AF_INET6, "::192.0.2.1", "[::c000:201]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_siit) { AF_INET6, "::ffff:0:c000:201", "[::ffff:0:c000:201]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_longest) {
+	AF_INET6, "2001:ffff:ffff:ffff:ffff:ffff:ffff:fffe",
+	"[2001:ffff:ffff:ffff:ffff:ffff:ffff:fffe]", 0 };
+FIXTURE_VARIANT_ADD(addr, v6_longest_isatap) {
+	AF_INET6, "2001:ffff:ffff:ffff:200:5efe:ffff:ffff",
+	"[2001:ffff:ffff:ffff:200:5efe:255.255.255.255]", 0 };
+FIXTURE_VARIANT_ADD(addr, v4_three_digits) { AF_INET, "198.51.100.255", "198.51.100.255", 0 };
 
 #define TEST_UID 4242
 
 FIXTURE_SETUP(addr)
 {
 	lq_setup_netns(_metadata);
+	/* Addresses no interface has: the namespace is the test's own. */
+	lq_set_sysctl(_metadata, "net/ipv4/ip_nonlocal_bind", 1);
+	lq_set_sysctl(_metadata, "net/ipv6/ip_nonlocal_bind", 1);
 	/* the socket inode takes the creator's fsuid: create it as TEST_UID */
 	ASSERT_EQ(0, setresuid(-1, TEST_UID, -1));
 	self->fd = lq_tcp_listener(variant->family, variant->bind, 0, 3, variant->flags);

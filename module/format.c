@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The text of the tables' rows, built in a buffer that proc.c writes to
+ * its seq_file at once: a vsnprintf() for the address and a seq_write() per
+ * field cost more than the walk itself (bench/README.md). Each function
+ * writes at @p and returns the end of what it wrote; the caller's buffer
+ * has room for the longest row (LQ_LINE_MAX).
+ */
+#include <linux/in6.h>
+#include <linux/math64.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+
+#include "listenq.h"
+
+/* @v in decimal, as "%llu". */
+char *lq_fmt_u64(char *p, unsigned long long v)
+{
+	char buf[20];		/* U64_MAX has 20 digits */
+	int i = sizeof(buf);
+
+	do {
+		buf[--i] = '0' + do_div(v, 10);
+	} while (v);
+	memcpy(p, buf + i, sizeof(buf) - i);
+	return p + sizeof(buf) - i;
+}
+
+/* @s, then blanks up to @width (< 0: left-aligned), as "%*s" does. */
+char *lq_fmt_pad(char *p, const char *s, int len, int width)
+{
+	if (width > len) {
+		memset(p, ' ', width - len);
+		p += width - len;
+	}
+	memcpy(p, s, len);
+	p += len;
+	if (-width > len) {
+		memset(p, ' ', -width - len);
+		p += -width - len;
+	}
+	return p;
+}
+
+/* "%pI4": the bytes of @a in decimal, dot-separated. */
+static char *lq_fmt_ip4(char *p, const u8 *a)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = lq_fmt_u64(p, a[i]);
+	}
+	return p;
+}
+
+/* @v in hexadecimal without leading zeros, as "%x". */
+static char *lq_fmt_hex16(char *p, unsigned int v)
+{
+	int shift = 12;
+
+	while (shift && !(v >> shift))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = "0123456789abcdef"[(v >> shift) & 0xf];
+	return p;
+}
+
+/*
+ * "%pI6c", as lib/vsprintf.c's ip6_compressed_string() prints it: the
+ * first longest run of two or more zero words as "::"; the last 32 bits as
+ * an IPv4 address when @a is IPv4-mapped (::ffff:0:0/96) or ISATAP (an
+ * interface identifier of 0000:5efe or 0200:5efe).
+ */
+static char *lq_fmt_ip6c(char *p, const struct in6_addr *a)
+{
+	bool v4 = (a->s6_addr32[0] | a->s6_addr32[1] |
+		   (a->s6_addr32[2] ^ htonl(0x0000ffff))) == 0 ||
+		  (a->s6_addr32[2] | htonl(0x02000000)) == htonl(0x02005efe);
+	int words = v4 ? 6 : 8, longest = 1, at = -1, i, j;
+	bool colon = false;
+
+	for (i = 0; i < words; i++) {
+		for (j = i; j < words && !a->s6_addr16[j]; j++)
+			;
+		if (j - i > longest) {
+			longest = j - i;
+			at = i;
+		}
+	}
+	for (i = 0; i < words; i++) {
+		if (i == at) {
+			if (colon || !i)
+				*p++ = ':';
+			*p++ = ':';
+			colon = false;
+			i += longest - 1;
+			continue;
+		}
+		if (colon)
+			*p++ = ':';
+		p = lq_fmt_hex16(p, ntohs(a->s6_addr16[i]));
+		colon = true;
+	}
+	if (v4) {
+		if (colon)
+			*p++ = ':';
+		p = lq_fmt_ip4(p, &a->s6_addr[12]);
+	}
+	return p;
+}
+
+/* "%pISpc": 192.0.2.1:80, [2001:db8::1]:80, [::ffff:192.0.2.1]:80. */
+char *lq_fmt_sockaddr(char *p, const union lq_sockaddr *sa)
+{
+	switch (sa->sa.sa_family) {
+	case AF_INET:
+		p = lq_fmt_ip4(p, (const u8 *)&sa->v4.sin_addr);
+		*p++ = ':';
+		return lq_fmt_u64(p, ntohs(sa->v4.sin_port));
+	case AF_INET6:
+		*p++ = '[';
+		p = lq_fmt_ip6c(p, &sa->v6.sin6_addr);
+		*p++ = ']';
+		*p++ = ':';
+		return lq_fmt_u64(p, ntohs(sa->v6.sin6_port));
+	}
+	memcpy(p, "(einval)", 8);
+	return p + 8;
+}
