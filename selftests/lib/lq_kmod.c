@@ -190,43 +190,41 @@ char *lq_kmsg_read(int fd)
 	return out;
 }
 
-long long lq_probes_off_held(const char *log)
+/*
+ * The number in the last line of @log that reads @prefix, a number, then
+ * @suffix; with @whole, @suffix must end the line. -ENOMSG if none does.
+ */
+static long long lq_log_number(const char *log, const char *prefix, const char *suffix,
+			       bool whole)
 {
-	long long held = -ENOMSG;
+	long long found = -ENOMSG;
 
-	for (const char *p = log; (p = strstr(p, LQ_PROBES_OFF_MSG)); ) {
-		const char *eol = strchr(p, '\n');
+	for (const char *p = log; (p = strstr(p, prefix)); ) {
+		const char *eol;
 		char *end;
 		long long n;
 
-		p += strlen(LQ_PROBES_OFF_MSG);
+		p += strlen(prefix);
 		if (*p < '0' || *p > '9')
 			continue;
 		n = strtoll(p, &end, 10);
-		/* the whole rest of the line, nothing more */
-		if (!strncmp(end, LQ_PROBES_OFF_HELD, strlen(LQ_PROBES_OFF_HELD)) &&
-		    end + strlen(LQ_PROBES_OFF_HELD) == (eol ? eol : end + strlen(end)))
-			held = n;
+		if (strncmp(end, suffix, strlen(suffix)))
+			continue;
+		eol = strchr(end, '\n');
+		if (!whole || end + strlen(suffix) == (eol ? eol : end + strlen(end)))
+			found = n;
 	}
-	return held;
+	return found;
+}
+
+long long lq_probes_off_held(const char *log)
+{
+	return lq_log_number(log, LQ_PROBES_OFF_MSG, LQ_PROBES_OFF_HELD, true);
 }
 
 long long lq_accept_missed(const char *log)
 {
-	long long missed = -ENOMSG;
-
-	for (const char *p = log; (p = strstr(p, LQ_ACCEPT_MISSED_MSG)); ) {
-		char *end;
-		long long n;
-
-		p += strlen(LQ_ACCEPT_MISSED_MSG);
-		if (*p < '0' || *p > '9')
-			continue;
-		n = strtoll(p, &end, 10);
-		if (!strncmp(end, " calls missed: ", strlen(" calls missed: ")))
-			missed = n;
-	}
-	return missed;
+	return lq_log_number(log, LQ_ACCEPT_MISSED_MSG, " calls missed: ", false);
 }
 
 /* @line (up to its newline) is exactly @msg */
