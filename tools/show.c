@@ -780,6 +780,18 @@ static void lq_print_prom_hist(const struct lq_frame *fr, const unsigned int *ro
 		lq_prom_listener_labels(fr, rows[i]);
 		printf("} %lld\n", cum);
 	}
+
+	printf("# HELP listenq_accept_wait_missed_total accept() calls whose wait was not timed: "
+	       "not in listenq_accept_wait_seconds.\n"
+	       "# TYPE listenq_accept_wait_missed_total counter\n");
+	for (i = 0; i < n; i++) {
+		lq_frame_hist(fr, rows[i], &hr);
+		if (!hr.missed)
+			continue;
+		printf("listenq_accept_wait_missed_total{");
+		lq_prom_listener_labels(fr, rows[i]);
+		printf("} %lld\n", hr.wait_missed);
+	}
 }
 
 /* listenq_sysctl of one namespace; the HELP and TYPE lines before the first. */

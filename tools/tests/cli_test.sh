@@ -291,6 +291,7 @@ t table_peaks_no_hist 0 env $(s peaks sysctl_probes) "$LQ"
 # A module with wait_missed: a warning for each listener it is not 0 for.
 t table_wait_missed 0 env $(h peaks peaks_missed_hist) "$LQ"
 t json_wait_missed 0 env $(h peaks peaks_missed_hist) "$LQ" --json 443
+t prom_wait_missed 0 env $(h peaks peaks_missed_hist) "$LQ" --prometheus 443
 t table_peaks_off 0 env $(h peaks_off peaks_off_hist) "$LQ"
 t table_peaks_filtered 0 env $(h peaks peaks_hist) "$LQ" 22
 t table_peaks_color 0 env $(h peaks peaks_hist) "$LQ" --color=always 6379
@@ -797,7 +798,8 @@ done <"$TMP/examples"
 
 # The --prometheus outputs pass promtool's own checks, when it is installed.
 if command -v promtool >/dev/null 2>&1; then
-	for c in prom_v1 prom_probes prom_peaks prom_peaks_no_hist prom_peaks_off proc_prom allns_prom \
+	for c in prom_v1 prom_probes prom_peaks prom_peaks_no_hist prom_peaks_off prom_wait_missed \
+		proc_prom allns_prom \
 		allns_prom_no_p; do
 		if promtool check metrics <"expected/$c.out" >"$TMP/promtool" 2>&1; then
 			ok "promtool check metrics $c"
