@@ -1,46 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The text of the tables' rows, built in a buffer that proc.c writes to
- * its seq_file at once: a vsnprintf() for the address and a seq_write() per
- * field cost more than the walk itself (bench/README.md). Each function
- * writes at @p and returns the end of what it wrote; the caller's buffer
- * has room for the longest row (LQ_LINE_MAX).
+ * The address column: what vsprintf()'s "%pISpc" prints, without its
+ * parsing of a format. The fields' writers are inline, in format.h.
  */
 #include <linux/in6.h>
-#include <linux/math64.h>
 #include <linux/socket.h>
-#include <linux/string.h>
 
 #include "listenq.h"
+#include "format.h"
 
-/* @v in decimal, as "%llu". */
-char *lq_fmt_u64(char *p, unsigned long long v)
-{
-	char buf[20];		/* U64_MAX has 20 digits */
-	int i = sizeof(buf);
-
-	do {
-		buf[--i] = '0' + do_div(v, 10);
-	} while (v);
-	memcpy(p, buf + i, sizeof(buf) - i);
-	return p + sizeof(buf) - i;
-}
-
-/* @s, then blanks up to @width (< 0: left-aligned), as "%*s" does. */
-char *lq_fmt_pad(char *p, const char *s, int len, int width)
-{
-	if (width > len) {
-		memset(p, ' ', width - len);
-		p += width - len;
-	}
-	memcpy(p, s, len);
-	p += len;
-	if (-width > len) {
-		memset(p, ' ', -width - len);
-		p += -width - len;
-	}
-	return p;
-}
+const u64 lq_fmt_pow10[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+	100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+	10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+};
 
 /* "%pI4": the bytes of @a in decimal, dot-separated. */
 static char *lq_fmt_ip4(char *p, const u8 *a)

@@ -173,14 +173,12 @@ void lq_drop_log_init(void);
 void lq_drop_log_set_rate(unsigned int lines);
 
 /*
- * format.c: row text. The longest row: /proc/listenq_hist's, a bracketed
- * IPv6 address with an IPv4 tail and a port (53 bytes), then each column
- * as a blank and at most 20 digits, and the newline.
+ * The longest row: /proc/listenq_hist's, a bracketed IPv6 address with an
+ * IPv4 tail and a port (53 bytes), then each column as a blank and at most
+ * 20 digits, and the newline; and LQ_FMT_FIELD bytes past its end, which
+ * the writers of format.h may blank.
  */
-#define LQ_LINE_MAX	1024
-char *lq_fmt_u64(char *p, unsigned long long v);
-char *lq_fmt_pad(char *p, const char *s, int len, int width);
-char *lq_fmt_sockaddr(char *p, const union lq_sockaddr *sa);
+#define LQ_LINE_MAX	1088
 
 /* windows.c: the per-CPU windows through which hooks attribute drops */
 void lq_windows_init(void);

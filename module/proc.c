@@ -14,6 +14,7 @@
 #include <net/net_namespace.h>
 
 #include "listenq.h"
+#include "format.h"
 
 #define LQ_BATCH	32
 #define LQ_HIST_BATCH	16
@@ -155,39 +156,33 @@ static void lq_seq_stop(struct seq_file *seq, void *v)
 {
 }
 
-/* Column @col's text @s of @len bytes: "%*s" with its width, after a blank. */
-static char *lq_put_field(char *p, unsigned int col, const char *s, int len)
+/* " %*s": column @col's text @s, in its width, after a blank. */
+static __always_inline char *lq_put_str(char *p, unsigned int col, const char *s)
 {
 	if (col)
 		*p++ = ' ';
-	return lq_fmt_pad(p, s, len, lq_widths[col]);
-}
-
-static char *lq_put_str(char *p, unsigned int col, const char *s)
-{
-	return lq_put_field(p, col, s, strlen(s));
+	return lq_fmt_str(p, s, strlen(s), lq_widths[col]);
 }
 
 /* " %*llu" with the column's width. */
-static char *lq_put_num(char *p, unsigned int col, unsigned long long v)
+static __always_inline char *lq_put_num(char *p, unsigned int col, unsigned long long v)
 {
-	char buf[20];
-
-	return lq_put_field(p, col, buf, lq_fmt_u64(buf, v) - buf);
+	*p++ = ' ';
+	return lq_fmt_num(p, v, lq_widths[col]);
 }
 
 /* " %*d" with the column's width. */
-static char *lq_put_int(char *p, unsigned int col, int v)
+static __always_inline char *lq_put_int(char *p, unsigned int col, int v)
 {
-	char buf[21] = "-";
-
 	if (v >= 0)
 		return lq_put_num(p, col, v);
-	return lq_put_field(p, col, buf, lq_fmt_u64(buf + 1, -(long long)v) - buf);
+	*p++ = ' ';
+	return lq_fmt_neg(p, -(long long)v, lq_widths[col]);
 }
 
 /* A probe value, or "-" when the probes do not provide it. */
-static char *lq_put_probe(char *p, unsigned int col, bool have, unsigned long long v)
+static __always_inline char *lq_put_probe(char *p, unsigned int col, bool have,
+					  unsigned long long v)
 {
 	return have ? lq_put_num(p, col, v) : lq_put_str(p, col, LQ_NO_VALUE);
 }
@@ -218,11 +213,11 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 	BUILD_BUG_ON(LQ_COL_LOCAL != 0);
 	/* The address, then columns no wider than 20 digits after a blank. */
 	BUILD_BUG_ON(sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535") +
-		     21 * LQ_NR_COLUMNS > LQ_LINE_MAX);
+		     21 * LQ_NR_COLUMNS + LQ_FMT_FIELD > LQ_LINE_MAX);
 	/* The address, left-aligned in its width (< 0): "%-23pISpc". */
-	p = lq_fmt_sockaddr(p, &row->local);
-	while (p < it->line - lq_widths[LQ_COL_LOCAL])
-		*p++ = ' ';
+	BUILD_BUG_ON(-lq_widths[LQ_COL_LOCAL] > LQ_FMT_FIELD);
+	lq_fmt_blank(p);
+	p = max(lq_fmt_sockaddr(p, &row->local), it->line - lq_widths[LQ_COL_LOCAL]);
 	p = lq_put_num(p, LQ_COL_NS, seq_file_net(seq)->ns.inum);
 	p = lq_put_num(p, LQ_COL_UID, from_kuid_munged(seq_user_ns(seq), row->uid));
 	p = lq_put_num(p, LQ_COL_INODE, row->ino);
@@ -298,7 +293,7 @@ static void lq_hist_show_row(struct seq_file *seq, struct lq_iter *it,
 	BUILD_BUG_ON(sizeof(LQ_NO_VALUE) != 2);
 	/* The address, then every other column as a blank and 20 digits at most. */
 	BUILD_BUG_ON(sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535") +
-		     21 * LQ_NR_HIST_COLUMNS > LQ_LINE_MAX);
+		     21 * LQ_NR_HIST_COLUMNS + LQ_FMT_FIELD > LQ_LINE_MAX);
 	p = lq_fmt_sockaddr(p, &row->local);
 	p = lq_hist_put(p, true, seq_file_net(seq)->ns.inum);
 	p = lq_hist_put(p, true, row->ino);

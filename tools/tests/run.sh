@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# make -C tools test: the model's unit tests, the CLI tests on recorded
+# make -C tools test: the model's unit tests, the module's field writers
+# against printf() (format_test), the CLI tests on recorded
 # samples and on hostile names, and --watch at scale, with one total as
 # the last line ("N passed, N failed").
-# Usage: run.sh BUILD_DIR (holding listenq and model_test)
+# Usage: run.sh BUILD_DIR (holding listenq, model_test and format_test)
 
 O=${1:?usage: run.sh BUILD_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -14,10 +15,11 @@ rc=0
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
 
-for suite in model cli names watch_scale; do
+for suite in model format cli names watch_scale; do
 	echo "# $suite tests"
 	case $suite in
 	model)	"$O/model_test" ;;
+	format)	"$O/format_test" ;;
 	cli)	sh "$HERE/cli_test.sh" "$O/listenq" ;;
 	names)	bash "$HERE/names_test.sh" "$O/listenq" ;;
 	watch_scale) bash "$HERE/watch_scale_test.sh" "$O/listenq" ;;

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The text of the tables' rows, built in a buffer that proc.c writes to its
+ * seq_file at once. A row has 26 fields: a call, a vsnprintf() or a copy
+ * per byte for each costs more than the walk of the listeners itself
+ * (bench/README.md, section 2a), so a field is written inline, its blanks
+ * as three word stores and its digits in place.
+ *
+ * Each writer writes at @p and returns the end of the field; it may write
+ * blanks up to LQ_FMT_FIELD bytes from @p, past that end. The caller's
+ * buffer has room for the longest row and those (LQ_LINE_MAX).
+ */
+#ifndef _LISTENQ_FORMAT_H
+#define _LISTENQ_FORMAT_H
+
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+/* The widest field a writer blanks: a u64's 20 digits fit, and a column. */
+#define LQ_FMT_FIELD	24
+
+/* 10^i, for i up to 19: the smallest number with i + 1 digits. */
+extern const u64 lq_fmt_pow10[20];
+
+/* Blanks over the LQ_FMT_FIELD bytes at @p: a constant-size memset(). */
+static __always_inline void lq_fmt_blank(char *p)
+{
+	memset(p, ' ', LQ_FMT_FIELD);
+}
+
+/* The number of decimal digits of @v. */
+static __always_inline unsigned int lq_fmt_ndigits(u64 v)
+{
+	unsigned int n = 1;
+
+	while (n < ARRAY_SIZE(lq_fmt_pow10) && v >= lq_fmt_pow10[n])
+		n++;
+	return n;
+}
+
+/* The digits of @v, ending at @end; where they start. */
+static __always_inline char *lq_fmt_digits(char *end, u64 v)
+{
+	do {
+		*--end = '0' + do_div(v, 10);
+	} while (v);
+	return end;
+}
+
+/*
+ * @v in decimal, right-aligned in @width columns (1 to 20), as "%*llu":
+ * wider than @width when its digits need it.
+ */
+static __always_inline char *lq_fmt_num(char *p, u64 v, unsigned int width)
+{
+	BUILD_BUG_ON(ARRAY_SIZE(lq_fmt_pow10) > LQ_FMT_FIELD);
+	width = min_t(unsigned int, width, ARRAY_SIZE(lq_fmt_pow10));
+	if (width < ARRAY_SIZE(lq_fmt_pow10) && v >= lq_fmt_pow10[width])
+		width = lq_fmt_ndigits(v);
+	lq_fmt_blank(p);
+	lq_fmt_digits(p + width, v);
+	return p + width;
+}
+
+/* @v in decimal, as "%llu". */
+static __always_inline char *lq_fmt_u64(char *p, u64 v)
+{
+	return lq_fmt_num(p, v, 1);
+}
+
+/* -@v in decimal, right-aligned in @width columns (1 to 20), as "%*lld". */
+static __always_inline char *lq_fmt_neg(char *p, u64 v, unsigned int width)
+{
+	width = clamp_t(unsigned int, width, lq_fmt_ndigits(v) + 1, ARRAY_SIZE(lq_fmt_pow10) + 1);
+	lq_fmt_blank(p);
+	*(lq_fmt_digits(p + width, v) - 1) = '-';
+	return p + width;
+}
+
+/*
+ * @s of @len bytes in @width columns (< 0: left-aligned), as "%*s"; the
+ * text and the width are cut to LQ_FMT_FIELD.
+ */
+static __always_inline char *lq_fmt_str(char *p, const char *s, unsigned int len, int width)
+{
+	unsigned int w = min_t(unsigned int, width < 0 ? -width : width, LQ_FMT_FIELD), i, n;
+	char *at;
+
+	len = min_t(unsigned int, len, LQ_FMT_FIELD);
+	n = max(len, w);
+	at = width < 0 ? p : p + n - len;
+
+	lq_fmt_blank(p);
+	for (i = 0; i < len; i++)
+		at[i] = s[i];
+	return p + n;
+}
+
+char *lq_fmt_sockaddr(char *p, const union lq_sockaddr *sa);
+
+#endif /* _LISTENQ_FORMAT_H */
