@@ -3,13 +3,13 @@
  * The probes off the path of every SYN, where a kprobe's cost is fine:
  * listen(), whose own backlog argument and start of listening the records
  * keep; accept(), which ends a connection's wait in the accept queue; the
- * request timer, whose expiries are a drop reason; and the
- * tcp:tcp_retransmit_synack tracepoint.
+ * request timer, whose expiries are a drop reason (their handlers are in
+ * expire.c); and the tcp:tcp_retransmit_synack tracepoint (synack.c).
+ * This file registers them all.
  */
 #include <linux/hash.h>
 #include <linux/kprobes.h>
 #include <linux/sched.h>
-#include <linux/tracepoint.h>
 #include <net/inet_connection_sock.h>
 #include <net/request_sock.h>
 #include <net/sock.h>
@@ -21,84 +21,6 @@ static void *lq_arg(struct pt_regs *regs, unsigned int n)
 	return (void *)regs_get_kernel_argument(regs, n);
 }
 NOKPROBE_SYMBOL(lq_arg);
-
-/*
- * __inet_csk_reqsk_queue_drop(sk, req, from_timer) returns whether it
- * unlinked the request; reqsk_timer_handler() calls it with from_timer set
- * once the SYN-ACK retries are spent.
- */
-struct lq_expire_data {
-	const struct sock *sk;
-	union lq_sockaddr peer;
-};
-
-/* Every accepted connection comes here too: only the timer's call returns here. */
-static int lq_expire_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct lq_expire_data *d = (void *)ri->data;
-
-	if (!(u8)regs_get_kernel_argument(regs, 2))
-		return 1;
-	d->sk = lq_arg(regs, 0);
-	lq_req_peer(lq_arg(regs, 1), &d->peer);
-	return 0;
-}
-NOKPROBE_SYMBOL(lq_expire_entry);
-
-static int lq_expire_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct lq_expire_data *d = (void *)ri->data;
-
-	if ((u8)regs_return_value(regs))
-		lq_count_drop(d->sk, LQ_EXPIRED, "expired", &d->peer);
-	return 0;
-}
-NOKPROBE_SYMBOL(lq_expire_return);
-
-/*
- * Where __inet_csk_reqsk_queue_drop() does not exist (5.10.223, and other
- * kernels before "tcp/dccp: Don't use timer_pending() in
- * reqsk_queue_unlink()"), reqsk_timer_handler() drops an expired request
- * with inet_csk_reqsk_queue_drop_and_put(), which the compiler may inline
- * there (5.10.223 does), down to reqsk_queue_unlink(req): true when this
- * call unlinked the request. So: reqsk_timer_handler(&req->rsk_timer)
- * marks its request on this CPU while it runs (softirq: nothing else of
- * this CPU runs in between), and a reqsk_queue_unlink() of that request
- * there, of a listener still listening, that returns true is an expiry.
- * Handshakes that complete call reqsk_queue_unlink() too, and return at
- * its entry.
- */
-static DEFINE_PER_CPU(const struct request_sock *, lq_timer_req);
-
-static int lq_timer_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct timer_list *t = lq_arg(regs, 0);
-
-	this_cpu_write(lq_timer_req, container_of(t, struct request_sock, rsk_timer));
-	return 0;
-}
-NOKPROBE_SYMBOL(lq_timer_entry);
-
-static int lq_timer_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	this_cpu_write(lq_timer_req, NULL);
-	return 0;
-}
-NOKPROBE_SYMBOL(lq_timer_return);
-
-static int lq_unlink_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct lq_expire_data *d = (void *)ri->data;
-	const struct request_sock *req = lq_arg(regs, 0);
-
-	if (req != this_cpu_read(lq_timer_req) ||
-	    READ_ONCE(req->rsk_listener->sk_state) != TCP_LISTEN)
-		return 1;
-	d->sk = req->rsk_listener;
-	lq_req_peer(req, &d->peer);
-	return 0;
-}
-NOKPROBE_SYMBOL(lq_unlink_entry);
 
 /*
  * listen() clamps its backlog in __sys_listen() before inet_listen() sees
@@ -265,49 +187,6 @@ static const unsigned long lq_kprobe_gives[ARRAY_SIZE(lq_kprobes)] = {
 	LQ_HAVE_BACKLOG,
 };
 
-/*
- * tcp:tcp_retransmit_synack(sk, req) fires in tcp_rtx_synack() where it
- * counts TCPSynRetrans: a SYN-ACK sent again, by the request timer or for a
- * retransmitted SYN. It is reached by name: tracepoints are not exported
- * one by one.
- */
-static void lq_synack_probe(void *data, const struct sock *sk, const struct request_sock *req)
-{
-	lq_count_synack_retrans(sk);
-}
-
-static struct tracepoint *lq_synack_tp;
-
-static void lq_find_tracepoint(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "tcp_retransmit_synack"))
-		*(struct tracepoint **)priv = tp;
-}
-
-static int lq_tracepoint_register(void)
-{
-	struct tracepoint *tp = NULL;
-	int err;
-
-	for_each_kernel_tracepoint(lq_find_tracepoint, &tp);
-	if (!tp)
-		return -ENOENT;
-	err = tracepoint_probe_register(tp, lq_synack_probe, NULL);
-	if (!err)
-		lq_synack_tp = tp;
-	return err;
-}
-
-static void lq_tracepoint_unregister(void)
-{
-	if (!lq_synack_tp)
-		return;
-	tracepoint_probe_unregister(lq_synack_tp, lq_synack_probe, NULL);
-	lq_synack_tp = NULL;
-	/* No probe runs when the records go. */
-	tracepoint_synchronize_unregister();
-}
-
 static bool lq_kretprobe_on[LQ_NR_KRP];
 static bool lq_kprobe_on[ARRAY_SIZE(lq_kprobes)];
 
@@ -375,14 +254,12 @@ static unsigned long lq_accept_register(bool *nomem)
  */
 static unsigned long lq_expire_register(bool *nomem)
 {
-	int err, cpu;
+	int err;
 
 	err = lq_kretprobe_register(LQ_KRP_EXPIRE, nomem);
 	if (err != -ENOENT)
 		goto out;
-	/* No request of an earlier registration is marked. */
-	for_each_possible_cpu(cpu)
-		per_cpu(lq_timer_req, cpu) = NULL;
+	lq_timer_reset();
 	err = lq_kretprobe_register(LQ_KRP_UNLINK, nomem);
 	if (!err)
 		err = lq_kretprobe_register(LQ_KRP_TIMER, nomem);
@@ -459,7 +336,7 @@ unsigned long lq_kprobes_register(bool *nomem)
 			missing |= lq_kprobe_gives[i] ?: LQ_HAVE_ALL;
 		}
 	}
-	err = lq_tracepoint_register();
+	err = lq_synack_register();
 	if (err == -ENOMEM) {
 		*nomem = true;
 		missing |= LQ_HAVE_ALL;
@@ -496,5 +373,5 @@ void lq_kprobes_unregister(void)
 			unregister_kprobe(&lq_kprobes[i]);
 		lq_kprobe_on[i] = false;
 	}
-	lq_tracepoint_unregister();
+	lq_synack_unregister();
 }

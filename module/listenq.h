@@ -197,4 +197,23 @@ void lq_hooks_unregister(void);
 unsigned long lq_kprobes_register(bool *nomem);
 void lq_kprobes_unregister(void);
 
+/* expire.c: the kretprobe handlers that count expired requests */
+struct kretprobe_instance;
+struct pt_regs;
+struct lq_expire_data {
+	const struct sock *sk;
+	union lq_sockaddr peer;
+};
+
+void lq_timer_reset(void);
+int lq_expire_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+int lq_expire_return(struct kretprobe_instance *ri, struct pt_regs *regs);
+int lq_timer_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+int lq_timer_return(struct kretprobe_instance *ri, struct pt_regs *regs);
+int lq_unlink_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+
+/* synack.c: the tcp:tcp_retransmit_synack tracepoint */
+int lq_synack_register(void);
+void lq_synack_unregister(void);
+
 #endif /* _LQ_LISTENQ_H */
