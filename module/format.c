@@ -3,7 +3,9 @@
  * The address column: what vsprintf()'s "%pISpc" prints, without its
  * parsing of a format. The fields' writers are inline, in format.h.
  */
+#include <linux/cache.h>
 #include <linux/in6.h>
+#include <linux/init.h>
 #include <linux/socket.h>
 
 #include "listenq.h"
@@ -16,17 +18,43 @@ const u64 lq_fmt_pow10[20] = {
 	100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
 };
 
-/* "%pI4": the bytes of @a in decimal, dot-separated. */
-static char *lq_fmt_ip4(char *p, const u8 *a)
+char lq_fmt_pairs[200] __ro_after_init;
+
+/* Fill lq_fmt_pairs: "00", "01" ... "99". */
+void __init lq_fmt_init(void)
 {
 	int i;
 
-	for (i = 0; i < 4; i++) {
-		if (i)
-			*p++ = '.';
-		p = lq_fmt_u64(p, a[i]);
+	for (i = 0; i < 100; i++) {
+		lq_fmt_pairs[2 * i] = '0' + i / 10;
+		lq_fmt_pairs[2 * i + 1] = '0' + i % 10;
 	}
+}
+
+/* A byte in decimal, as "%u". */
+static char *lq_fmt_u8(char *p, unsigned int v)
+{
+	if (v >= 100) {
+		*p++ = '0' + v / 100;
+		v %= 100;
+		*p++ = '0' + v / 10;
+	} else if (v >= 10) {
+		*p++ = '0' + v / 10;
+	}
+	*p++ = '0' + v % 10;
 	return p;
+}
+
+/* "%pI4": the bytes of @a in decimal, dot-separated. */
+static char *lq_fmt_ip4(char *p, const u8 *a)
+{
+	p = lq_fmt_u8(p, a[0]);
+	*p++ = '.';
+	p = lq_fmt_u8(p, a[1]);
+	*p++ = '.';
+	p = lq_fmt_u8(p, a[2]);
+	*p++ = '.';
+	return lq_fmt_u8(p, a[3]);
 }
 
 /* @v in hexadecimal without leading zeros, as "%x". */

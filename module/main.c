@@ -10,6 +10,7 @@
 #include <net/tcp.h>
 
 #include "listenq.h"
+#include "format.h"
 
 struct lq_rules lq_running_rules __ro_after_init;
 
@@ -99,6 +100,7 @@ static int __init lq_init(void)
 	err = lq_read_rules();
 	if (err)
 		return err;
+	lq_fmt_init();
 	err = lq_params_init();
 	if (err)
 		return err;

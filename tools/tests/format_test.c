@@ -130,6 +130,7 @@ static void test_ipv4(void)
 
 int main(void)
 {
+	lq_fmt_init();
 	test_numbers();
 	test_strings();
 	test_ipv4();
