@@ -2,7 +2,7 @@
 /*
  * lqbench: the listenq benchmarks, run inside the QEMU guest (static binary).
  *
- *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtalh] [--quick]
+ *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtalch] [--quick]
  *           [--reps N] [--flat-reps N] [--rounds N] [--tput-count N] [--accepts N]
  *           [--listeners N] [--halfopen N] [--grow A,B,C] [--max-listeners A,B,C]
  *           [--drop-log N] [--alt-ko NAME=PATH]...
@@ -19,6 +19,7 @@
  *     --alt-ko, rounds in rotating order; the wait histogram's count is
  *     checked against the accepts done with probes on
  *  l  /proc/listenq read time at growing listener counts (0 half-open)
+ *  c  64 readers at once in 8 namespaces against one reader alone
  *  h  10k listeners with 100k half-open requests: per-listener queue
  *     lengths from /proc/listenq, from ss, and from /proc/net/tcp; then
  *     the /proc/listenq read at 0, 10k and 100k half-open requests, each
@@ -76,7 +77,7 @@ static struct {
 	unsigned int nalt;
 	const char *alt_name[4], *alt_ko[4];	/* --alt-ko NAME=PATH */
 } o = {
-	.phases = "mtalh",
+	.phases = "mtalch",
 	.reps = 7, .flat_reps = 11, .rounds = 7, .tput_count = 100000,
 	.accepts = 5000, .acc_backlog = 128,
 	.tput_listeners = 16, .tput_backlog = 8,
@@ -89,7 +90,7 @@ static struct {
 static uint64_t t_start;
 static unsigned long long next_k;	/* syngen source numbers already used */
 /* The result table, printed at the end in section order, whatever the phase order. */
-enum section { S_1, S_2A, S_2B, S_3, S_4, S_5, NR_SECTIONS };
+enum section { S_1, S_2A, S_2B, S_2C, S_3, S_4, S_5, NR_SECTIONS };
 static FILE *sec[NR_SECTIONS], *table;
 static char *sec_buf[NR_SECTIONS];
 static size_t sec_len[NR_SECTIONS];
@@ -462,6 +463,32 @@ static void feed_file(const char *path, line_fn fn, struct agg *a)
 	close(fd);
 }
 
+/*
+ * read(2) alone: the text of @path with nothing parsed but the count of
+ * its lines, so what is timed is the kernel's work (and the syscalls).
+ */
+static void feed_raw(const char *path, struct agg *a)
+{
+	static char buf[BUFSZ];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned long lines = 0;
+	ssize_t n;
+	char *p;
+
+	if (fd < 0)
+		die("open %s", path);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read %s", path);
+		for (p = buf; (p = memchr(p, '\n', buf + n - p)); p++)
+			lines++;
+	}
+	close(fd);
+	a->rows = lines ? lines - 1 : 0;	/* the header */
+}
+
 /* Run @argv with stdout into a pipe that @fn parses; fails on a non-zero exit. */
 static void feed_cmd(char *const argv[], line_fn fn, struct agg *a)
 {
@@ -494,6 +521,7 @@ enum route {
 	R_SS_ONE,	/* ss -Htn state listening state syn-recv */
 	R_PROC_TCP,	/* /proc/net/tcp + /proc/net/tcp6 */
 	R_SS_LTN,	/* ss -ltn alone: accept queues only */
+	R_LQ_RAW,	/* read(2) /proc/listenq, nothing parsed */
 	NR_ROUTES
 };
 
@@ -504,10 +532,11 @@ static const char *const route_name[NR_ROUTES] = {
 	[R_SS_ONE] = "ss -Htn state listening state syn-recv",
 	[R_PROC_TCP] = "read /proc/net/tcp + tcp6",
 	[R_SS_LTN] = "ss -ltn (accept queues only)",
+	[R_LQ_RAW] = "read(2) /proc/listenq, not parsed",
 };
 
 static const char *const route_key[NR_ROUTES] = {
-	"lq_cat", "lq_read", "ss_two", "ss_one", "proc_tcp", "ss_ltn",
+	"lq_cat", "lq_read", "ss_two", "ss_one", "proc_tcp", "ss_ltn", "lq_raw",
 };
 
 /* Obtain every listener's SYN and accept queue lengths by route @r; in ms. */
@@ -541,6 +570,9 @@ static double route_run(enum route r, struct agg *a)
 		break;
 	case R_SS_LTN:
 		feed_cmd(ss_l, ss_listen_line, a);
+		break;
+	case R_LQ_RAW:
+		feed_raw("/proc/listenq", a);
 		break;
 	default:
 		break;
@@ -1536,14 +1568,17 @@ static void phase_accept(void)
 
 static void phase_listeners(void)
 {
-	static const enum route routes[] = { R_LQ_READ, R_LQ_CAT, R_PROC_TCP, R_SS_LTN };
-	const unsigned int nr = o.ss ? 4 : 3;
-	struct nsconf c = { 1, 5, 4096, 4096 };
-	struct series s[3][4];
+	static const enum route routes[] = { R_LQ_RAW, R_LQ_READ, R_LQ_CAT, R_PROC_TCP, R_SS_LTN };
+	const unsigned int nr = o.ss ? 5 : 4;
+	/* no SYN-ACK retransmits: the requests of the probes=1 rounds expire once, then quiet */
+	struct nsconf c = { 1, 0, 4096, 4096 };
+	struct series s[3][5], on[3];
+	unsigned long long sent;
 	struct holder h;
 	unsigned int g, r, i;
 
 	memset(s, 0, sizeof(s));
+	memset(on, 0, sizeof(on));
 	holder_start(&h, &c, 10000, 128);
 	for (g = 0; g < 3; g++) {
 		holder_resize(&h, o.grow[g]);
@@ -1557,26 +1592,175 @@ static void phase_listeners(void)
 				unsigned int j = (r + i) % nr;
 				double ms = route_run(routes[j], &A);
 
+				if (A.rows != o.grow[g] && routes[j] != R_PROC_TCP)
+					die("%s: %lu listeners, want %u", route_name[routes[j]],
+					    A.rows, o.grow[g]);
 				add(&s[g][j], ms);
 				raw("listeners=%u round=%u route=%s ms=%.3f rows=%lu", o.grow[g], r,
 				    route_key[routes[j]], ms, A.rows);
 			}
 		}
+		/* probes=1, with a record for each listener: one SYN each, expired */
+		set_probes(1);
+		syngen(10000, 10000 + o.grow[g] - 1, o.grow[g], 60, &sent);
+		sleep(3);
+		for (r = 0; r < o.reps; r++) {
+			double ms = route_run(R_LQ_RAW, &A);
+
+			if (A.rows != o.grow[g])
+				die("probes=1: %lu listeners, want %u", A.rows, o.grow[g]);
+			add(&on[g], ms);
+			raw("listeners=%u round=%u route=lq_raw_probes ms=%.3f rows=%lu syns=%llu",
+			    o.grow[g], r, ms, A.rows, sent);
+		}
+		set_probes(0);
 	}
 	holder_stop(&h);
 
 	table = sec[S_2A];
 	T("\n2a. /proc/listenq read time vs listeners (0 half-open; median of %u, routes interleaved)\n",
 	  o.reps);
-	T("   %-10s %12s %12s %12s %16s %12s\n", "listeners", "read ms", "us/listener",
-	  "cat ms", "/proc/net/tcp ms", "ss -ltn ms");
+	T("   read(2): the text alone, lines counted, probes=0 and probes=1 (each listener\n");
+	T("   with a record: one SYN each); read+parse: split into columns as a consumer\n");
+	T("   would (the other routes parse too), probes=0\n");
+	T("   %-9s %10s %8s %10s %8s %11s %8s %14s %9s\n", "listeners", "read(2) ms", "us/row",
+	  "probes=1 ms", "us/row", "read+parse", "cat ms", "/proc/net/tcp ms", "ss -ltn");
 	for (g = 0; g < 3; g++)
-		T("   %-10u %12.2f %12.2f %12.2f %16.2f %12.2f\n", o.grow[g], median(&s[g][0]),
-		  median(&s[g][0]) * 1000 / o.grow[g], median(&s[g][1]), median(&s[g][2]),
-		  nr > 3 ? median(&s[g][3]) : 0);
-	T("   read time x%.1f for x%.0f listeners (%u -> %u), x%.1f for x%.0f (%u -> %u)\n",
+		T("   %-9u %10.2f %8.2f %10.2f %8.2f %11.2f %8.2f %14.2f %9.2f\n", o.grow[g],
+		  median(&s[g][0]), median(&s[g][0]) * 1000 / o.grow[g], median(&on[g]),
+		  median(&on[g]) * 1000 / o.grow[g], median(&s[g][1]), median(&s[g][2]),
+		  median(&s[g][3]), nr > 4 ? median(&s[g][4]) : 0);
+	T("   read(2) time x%.1f for x%.0f listeners (%u -> %u), x%.1f for x%.0f (%u -> %u)\n",
 	  median(&s[1][0]) / median(&s[0][0]), (double)o.grow[1] / o.grow[0], o.grow[0], o.grow[1],
 	  median(&s[2][0]) / median(&s[1][0]), (double)o.grow[2] / o.grow[1], o.grow[1], o.grow[2]);
+	for (g = 0; g < 3; g++)
+		if (o.grow[g] == 10000)
+			break;
+	if (g < 3) {
+		double a = median(&s[g][0]), b = median(&on[g]);
+		double worst = (a > b ? a : b) * 1000 / o.grow[g];
+
+		T("   read(2) at 10000 listeners, the worse of probes=0 and 1: %.0f instructions\n"
+		  "   per row (goal <= 2500: %s)\n", worst * 1000, verdict(worst <= 2.5));
+	}
+}
+
+/* ---- c: concurrent readers ---- */
+
+#define READER_NS	8
+#define READERS		64
+
+/* A reader: in namespace @nsfd, once @go closes, reads @path @n times. */
+static void reader_main(int nsfd, const char *path, unsigned int n, unsigned long rows,
+			int ready, int go)
+{
+	static struct agg r;
+	unsigned int i;
+	char c = 0;
+
+	ns_enter(nsfd);
+	if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 0)
+		_exit(2);
+	for (i = 0; i < n; i++) {
+		feed_raw(path, &r);
+		if (r.rows != rows)
+			_exit(3);
+	}
+	_exit(0);
+}
+
+/*
+ * @nr readers at once, reader i in @h[i % @nns], each reading @path @n
+ * times; ms from the start signal to the last reader's exit.
+ */
+static double readers_run(const struct holder *h, unsigned int nns, unsigned int nr,
+			  const char *path, unsigned int n)
+{
+	int ready[2], go[2], status;
+	pid_t pid[READERS];
+	unsigned int i;
+	uint64_t t0;
+	char c;
+
+	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
+		die("pipe");
+	for (i = 0; i < nr; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0)
+			die("fork");
+		if (!pid[i]) {
+			close(ready[0]);
+			close(go[1]);
+			reader_main(h[i % nns].nsfd, path, n, h[i % nns].n, ready[1], go[0]);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < nr; i++)
+		if (read(ready[0], &c, 1) != 1)
+			die("reader %u not ready", i);
+	t0 = now_ns();
+	close(go[1]);
+	for (i = 0; i < nr; i++)
+		if (waitpid(pid[i], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			die("reader %u of %s failed (status 0x%x)", i, path, status);
+	close(ready[0]);
+	return (now_ns() - t0) / 1e6;
+}
+
+/*
+ * 64 readers at once, 8 in each of 8 namespaces, each reading its own
+ * namespace's table, against one reader alone: what one reader costs the
+ * others. With probes on, and SYNs dropped in each namespace before.
+ */
+static void phase_readers(void)
+{
+	static const char *const files[2] = { "/proc/listenq", "/proc/listenq_hist" };
+	const unsigned int per_ns = o.listeners / READER_NS, reads = 4;
+	struct nsconf c = { 0, 0, 4096, 4096 };
+	struct holder h[READER_NS];
+	struct series one[2], all[2], ratio[2];
+	unsigned long long sent;
+	unsigned int i, r, f;
+
+	memset(one, 0, sizeof(one));
+	memset(all, 0, sizeof(all));
+	memset(ratio, 0, sizeof(ratio));
+	set_probes(1);
+	for (i = 0; i < READER_NS; i++) {
+		holder_start(&h[i], &c, 10000, 0);
+		holder_resize(&h[i], per_ns);
+		/* backlog 0, no cookies: a second SYN to a listener is dropped */
+		syngen(10000, 10000 + 7, 16, 10, &sent);
+	}
+	settle();
+	info("readers: %u namespaces of %u listeners, %u readers", READER_NS, per_ns, READERS);
+	for (r = 0; r < o.reps; r++) {
+		for (f = 0; f < 2; f++) {
+			double t1 = readers_run(h, 1, 1, files[f], reads);
+			double t64 = readers_run(h, READER_NS, READERS, files[f], reads);
+
+			add(&one[f], t1);
+			add(&all[f], t64);
+			add(&ratio[f], t64 / (READERS * t1));
+			raw("readers file=%s round=%u one_ms=%.3f all_ms=%.3f", files[f], r, t1, t64);
+		}
+	}
+	for (i = 0; i < READER_NS; i++)
+		holder_stop(&h[i]);
+	set_probes(0);
+
+	table = sec[S_2C];
+	T("\n2c. Concurrent readers: %u at once, %u in each of %u namespaces of %u listeners\n",
+	  READERS, READERS / READER_NS, READER_NS, per_ns);
+	T("   (probes=1, dropped SYNs in each), each reading its own namespace's file %u times,\n",
+	  reads);
+	T("   against one reader alone (median of %u)\n", o.reps);
+	T("   %-20s %14s %14s %22s\n", "file", "one reader ms", "64 readers ms",
+	  "per reader vs alone");
+	for (f = 0; f < 2; f++)
+		T("   %-20s %14.2f %14.2f %21.2fx\n", files[f], median(&one[f]), median(&all[f]),
+		  median(&ratio[f]));
 }
 
 /* ---- h: half-open requests, and the comparison with ss ---- */
@@ -1679,8 +1863,8 @@ static void phase_halfopen(void)
 			best = R_SS_ONE;
 		best_ss = median(&s[best]);
 		ratio = best_ss / median(&s[R_LQ_CAT]);
-		T("   best ss route (%s) / cat /proc/listenq: %.1fx (goal >= 20x: %s)\n",
-		  best == R_SS_ONE ? "one ss" : "two ss", ratio, verdict(ratio >= 20));
+		T("   best ss route (%s) / cat /proc/listenq: %.1fx (goal >= 50x: %s)\n",
+		  best == R_SS_ONE ? "one ss" : "two ss", ratio, verdict(ratio >= 50));
 		T("   best ss route / read /proc/listenq in-process: %.1fx\n",
 		  best_ss / median(&s[R_LQ_READ]));
 	}
@@ -1820,6 +2004,8 @@ int main(int argc, char **argv)
 		phase_accept(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'l'))
 		phase_listeners(), ns_enter(orig_ns);
+	if (strchr(o.phases, 'c'))
+		phase_readers(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'h'))
 		phase_halfopen(), ns_enter(orig_ns);
 	module_unload();
