@@ -7,7 +7,6 @@
  * a bucket lock, ->show() prints them with no lock held.
  */
 #include <linux/math64.h>
-#include <linux/mm.h>
 #include <linux/minmax.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -108,37 +107,11 @@ static void *lq_iter_advance(struct seq_file *seq)
 	return lq_iter_row(seq);
 }
 
-/*
- * seq_file fills one buffer per read(), of PAGE_SIZE: 15 rows. A reader
- * of the whole table (cat, a collector) made a system call and a seq_file
- * round trip per 15 rows, and a row that did not fit was formatted twice.
- * At a read from the start the buffer is empty (seq_read_iter() and
- * traverse() call ->start() with m->count == 0): make it LQ_SEQ_BUF, as
- * single_open_size() does at open; seq_release() kvfree()s either. Without
- * the memory, the reader keeps the page it has.
- */
-#define LQ_SEQ_BUF	(32 * 1024)
-
-static void lq_seq_grow(struct seq_file *seq)
-{
-	char *buf;
-
-	if (seq->size >= LQ_SEQ_BUF || seq->count)
-		return;
-	buf = kvmalloc(LQ_SEQ_BUF, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!buf)
-		return;
-	kvfree(seq->buf);
-	seq->buf = buf;
-	seq->size = LQ_SEQ_BUF;
-}
-
 static void *lq_seq_start(struct seq_file *seq, loff_t *pos)
 {
 	struct lq_iter *it = seq->private;
 
 	if (!*pos) {
-		lq_seq_grow(seq);
 		/*
 		 * The windows account drops only, a column of listenq alone:
 		 * the fill and wait histograms of listenq_hist are counted at
