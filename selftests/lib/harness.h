@@ -40,6 +40,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KSFT_PASS	0
@@ -430,6 +431,7 @@ static inline int __lq_run_one(struct __test_metadata *t, struct __fixture_varia
 	struct __test_results *res;
 	const char *why = NULL;
 	char diag[64] = "";
+	struct timespec t0, t1;
 	pid_t pid;
 
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -444,6 +446,7 @@ static inline int __lq_run_one(struct __test_metadata *t, struct __fixture_varia
 
 	printf("#  RUN           %s ...\n", t->full_name);
 	fflush(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = fork();
 	if (pid < 0) {
 		printf("Bail out! fork: %s\n", strerror(errno));
@@ -474,6 +477,10 @@ static inline int __lq_run_one(struct __test_metadata *t, struct __fixture_varia
 	}
 	/* the test's own children must not outlive it */
 	kill(-pid, SIGKILL);
+	/* where a lane's time goes: a diagnostic line, nothing asserts on it */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# %s took %lld ms\n", t->full_name,
+	       (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 
 	if (why)
 		printf("# %s: %s\n", t->full_name, why);
