@@ -663,11 +663,15 @@ TEST(accept_wait)
  * it could not follow are the listener's wait_missed, and as many as the
  * kernel's own count of them (the kretprobe's nmissed, which the module
  * logs when probes go off). Small stacks: the guest has 1 GiB.
+ *
+ * LQ_SCALE may shorten it (the debug lane's), to 5000 threads at least:
+ * more than the kretprobe's 4096 instances, so that some calls are missed.
  */
 #define WAITERS		10000
+#define WAITERS_MIN	5000
 
 struct waiter {
-	int lfd;
+	int lfd, n;
 	int *ready, *accepted;
 };
 
@@ -687,7 +691,9 @@ static void *waiter(void *arg)
 
 static bool all_ready(void *arg)
 {
-	return __atomic_load_n((int *)arg, __ATOMIC_SEQ_CST) == WAITERS;
+	struct waiter *w = arg;
+
+	return __atomic_load_n(w->ready, __ATOMIC_SEQ_CST) == w->n;
 }
 
 /* Thread and connection creation under TCG: a longer hang detector. */
@@ -717,20 +723,20 @@ __LQ_TEST(accept_wait_many_waiters, 600)
 		lq_set_sysctl(_metadata, "kernel/threads-max", 4 * WAITERS);
 	lfd = lq_listen(_metadata, AF_INET, "127.0.0.1", 4096, 0);
 	port = lq_port(_metadata, lfd);
-	w = (struct waiter){ lfd, &ready, &accepted };
+	w = (struct waiter){ lfd, lq_scaled(WAITERS, WAITERS_MIN), &ready, &accepted };
 	ASSERT_EQ(0, pthread_attr_init(&attr));
 	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN > 16384 ?
 					       PTHREAD_STACK_MIN : 16384));
-	for (i = 0; i < WAITERS; i++)
+	for (i = 0; i < w.n; i++)
 		ASSERT_EQ(0, pthread_create(&tid[i], &attr, waiter, &w)) TH_LOG("thread %d", i);
-	ASSERT_TRUE(lq_wait_until(all_ready, &ready, 60000));
+	ASSERT_TRUE(lq_wait_until(all_ready, &w, 60000));
 	/* From counted to blocked in accept(): a few instructions each. */
 	usleep(2000000);
-	for (i = 0; i < WAITERS; i++) {
+	for (i = 0; i < w.n; i++) {
 		cfd[i] = client(_metadata, AF_INET, port);
 		n++;
 	}
-	for (i = 0; i < WAITERS; i++)
+	for (i = 0; i < w.n; i++)
 		pthread_join(tid[i], NULL);
 	ASSERT_EQ(n, accepted);
 	hist_of(_metadata, lfd, &h);

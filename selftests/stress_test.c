@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unload under load: the module is unloaded and loaded again STRESS_CYCLES
- * (16) times while
+ * (8) times while
  *
  *  - a flooder sends raw SYNs, in its own netns, to a listener whose SYN
  *    queue is full (syncookies off: every extra SYN is a drop the probes
@@ -25,14 +25,13 @@
  * Each load stays DWELL_MS before the next unload, so that the readers and
  * the toggler also meet a loaded module, not only one coming or going.
  *
- * Timing under single-threaded TCG with 2 vCPUs: a cycle costs 0.1-6 s
+ * Timing under single-threaded TCG with 2 vCPUs: a cycle costs 0.1-26 s
  * (kprobe registration and the RCU grace periods of unregistration
  * dominate, and unregister_ftrace_function() waits for RCU-tasks), so the
  * flood and the readers are paced to leave the CPUs mostly to the
- * load/unload loop. 16 cycles load each of the four variants four times:
- * 15-75 s on Debian's kernels; the debug lane runs 8, in 2-3 minutes. The
- * time limit only detects a hang. LQ_STRESS_CYCLES overrides the number of
- * cycles.
+ * load/unload loop. 8 cycles load each of the four variants twice: 20-110 s
+ * on Debian's kernels; the debug lane (LQ_SCALE=25) runs 4, each variant
+ * once. The time limit only detects a hang.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,7 +48,7 @@
 #include "lq_kmod.h"
 #include "lq_test.h"
 
-#define STRESS_CYCLES	16
+#define STRESS_CYCLES	8
 #define NR_READERS	4
 #define DWELL_MS	25		/* loaded, before the next unload */
 
@@ -459,8 +458,7 @@ static void exact_burst(struct __test_metadata *_metadata)
 
 TEST_F_TIMEOUT(storm, load_unload_under_load, 900)
 {
-	const char *env = getenv("LQ_STRESS_CYCLES");
-	int cycles = env && atoi(env) > 0 ? atoi(env) : STRESS_CYCLES;
+	int cycles = lq_scaled(STRESS_CYCLES, 4);
 	int done = 0, load_fail = 0, unload_fail = 0;
 	long long t0 = lq_now_ms(), slowest = 0;
 	int ret;

@@ -38,7 +38,7 @@ jobs=$(nproc)
 # runtime on every memory access, and TCG runs it.
 export LQ_TIMEOUT_SCALE=${LQ_TIMEOUT_SCALE:-5}
 guest_timeout=${LQ_KCSAN_TIMEOUT:-3000}
-export LQ_STRESS_CYCLES=${LQ_STRESS_CYCLES:-8}
+export LQ_SCALE=${LQ_SCALE:-50}
 tests=${LQ_KCSAN_TESTS:-probes_test stress_test queue_stats_test}
 unset MAKEFLAGS MFLAGS MAKELEVEL
 # shellcheck source=selftests/qemu/lib.sh

@@ -43,6 +43,23 @@ static inline void lq_set_sysctl(struct __test_metadata *_metadata, const char *
 	ASSERT_EQ(0, ret) TH_LOG("write %lld to /proc/sys/%s: %s", val, name, strerror(-ret));
 }
 
+/*
+ * A test's loop count @n (repetitions, threads, cycles), scaled by
+ * LQ_SCALE, a percentage from 1 to 100 (default 100), and never below
+ * @min: the debug lane runs the long loops shorter, under the same
+ * assertions. Not for values under test.
+ */
+static inline int lq_scaled(int n, int min)
+{
+	const char *env = getenv("LQ_SCALE");
+	long pct = env ? strtol(env, NULL, 10) : 100;
+
+	if (pct < 1 || pct > 100)
+		pct = 100;
+	n = n * pct / 100;
+	return n < min ? min : n;
+}
+
 static inline long long lq_get_sysctl(struct __test_metadata *_metadata, const char *name)
 {
 	long long val = 0;

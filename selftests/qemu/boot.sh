@@ -15,8 +15,8 @@
 # LQ_QEMU_ACCEL overrides the accelerator (default tcg,thread=single),
 # LQ_TEST_TIMEOUT the per-binary limit of selftests/settings, and
 # LQ_TIMEOUT_SCALE (integer) multiplies both that and each test's own limit
-# in the harness (for slow debug kernels), LQ_STRESS_CYCLES overrides
-# stress_test's 16 load/unload cycles.
+# in the harness (for slow debug kernels), and LQ_SCALE (a percentage)
+# shortens the tests' long loops (lq_scaled() in selftests/lib/lq_test.h).
 #
 # The guest writes KTAP to ttyS1 (OUTDIR/results.ktap); ttyS0 is the console
 # (OUTDIR/console.log, streamed to the terminal with --demo); tests write
@@ -145,7 +145,7 @@ payload_archive() {
 	LQ_BAD_PARAMS='$(bad_params)'
 	LQ_TIMEOUT='$per_test'
 	LQ_TIMEOUT_SCALE='$scale'
-	LQ_STRESS_CYCLES='${LQ_STRESS_CYCLES:-}'
+	LQ_SCALE='${LQ_SCALE:-}'
 	$(own_timeouts)
 	LQ_GUEST_TIMEOUT='$((timeout * 9 / 10))'
 	EOF
