@@ -599,7 +599,9 @@ long long lq_now_ms(void)
 
 bool lq_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
 {
-	long long deadline = lq_now_ms() + timeout_ms;
+	const char *env = getenv("LQ_TIMEOUT_SCALE");
+	int scale = env && atoi(env) > 0 ? atoi(env) : 1;
+	long long deadline = lq_now_ms() + (long long)timeout_ms * scale;
 	struct timespec pause = { 0, 2 * 1000 * 1000 };
 
 	while (!cond(arg)) {

@@ -94,7 +94,11 @@ void lq_mib_delta(const struct lq_mib *before, const struct lq_mib *after, struc
 
 /* Time and polling */
 long long lq_now_ms(void);
-/* Poll cond(arg) every few ms until it is true or timeout_ms passes; returns the last result. */
+/*
+ * Poll cond(arg) every few ms until it is true or timeout_ms passes; returns
+ * the last result. The timeout is a hang detector: LQ_TIMEOUT_SCALE (the
+ * harness's, for slow debug kernels) multiplies it.
+ */
 bool lq_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 
 #endif /* LQ_NETUTIL_H */
