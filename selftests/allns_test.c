@@ -1390,7 +1390,7 @@ static void churn_step(const unsigned int *done, unsigned int *seen)
 }
 
 /*
- * 50 reads (LQ_SCALE may make them fewer, not under 10) while namespaces
+ * 25 reads (LQ_SCALE may make them fewer, not under 10) while namespaces
  * appear and disappear: every one exits 0 and shows
  * the world. Before each read the test waits until one more churn namespace
  * has ended, so consecutive reads never see the same set of namespaces, on a
@@ -1400,7 +1400,7 @@ static void churn_step(const unsigned int *done, unsigned int *seen)
  */
 TEST_F_TIMEOUT(allns, churn, 600)
 {
-	int runs = lq_scaled(50, 10), failed_runs = 0, churn_seen = 0, i;
+	int runs = lq_scaled(25, 10), failed_runs = 0, churn_seen = 0, i;
 	unsigned int done = 0;
 	struct lq_exec r;
 

@@ -44,10 +44,9 @@ export LQ_TIMEOUT_SCALE=${LQ_TIMEOUT_SCALE:-5}
 # of its 150+ allocations failed in turn).
 guest_timeout=${LQ_DEBUG_TIMEOUT:-6000}
 # Everything costs several times more here than on Debian's kernels: the
-# tests' long loops run at a quarter of their length (lq_scaled()): the 4
-# load/unload cycles of stress_test still load each of its four variants,
-# 5000 threads blocked in accept() (queue_stats_test's floor) still exhaust
-# the accept kretprobe. The limits above only detect a hang; lq_wait_until()
+# tests' long loops run at a quarter of their length (lq_scaled()): 5000
+# threads blocked in accept() (queue_stats_test's floor) still exhaust the
+# accept kretprobe. The limits above only detect a hang; lq_wait_until()
 # scales its own with LQ_TIMEOUT_SCALE too.
 export LQ_SCALE=${LQ_SCALE:-25}
 tests="fault_test probes_test stress_test input_test queue_stats_test proc_test"
