@@ -749,17 +749,16 @@ host_state() {
 
 case ${1:-all} in
 all)
-	# qemu.start: the guests are about to start; the chroots, kernels and
-	# tools are ready, and .ci/run starts the debug lane beside them
-	rm -f "$build/qemu.start"
+	# qemu.done: the guests are done (.ci/run then starts the debug lane)
+	rm -f "$build/qemu.done"
 	host_state save
 	setup
 	builds
 	selftests
 	tools
 	compat
-	: >"$build/qemu.start"
 	boots
+	: >"$build/qemu.done"
 	demo_check
 	metrics
 	dkms_check "$([ -n "${KERNEL:-}" ] || echo deb)"
