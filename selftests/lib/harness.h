@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netutil.h"		/* lq_timeout_scale() */
+
 #define KSFT_PASS	0
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
@@ -415,19 +417,10 @@ static inline bool __lq_wait(pid_t pid, int timeout_s, int *status)
 	return done;
 }
 
-/* LQ_TIMEOUT_SCALE: a positive integer, else 1. */
-static inline int __lq_timeout_scale(void)
-{
-	const char *env = getenv("LQ_TIMEOUT_SCALE");
-	int scale = env ? atoi(env) : 1;
-
-	return scale > 0 ? scale : 1;
-}
-
 static inline int __lq_run_one(struct __test_metadata *t, struct __fixture_variant_metadata *v,
 			       int num, struct __lq_totals *tot)
 {
-	int status = 0, code, timeout = t->timeout * __lq_timeout_scale();
+	int status = 0, code, timeout = t->timeout * lq_timeout_scale();
 	struct __test_results *res;
 	const char *why = NULL;
 	char diag[64] = "";

@@ -597,11 +597,17 @@ long long lq_now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-bool lq_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
+int lq_timeout_scale(void)
 {
 	const char *env = getenv("LQ_TIMEOUT_SCALE");
-	int scale = env && atoi(env) > 0 ? atoi(env) : 1;
-	long long deadline = lq_now_ms() + (long long)timeout_ms * scale;
+	int scale = env ? atoi(env) : 1;
+
+	return scale > 0 ? scale : 1;
+}
+
+bool lq_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
+{
+	long long deadline = lq_now_ms() + (long long)timeout_ms * lq_timeout_scale();
 	struct timespec pause = { 0, 2 * 1000 * 1000 };
 
 	while (!cond(arg)) {

@@ -95,9 +95,15 @@ void lq_mib_delta(const struct lq_mib *before, const struct lq_mib *after, struc
 /* Time and polling */
 long long lq_now_ms(void);
 /*
+ * LQ_TIMEOUT_SCALE from the environment, a positive integer, else 1: it
+ * multiplies every timeout, the harness's per test and lq_wait_until()'s
+ * (slow debug kernels).
+ */
+int lq_timeout_scale(void);
+/*
  * Poll cond(arg) every few ms until it is true or timeout_ms passes; returns
- * the last result. The timeout is a hang detector: LQ_TIMEOUT_SCALE (the
- * harness's, for slow debug kernels) multiplies it.
+ * the last result. The timeout is a hang detector: lq_timeout_scale()
+ * multiplies it.
  */
 bool lq_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 
