@@ -149,7 +149,7 @@ void lq_params_exit(void);
 /* records.c: the per-listener records */
 int lq_records_create(unsigned int size);
 void lq_records_destroy(void);
-void lq_records_set_available(unsigned long have);
+int lq_records_set_available(unsigned long have);
 void lq_records_read(const struct sock *sk, struct lq_row *row);
 void lq_records_read_hist(const struct sock *sk, struct lq_hist_row *row);
 void lq_record_listen(const struct sock *sk, bool fresh, int backlog);

@@ -43,7 +43,7 @@ static int lq_probes_enable(void)
 				     LQ_HAVE_SYN_FILL | LQ_HAVE_ACC_FILL | LQ_HAVE_WAIT));
 	err = lq_records_create(lq_max_listeners);
 	if (err) {
-		pr_err("probes: no memory for %u listeners\n", lq_max_listeners);
+		pr_err("probes: no memory for the records of %u listeners\n", lq_max_listeners);
 		return err;
 	}
 	/* The hooks first: kprobes.c probes accept() only if hooks.c could not. */
@@ -57,6 +57,9 @@ static int lq_probes_enable(void)
 	} else if (!(have & ~LQ_HAVE_BACKLOG)) {
 		pr_err("probes: cannot follow listeners on this kernel\n");
 		err = -EOPNOTSUPP;
+	} else if (lq_records_set_available(have)) {
+		pr_err("probes: no memory for the records of the listeners\n");
+		err = -ENOMEM;
 	}
 	if (err) {
 		lq_hooks_unregister();
@@ -73,7 +76,6 @@ static int lq_probes_enable(void)
 	for (err = 0; err < ARRAY_SIZE(lq_extras); err++)
 		if (!(have & lq_extras[err].bit))
 			pr_warn("%s is not available on this kernel\n", lq_extras[err].what);
-	lq_records_set_available(have);
 	return 0;
 }
 

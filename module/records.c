@@ -3,17 +3,20 @@
  * The per-listener records of the probes: their table, claimed and
  * released with the listeners, and what reads and counts into them.
  *
- * A table of records is allocated when probes are switched on and freed
- * when they go off. A record is keyed by its listening socket: it is
- * claimed from the table's pool at the listener's first event, reset when
- * the socket starts listening, and released to the pool, an RCU grace
- * period later, when it stops, so that two listeners never share counts.
- * Nothing here allocates: every function but lq_records_create() and
- * lq_records_destroy() may run in a probe handler.
+ * A table is made when probes are switched on and freed when they go off.
+ * A record is keyed by its listening socket: it is claimed when the socket
+ * starts listening (or, for a listener older than the probes, when they go
+ * on), reset then, and released, an RCU grace period later, when it stops,
+ * so that two listeners never share counts. Memory follows the listeners:
+ * records are allocated, in process context, into a pool that claims take
+ * from (lq_records_work()), and the index that finds them grows and
+ * shrinks with their number (lq_index_fit()). No probe handler allocates,
+ * but the one of listen() where the kernel allows it (not PREEMPT_RT).
  */
 #include <linux/kprobes.h>
 #include <linux/log2.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/tcp.h>
@@ -21,6 +24,13 @@
 #include "records.h"
 
 struct lq_records __rcu *lq_records;
+
+/*
+ * The table lq_records points to while probes are on: one at a time (the
+ * parameter lock), made again once lq_records_destroy() has waited out
+ * every user of the last.
+ */
+static struct lq_records lq_table;
 
 static void lq_record_reset(struct lq_record *r)
 {
@@ -46,13 +56,61 @@ static void lq_record_reset(struct lq_record *r)
 NOKPROBE_SYMBOL(lq_record_reset);
 
 /*
- * The record of listener @sk, claimed from the pool if it has none yet.
+ * Records the pool keeps ready for listen() and the SYNs of listeners
+ * without one: LQ_SPARE, and where the probe of listen() cannot allocate
+ * (PREEMPT_RT), for its bursts, one for every 32 held (14 bytes a
+ * listener). A claim that finds fewer than half of them asks for more, a
+ * release that leaves twice as many has the rest freed.
+ */
+#define LQ_SPARE	64U
+
+static unsigned int lq_spare(const struct lq_records *t)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		return LQ_SPARE;
+	return max(READ_ONCE(t->held) / 32, LQ_SPARE);
+}
+
+/* The bits of an index for @n records: a bucket or more each, 16 at least. */
+static unsigned int lq_index_bits(unsigned int n)
+{
+	return max(order_base_2(n), 4);
+}
+
+/*
+ * Wait slots: one for every two buckets, and 1 << 14 however few the
+ * listeners: room for the accept queues of a server with a few listeners.
+ */
+static unsigned int lq_slot_bits(unsigned int index_bits)
+{
+	return max(index_bits - 1, 14U);
+}
+
+/* An index of 1 << @bits buckets is for @n records: one to two a bucket. */
+static bool lq_index_fits(unsigned int bits, unsigned int n)
+{
+	return bits == lq_index_bits(n) || bits == lq_index_bits(n) + 1;
+}
+
+/* Under @t->lock: should lq_records_work() run? */
+static bool lq_records_need_work(const struct lq_records *t)
+{
+	const struct lq_index *ix = rcu_dereference_protected(t->index, lockdep_is_held(&t->lock));
+
+	return (t->pooled < lq_spare(t) / 2 && t->made < t->size) || t->pooled > 2 * lq_spare(t) ||
+	       !lq_index_fits(ix->bits, t->made);
+}
+
+/*
+ * The record of listener @sk, taken from the pool if it has none yet.
  * NULL if the pool is empty or @sk no longer listens. Under rcu_read_lock().
  */
-struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk)
+static struct lq_record *lq_record_take(struct lq_records *t, const struct sock *sk)
 {
 	struct lq_record *r = lq_record_find(t, sk);
+	struct lq_index *ix;
 	unsigned long flags;
+	bool work;
 
 	if (r)
 		return r;
@@ -72,14 +130,32 @@ struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk)
 	if (!r && !hlist_empty(&t->pool)) {
 		r = hlist_entry(t->pool.first, struct lq_record, node);
 		hlist_del(&r->node);
+		t->pooled--;
 		lq_record_reset(r);
 		r->sk = sk;
-		hlist_add_head_rcu(&r->node, lq_bucket(t, sk));
+		ix = rcu_dereference_protected(t->index, lockdep_is_held(&t->lock));
+		hlist_add_head_rcu(&r->node, lq_bucket(ix, sk));
 		t->held++;
 	}
+	work = lq_records_need_work(t);
 	raw_spin_unlock_irqrestore(&t->lock, flags);
-	if (!r)
-		atomic_long_inc(&t->untracked);
+	if (work)
+		queue_work(t->wq, &t->work);
+	return r;
+}
+NOKPROBE_SYMBOL(lq_record_take);
+
+/*
+ * lq_record_take() for an event: one without a record is counted, as lost
+ * to a full table or to an empty pool.
+ */
+struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk)
+{
+	struct lq_record *r = lq_record_take(t, sk);
+
+	/* Not an event lost: a closing listener's, whose record is released. */
+	if (!r && READ_ONCE(sk->sk_state) == TCP_LISTEN)
+		lq_count_untracked(t);
 	return r;
 }
 NOKPROBE_SYMBOL(lq_record_claim);
@@ -96,12 +172,73 @@ NOKPROBE_SYMBOL(lq_record_of);
 static void lq_record_free_rcu(struct rcu_head *head)
 {
 	struct lq_record *r = container_of(head, struct lq_record, rcu);
-	struct lq_records *t = r->records;
+	struct lq_records *t = &lq_table;
 	unsigned long flags;
+	bool work;
 
 	raw_spin_lock_irqsave(&t->lock, flags);
 	hlist_add_head(&r->node, &t->pool);
+	t->pooled++;
+	work = lq_records_need_work(t);
 	raw_spin_unlock_irqrestore(&t->lock, flags);
+	if (work)
+		queue_work(t->wq, &t->work);
+}
+
+/*
+ * One more record in the pool, if @t may have one more. False if it may
+ * not, or if the allocation failed.
+ */
+static bool lq_pool_grow(struct lq_records *t, gfp_t gfp)
+{
+	struct lq_record *r = NULL;
+	unsigned long flags;
+	bool room;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	room = t->made < t->size;
+	if (room)
+		t->made++;	/* claimed before the allocation, which may sleep */
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	if (room)
+		r = kmem_cache_alloc(t->cache, gfp | __GFP_NOWARN);
+	if (!room)
+		return false;
+	raw_spin_lock_irqsave(&t->lock, flags);
+	if (r) {
+		hlist_add_head(&r->node, &t->pool);
+		t->pooled++;
+	} else {
+		t->made--;
+	}
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	return r;
+}
+NOKPROBE_SYMBOL(lq_pool_grow);
+
+/* Free a record of the pool, if it has more than @keep. */
+static bool lq_pool_shrink(struct lq_records *t, unsigned int keep)
+{
+	struct lq_record *r = NULL;
+
+	raw_spin_lock_irq(&t->lock);
+	if (t->pooled > keep) {
+		r = hlist_entry(t->pool.first, struct lq_record, node);
+		hlist_del(&r->node);
+		t->pooled--;
+		t->made--;
+	}
+	raw_spin_unlock_irq(&t->lock);
+	if (r)
+		kmem_cache_free(t->cache, r);
+	return r;
+}
+
+/* Process context: the pool holds at least @want records, or @t is full. */
+static void lq_pool_fill(struct lq_records *t, unsigned int want)
+{
+	while (READ_ONCE(t->pooled) < want && lq_pool_grow(t, GFP_KERNEL))
+		cond_resched();
 }
 
 /**
@@ -141,16 +278,29 @@ void lq_record_release(const struct sock *sk)
  */
 void lq_record_listen(const struct sock *sk, bool fresh, int backlog)
 {
+	struct lq_records *t;
 	struct lq_record *r;
 
 	rcu_read_lock();
-	r = lq_record_of(sk);
+	t = rcu_dereference(lq_records);
+	if (!t)
+		goto out;
+	/*
+	 * The listener's record is claimed now, from the pool, whatever the
+	 * time lq_records_work() takes to refill it: here, in the process
+	 * that calls listen(), but in a probe handler with preemption off,
+	 * where PREEMPT_RT forbids even an atomic allocation.
+	 */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && !READ_ONCE(t->pooled) && !lq_record_find(t, sk))
+		lq_pool_grow(t, GFP_ATOMIC);
+	r = lq_record_claim(t, sk);
 	if (r) {
 		/* A record left by an earlier socket at this address. */
 		if (fresh)
 			lq_record_reset(r);
 		WRITE_ONCE(r->backlog, backlog);
 	}
+out:
 	rcu_read_unlock();
 }
 NOKPROBE_SYMBOL(lq_record_listen);
@@ -212,8 +362,144 @@ void lq_records_read_hist(const struct sock *sk, struct lq_hist_row *row)
 	row->wait_missed = r ? atomic_long_read(&r->wait_missed) : 0;
 }
 
+static struct lq_index *lq_index_alloc(unsigned int bits, struct lq_slots *slots)
+{
+	struct lq_index *ix;
+
+	/* The caller says what failed, or can do without: no allocator report. */
+	ix = kvzalloc(struct_size(ix, bucket, 1U << bits), GFP_KERNEL | __GFP_NOWARN);
+	if (!ix)
+		return NULL;
+	ix->bits = bits;
+	ix->slots = slots;
+	if (!slots || slots->bits != lq_slot_bits(bits)) {
+		bits = lq_slot_bits(bits);
+		ix->slots = kvzalloc(struct_size(ix->slots, slot, 1U << bits),
+				     GFP_KERNEL | __GFP_NOWARN);
+		if (!ix->slots) {
+			kvfree(ix);
+			return NULL;
+		}
+		ix->slots->bits = bits;
+	}
+	return ix;
+}
+
+/* @ix and its slots, unless @next, the index after it, has them too. */
+static void lq_index_free(struct lq_index *ix, const struct lq_index *next)
+{
+	if (ix && (!next || next->slots != ix->slots))
+		kvfree(ix->slots);
+	kvfree(ix);
+}
+
+/* Bytes of @ix and its slots. */
+static size_t lq_index_bytes(const struct lq_index *ix)
+{
+	return struct_size(ix, bucket, 1U << ix->bits) +
+	       struct_size(ix->slots, slot, 1U << ix->slots->bits);
+}
+
+/*
+ * Move each record of @from to @to, a bucket at a time under the lock:
+ * lq_record_find() sees @to, then @from, and looks again if a record moved
+ * meanwhile.
+ */
+static void lq_index_move(struct lq_records *t, struct lq_index *from, struct lq_index *to)
+{
+	struct hlist_node *tmp;
+	struct lq_record *r;
+	unsigned int i;
+
+	for (i = 0; i < 1U << from->bits; i++) {
+		raw_spin_lock_irq(&t->lock);
+		write_seqcount_begin(&t->moving);
+		hlist_for_each_entry_safe(r, tmp, &from->bucket[i], node) {
+			hlist_del_rcu(&r->node);
+			hlist_add_head_rcu(&r->node, lq_bucket(to, r->sk));
+		}
+		write_seqcount_end(&t->moving);
+		raw_spin_unlock_irq(&t->lock);
+		if (!(i % 64))
+			cond_resched();
+	}
+}
+
+/*
+ * Replace the index with one sized to the records that exist, when their
+ * number has left the range the current one is for: twice as many buckets
+ * as needed, or fewer than one a record. The old one is freed when no
+ * reader can see it: nothing is lost but the times of children queued in
+ * its slots while they were copied (lq_wait_move()).
+ */
+static void lq_index_fit(struct lq_records *t)
+{
+	struct lq_index *cur = rcu_dereference_protected(t->index, lockdep_is_held(&t->resize));
+	struct lq_index *next;
+	unsigned int n = READ_ONCE(t->made);
+
+	if (lq_index_fits(cur->bits, n))
+		return;
+	next = lq_index_alloc(lq_index_bits(n), cur->slots);
+	if (!next)
+		return;		/* chains longer than one, for now */
+	raw_spin_lock_irq(&t->lock);
+	write_seqcount_begin(&t->moving);
+	rcu_assign_pointer(t->prev, cur);
+	rcu_assign_pointer(t->index, next);
+	write_seqcount_end(&t->moving);
+	raw_spin_unlock_irq(&t->lock);
+	lq_index_move(t, cur, next);
+	if (next->slots != cur->slots) {
+		/* Once no lq_wait_start() writes into the old slots. */
+		synchronize_rcu();
+		lq_wait_move(cur->slots, next->slots);
+	}
+	raw_spin_lock_irq(&t->lock);
+	RCU_INIT_POINTER(t->prev, NULL);
+	raw_spin_unlock_irq(&t->lock);
+	synchronize_rcu();
+	lq_index_free(cur, next);
+}
+
+/*
+ * Off the probes' paths: records for the pool, or fewer of them, and an
+ * index sized to their number. Queued by a claim or a release that left
+ * the pool or the index out of their range.
+ */
+static void lq_records_work(struct work_struct *work)
+{
+	struct lq_records *t = container_of(work, struct lq_records, work);
+
+	mutex_lock(&t->resize);
+	lq_pool_fill(t, lq_spare(t));
+	while (lq_pool_shrink(t, 2 * lq_spare(t)))
+		cond_resched();
+	lq_index_fit(t);
+	mutex_unlock(&t->resize);
+}
+
+/* Free what @t holds, unpublished, with no hook or work left to use it. */
+static void lq_records_free(struct lq_records *t)
+{
+	struct lq_index *ix = rcu_dereference_protected(t->index, true);
+	struct hlist_node *tmp;
+	struct lq_record *r;
+	unsigned int i;
+
+	if (t->wq)
+		destroy_workqueue(t->wq);
+	for (i = 0; ix && i < 1U << ix->bits; i++)
+		hlist_for_each_entry_safe(r, tmp, &ix->bucket[i], node)
+			kmem_cache_free(t->cache, r);
+	hlist_for_each_entry_safe(r, tmp, &t->pool, node)
+		kmem_cache_free(t->cache, r);
+	lq_index_free(ix, NULL);
+	kmem_cache_destroy(t->cache);
+}
+
 /**
- * lq_records_create() - allocate the table of @size records and publish it
+ * lq_records_create() - make the table and publish it
  * @size: how many listeners can be followed at once
  *
  * Rows show no counter until lq_records_set_available(). Process context,
@@ -223,36 +509,27 @@ void lq_records_read_hist(const struct sock *sk, struct lq_hist_row *row)
  */
 int lq_records_create(unsigned int size)
 {
-	struct lq_records *t;
-	unsigned int i;
+	struct lq_records *t = &lq_table;
 
-	/* The caller says what failed: no page allocator report on top. */
-	t = kvzalloc(struct_size(t, rec, size), GFP_KERNEL | __GFP_NOWARN);
-	if (!t)
-		return -ENOMEM;
-	/*
-	 * As many buckets as records or more, whatever the size: a chain near
-	 * one record long on every lookup. hash_ptr() wants at least 1 bit.
-	 */
-	t->hash_bits = max(order_base_2(size), 4);
-	t->hash = kvcalloc(1U << t->hash_bits, sizeof(*t->hash), GFP_KERNEL | __GFP_NOWARN);
-	/* Two wait slots per record: room for every listener's accept queue. */
-	t->slot_bits = order_base_2(size) + 1;
-	t->slots = kvcalloc(1U << t->slot_bits, sizeof(*t->slots), GFP_KERNEL | __GFP_NOWARN);
-	if (!t->hash || !t->slots) {
-		kvfree(t->slots);
-		kvfree(t->hash);
-		kvfree(t);
-		return -ENOMEM;
-	}
+	memset(t, 0, sizeof(*t));
 	t->size = size;
 	raw_spin_lock_init(&t->lock);
-	for (i = 0; i < size; i++) {
-		t->rec[i].records = t;
-		hlist_add_head(&t->rec[i].node, &t->pool);
+	seqcount_init(&t->moving);
+	INIT_WORK(&t->work, lq_records_work);
+	mutex_init(&t->resize);
+	t->cache = kmem_cache_create("listenq_record", sizeof(struct lq_record), 0, 0, NULL);
+	RCU_INIT_POINTER(t->index, lq_index_alloc(lq_index_bits(min(size, LQ_SPARE)), NULL));
+	/* High priority: a burst of listen() calls waits for its records. */
+	t->wq = alloc_workqueue("listenq", WQ_UNBOUND | WQ_HIGHPRI, 1);
+	if (t->cache && rcu_access_pointer(t->index) && t->wq) {
+		lq_pool_fill(t, min(size, LQ_SPARE));
+		if (t->pooled == min(size, LQ_SPARE)) {
+			rcu_assign_pointer(lq_records, t);
+			return 0;
+		}
 	}
-	rcu_assign_pointer(lq_records, t);
-	return 0;
+	lq_records_free(t);
+	return -ENOMEM;
 }
 
 /* Raise a peak to @len, unless it is higher already. */
@@ -265,63 +542,101 @@ static __always_inline void lq_peak_raise(atomic_t *peak, u32 len)
 }
 
 /*
- * Requests and children queued before probes went on were added unseen:
- * each listener's peaks start at its queues' lengths when probes go on,
- * not at 0 (the queues may shrink before its next event). The hooks are
- * live already, so what is added from now on raises the peaks past these.
- * A listener whose queues are empty needs no record for that. Walks every
- * namespace's listeners: the listening hash is global (module/walk.c).
+ * Every listener gets its record when probes go on: it may get none at
+ * its first SYN, from a pool sized for listen() calls (LQ_SPARE). Their
+ * peaks start at their queues' lengths, not at 0: requests and children
+ * queued before probes went on were added unseen (and the queues may shrink
+ * before the next event). The hooks are live already, so what is added
+ * from now on raises the peaks past these, and a listener that starts
+ * listening from now on claims its own. Walks every namespace's listeners:
+ * the listening hash is global (module/walk.c). Process context.
  */
-static void lq_records_seed_peaks(struct lq_records *t)
+static int lq_records_seed(struct lq_records *t)
 {
 	struct inet_hashinfo *hinfo = lq_tcp_hashinfo(&init_net);
-	unsigned int i;
+	unsigned int i, missed = 0;
 
+	mutex_lock(&t->resize);	/* the work's pool would shrink */
 	for (i = 0; i < lq_lhash_size(hinfo); i++) {
 		struct inet_listen_hashbucket *ilb = lq_lhash_bucket(hinfo, i);
 		struct hlist_nulls_node *node;
+		unsigned int want = 0, n;
 		struct sock *sk;
 
 		if (hlist_nulls_empty(&ilb->nulls_head))
 			continue;
+again:
+		/* Records for this bucket's listeners, allocated before its lock. */
+		lq_pool_fill(t, want);
 		rcu_read_lock();	/* for lq_record_claim() */
 		spin_lock(&ilb->lock);
+		n = 0;
+		sk_nulls_for_each(sk, node, &ilb->nulls_head)
+			n++;
+		/* More than the pool holds, and more than we asked it for. */
+		if (n > READ_ONCE(t->pooled) && n > want && READ_ONCE(t->made) < t->size) {
+			spin_unlock(&ilb->lock);
+			rcu_read_unlock();
+			want = n;
+			goto again;
+		}
 		sk_nulls_for_each(sk, node, &ilb->nulls_head) {
-			u32 syn = inet_csk_reqsk_queue_len(sk);
-			u32 acc = READ_ONCE(sk->sk_ack_backlog);
-			struct lq_record *r;
+			struct lq_record *r = lq_record_take(t, sk);
 
-			if (!syn && !acc)
-				continue;
-			r = lq_record_claim(t, sk);
 			if (r) {
-				lq_peak_raise(&r->syn_peak, syn);
-				lq_peak_raise(&r->acc_peak, acc);
+				lq_peak_raise(&r->syn_peak, inet_csk_reqsk_queue_len(sk));
+				lq_peak_raise(&r->acc_peak, READ_ONCE(sk->sk_ack_backlog));
+			} else if (READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+				   READ_ONCE(t->made) < t->size) {
+				missed++;	/* no memory for its record */
 			}
 		}
 		spin_unlock(&ilb->lock);
 		rcu_read_unlock();
 		cond_resched();
 	}
+	lq_pool_fill(t, lq_spare(t));
+	lq_index_fit(t);
+	mutex_unlock(&t->resize);
+	return missed ? -ENOMEM : 0;
 }
 
-/*
- * What the registered probes provide: the counters rows show from now on.
+/* Bytes the table holds: its index and records; under @t->lock. */
+static size_t lq_records_bytes(struct lq_records *t)
+{
+	const struct lq_index *ix = rcu_dereference_protected(t->index, lockdep_is_held(&t->lock));
+
+	return lq_index_bytes(ix) + (size_t)t->made * kmem_cache_size(t->cache);
+}
+
+/**
+ * lq_records_set_available() - give every listener its record, and show them
+ * @have: what the registered probes provide: the counters rows show from now on
+ *
  * Process context, with the hooks registered.
+ *
+ * Return: 0, or -ENOMEM if a listener got no record for lack of memory.
  */
-void lq_records_set_available(unsigned long have)
+int lq_records_set_available(unsigned long have)
 {
 	struct lq_records *t = rcu_dereference_protected(lq_records, true);
+	unsigned int held, made;
+	size_t bytes;
+	int err;
 
-	size_t bytes = struct_size(t, rec, t->size) + (sizeof(*t->slots) << t->slot_bits) +
-		       (sizeof(*t->hash) << t->hash_bits);
-
-	/* Before rows show the peaks: none reads lower than its queue. */
-	if (have & (LQ_HAVE_SYN_PEAK | LQ_HAVE_ACC_PEAK))
-		lq_records_seed_peaks(t);
+	/* Before rows show the counters: every listener has its record. */
+	err = lq_records_seed(t);
+	if (err)
+		return err;
 	WRITE_ONCE(t->have, have);
-	pr_info("probes on, counting up to %u listeners in %zu KiB (%zu bytes each)\n",
-		t->size, bytes >> 10, bytes / t->size);
+	raw_spin_lock_irq(&t->lock);
+	held = t->held;
+	made = t->made;
+	bytes = lq_records_bytes(t);
+	raw_spin_unlock_irq(&t->lock);
+	pr_info("probes on, following %u listeners in %zu KiB (%u records of %u bytes), up to %u\n",
+		held, bytes >> 10, made, kmem_cache_size(t->cache), t->size);
+	return 0;
 }
 
 /**
@@ -342,17 +657,20 @@ void lq_records_destroy(void)
 	/* Wait for readers, then for the records they or the probes released. */
 	synchronize_rcu();
 	rcu_barrier();
+	/* Nothing queues the work now; once it is done, no record moves. */
+	flush_workqueue(t->wq);
 	untracked = atomic_long_read(&t->untracked);
 	if (untracked)
 		pr_warn("%ld events not counted: more than %u listeners\n", untracked, t->size);
+	untracked = atomic_long_read(&t->unready);
+	if (untracked)
+		pr_warn("%ld events not counted: no record ready for their listener\n", untracked);
 	untracked = atomic_long_read(&t->lost);
 	if (untracked)
 		pr_warn("%ld accepted connections not timed: queued before probes were on, or their slot reused\n",
 			untracked);
 	pr_info("probes off, %u listener records held\n", t->held);
-	kvfree(t->slots);
-	kvfree(t->hash);
-	kvfree(t);
+	lq_records_free(t);
 }
 
 /**

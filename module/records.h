@@ -8,14 +8,16 @@
 #define _LQ_RECORDS_H
 
 #include <linux/hash.h>
+#include <linux/mutex.h>
 #include <linux/rculist.h>
+#include <linux/seqlock.h>
+#include <linux/workqueue.h>
 
 #include "listenq.h"
 
 struct lq_record {
-	struct hlist_node node;		/* in a hash bucket, or in the pool */
+	struct hlist_node node;		/* in a bucket of an index, or in the pool */
 	struct rcu_head rcu;
-	struct lq_records *records;
 	const struct sock *sk;		/* the key; never dereferenced */
 	atomic_long_t count[LQ_NR_REASONS];
 	atomic_long_t synack_retrans;
@@ -42,52 +44,110 @@ struct lq_wait_slot {
 	u64 ns;				/* ktime_get_mono_fast_ns() at the enqueue */
 };
 
+struct lq_slots {
+	struct rcu_head rcu;
+	unsigned int bits;		/* 1 << @bits slots */
+	struct lq_wait_slot slot[];
+};
+
+/*
+ * Where records are found: a hash of 1 << @bits buckets, sized to the
+ * records that exist and replaced by one of another size as listeners come
+ * and go (records.c, lq_index_fit()), and the wait slots, sized with it.
+ */
+struct lq_index {
+	struct lq_slots *slots;
+	unsigned int bits;
+	struct hlist_head bucket[];
+};
+
 struct lq_records {
 	raw_spinlock_t lock;		/* taken in probe handlers: raw on RT too */
-	unsigned int held;		/* records in @hash, under @lock */
+	seqcount_t moving;		/* records change index, under @lock */
+	struct lq_index __rcu *index;	/* where records are added */
+	struct lq_index __rcu *prev;	/* while records move from it to @index */
+	unsigned int held;		/* records in an index, under @lock */
+	unsigned int pooled;		/* records in @pool, under @lock */
+	unsigned int made;		/* records that exist, at most @size; under @lock */
+	unsigned int size;		/* max_listeners */
 	struct hlist_head pool;		/* records no listener holds */
-	struct hlist_head *hash;	/* a bucket or more per record */
+	struct kmem_cache *cache;
+	struct workqueue_struct *wq;
+	struct work_struct work;	/* lq_records_work(): the pool, the index */
+	struct mutex resize;		/* who changes @index: the work, the seed */
 	atomic_long_t untracked;	/* events lost to a full table */
+	atomic_long_t unready;		/* events lost to an empty pool */
 	atomic_long_t lost;		/* accepted children whose enqueue time was lost */
 	unsigned long have;		/* what the probes registered provide */
-	struct lq_wait_slot *slots;
-	unsigned int slot_bits, hash_bits;
-	unsigned int size;
-	struct lq_record rec[] __counted_by(size);
 };
 
 extern struct lq_records __rcu *lq_records;
 
 struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk);
+void lq_wait_move(struct lq_slots *from, struct lq_slots *to);
 void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
 	    const union lq_sockaddr *peer);
 
-static inline struct hlist_head *lq_bucket(struct lq_records *t, const struct sock *sk)
+/*
+ * The table and its indexes, from a hook or under rcu_read_lock() or the
+ * table's lock: hooks run with BH or preemption disabled, which is an RCU
+ * read-side critical section (since 5.0's flavour consolidation; on
+ * PREEMPT_RT local_bh_disable() takes rcu_read_lock()), so that every SYN
+ * need not pay for rcu_read_lock() on a preemptible-RCU kernel.
+ */
+#define lq_deref(p)	rcu_dereference_check(p, rcu_read_lock_any_held())
+
+static __always_inline struct hlist_head *lq_bucket(const struct lq_index *ix,
+						    const struct sock *sk)
 {
-	return &t->hash[hash_ptr(sk, t->hash_bits)];
+	return (struct hlist_head *)&ix->bucket[hash_ptr(sk, ix->bits)];
 }
 
-/* Under rcu_read_lock() or @t->lock. */
-static __always_inline struct lq_record *lq_record_find(struct lq_records *t,
-							const struct sock *sk)
+static __always_inline struct lq_record *lq_chain_find(const struct lq_index *ix,
+						       const struct sock *sk)
 {
 	struct lq_record *r;
 
-	hlist_for_each_entry_rcu(r, lq_bucket(t, sk), node, lockdep_is_held(&t->lock))
+	hlist_for_each_entry_rcu(r, lq_bucket(ix, sk), node, rcu_read_lock_any_held())
 		if (r->sk == sk)
 			return r;
 	return NULL;
 }
 
 /*
- * The table, from a hook: those run with BH or preemption disabled, which
- * is an RCU read-side critical section (since 5.0's flavour consolidation;
- * on PREEMPT_RT local_bh_disable() takes rcu_read_lock()), so that every SYN
- * need not pay for rcu_read_lock() on a preemptible-RCU kernel.
+ * The record of @sk, or NULL. While lq_index_fit() moves records to a new
+ * index, a record is in one of the two, and a walk of a chain may follow a
+ * record into another: a miss is sure only if no record moved meanwhile.
  */
+static __always_inline struct lq_record *lq_record_find(struct lq_records *t,
+							const struct sock *sk)
+{
+	const struct lq_index *prev;
+	struct lq_record *r;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&t->moving);
+		r = lq_chain_find(lq_deref(t->index), sk);
+		if (r)
+			return r;
+		prev = lq_deref(t->prev);
+		r = prev ? lq_chain_find(prev, sk) : NULL;
+		if (r)
+			return r;
+	} while (read_seqcount_retry(&t->moving, seq));
+	return NULL;
+}
+
+/* An event of a listener without a record: lost to a full table or an empty pool. */
+static __always_inline void lq_count_untracked(struct lq_records *t)
+{
+	atomic_long_inc(READ_ONCE(t->made) < t->size ? &t->unready : &t->untracked);
+}
+
 static __always_inline struct lq_records *lq_records_in_hook(void)
 {
-	return rcu_dereference_check(lq_records, rcu_read_lock_any_held());
+	return lq_deref(lq_records);
 }
 
 /* lq_record_claim() from a hook, the lookup inline. */
@@ -152,7 +212,7 @@ static __always_inline void lq_count_drop_in(struct lq_record *r, const struct s
 	if (!r) {
 		t = lq_records_in_hook();
 		if (t)
-			atomic_long_inc(&t->untracked);
+			lq_count_untracked(t);
 		return;
 	}
 	atomic_long_inc(&r->count[why]);

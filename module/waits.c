@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The wait for accept(): when each child entered an accept queue, kept in
- * the slots of the records' table (records.h, struct lq_wait_slot), and
- * how long it waited when accept() took it.
+ * the wait slots of the records' index (records.h, struct lq_wait_slot),
+ * and how long it waited when accept() took it.
  */
 #include <linux/hash.h>
 #include <linux/kprobes.h>
@@ -19,14 +19,28 @@
  */
 #define LQ_WAIT_PROBE	8
 
-static struct lq_wait_slot *lq_wait_slot(struct lq_records *t, const struct sock *child,
+static struct lq_wait_slot *lq_wait_slot(struct lq_slots *t, const struct sock *child,
 					 unsigned int i)
 {
-	return &t->slots[(hash_ptr(child, t->slot_bits) + i) & ((1U << t->slot_bits) - 1)];
+	return &t->slot[(hash_ptr(child, t->bits) + i) & ((1U << t->bits) - 1)];
+}
+
+/* The slot that holds @child's time, or NULL. */
+static struct lq_wait_slot *lq_wait_slot_of(struct lq_slots *t, const struct sock *child)
+{
+	struct lq_wait_slot *s;
+	unsigned int i;
+
+	for (i = 0; i < LQ_WAIT_PROBE; i++) {
+		s = lq_wait_slot(t, child, i);
+		if (READ_ONCE(s->child) == child)
+			return s;
+	}
+	return NULL;
 }
 
 /* The slot for @child: its own if it has one, else a free one, else the oldest. */
-static struct lq_wait_slot *lq_wait_slot_for(struct lq_records *t, const struct sock *child)
+static struct lq_wait_slot *lq_wait_slot_for(struct lq_slots *t, const struct sock *child)
 {
 	struct lq_wait_slot *s, *free = NULL, *oldest = NULL;
 	unsigned int i;
@@ -44,36 +58,74 @@ static struct lq_wait_slot *lq_wait_slot_for(struct lq_records *t, const struct 
 	return free ?: oldest;
 }
 
+/*
+ * The slot's owner is cleared before its time is written and set after,
+ * so that lq_wait_end(), which reads them in the other order, never takes
+ * the time of another child for that of @child.
+ */
+static void lq_wait_set(struct lq_wait_slot *s, const struct sock *child,
+			const struct sock *sk, u64 ns)
+{
+	WRITE_ONCE(s->child, NULL);
+	smp_wmb();	/* the owner cleared before the time changes */
+	WRITE_ONCE(s->ns, ns);
+	WRITE_ONCE(s->listener, sk);
+	smp_wmb();	/* the time before the new owner */
+	WRITE_ONCE(s->child, child);
+}
+NOKPROBE_SYMBOL(lq_wait_set);
+
 /**
  * lq_wait_start() - a child entered an accept queue: note the time
  * @sk: the listener
  * @child: the new connection
  *
- * The slot's owner is cleared before its time is written and set after,
- * so that lq_wait_end(), which reads them in the other order, never takes
- * the time of another child for that of @child. Two children that pick the
- * same free slot at the same moment may leave one of them with the other's
- * time, which differs by that moment only, and the other not timed.
+ * Two children that pick the same free slot at the same moment may leave
+ * one of them with the other's time, which differs by that moment only,
+ * and the other not timed (lq_wait_set()).
  */
 void lq_wait_start(const struct sock *sk, const struct sock *child)
 {
+	u64 now = ktime_get_mono_fast_ns();
 	struct lq_records *t;
-	struct lq_wait_slot *s;
 
 	rcu_read_lock();
 	t = rcu_dereference(lq_records);
-	if (t) {
-		s = lq_wait_slot_for(t, child);
-		WRITE_ONCE(s->child, NULL);
-		smp_wmb();	/* the owner cleared before the time changes */
-		WRITE_ONCE(s->ns, ktime_get_mono_fast_ns());
-		WRITE_ONCE(s->listener, sk);
-		smp_wmb();	/* the time before the new owner */
-		WRITE_ONCE(s->child, child);
-	}
+	if (t)
+		lq_wait_set(lq_wait_slot_for(lq_deref(t->index)->slots, child), child, sk, now);
 	rcu_read_unlock();
 }
 NOKPROBE_SYMBOL(lq_wait_start);
+
+/**
+ * lq_wait_move() - copy the times of queued children to other slots
+ * @from: the slots of an index no lq_wait_start() writes into any more
+ * @to: the slots of the index that replaced it
+ *
+ * lq_wait_end() looks in @to, then in @from until the copy is done: a time
+ * is taken from either, once. One copied after its child was taken from
+ * @from stays in @to until another child takes its slot, or the same
+ * child's memory is queued again and gets a new one.
+ */
+void lq_wait_move(struct lq_slots *from, struct lq_slots *to)
+{
+	const struct sock *child;
+	struct lq_wait_slot *s;
+	unsigned int i;
+	u64 ns;
+
+	for (i = 0; i < 1U << from->bits; i++) {
+		s = &from->slot[i];
+		child = READ_ONCE(s->child);
+		if (!child)
+			continue;
+		smp_rmb();	/* pairs with the second smp_wmb() of lq_wait_set() */
+		ns = READ_ONCE(s->ns);
+		lq_wait_set(lq_wait_slot_for(to, child), child, READ_ONCE(s->listener), ns);
+		if (!(i % 1024))
+			cond_resched();
+	}
+}
 
 /**
  * lq_wait_end() - accept() took @child: count how long it waited
@@ -87,33 +139,34 @@ NOKPROBE_SYMBOL(lq_wait_start);
 void lq_wait_end(const struct sock *child)
 {
 	u64 now = ktime_get_mono_fast_ns(), ns;
+	const struct lq_index *ix, *prev;
+	struct lq_wait_slot *s;
 	const struct sock *sk;
 	struct lq_records *t;
-	struct lq_wait_slot *s;
 	struct lq_record *r;
-	unsigned int i;
 
 	rcu_read_lock();
 	t = rcu_dereference(lq_records);
 	if (!t)
 		goto out;
-	for (i = 0; i < LQ_WAIT_PROBE; i++) {
-		s = lq_wait_slot(t, child, i);
-		if (READ_ONCE(s->child) == child)
-			break;
-	}
+	/* While lq_wait_move() copies them, in the slots of the index before. */
+	ix = lq_deref(t->index);
+	s = lq_wait_slot_of(ix->slots, child);
+	prev = lq_deref(t->prev);
+	if (!s && prev && prev->slots != ix->slots)
+		s = lq_wait_slot_of(prev->slots, child);
 	/*
 	 * Not in its slot: another family's socket (sock_graft() is theirs
 	 * too), or a TCP child queued before probes were on or whose slot
 	 * another child took since. @child is alive here, being grafted or
 	 * returned by inet_csk_accept().
 	 */
-	if (i == LQ_WAIT_PROBE) {
+	if (!s) {
 		if (child->sk_protocol == IPPROTO_TCP)
 			goto lost;
 		goto out;
 	}
-	smp_rmb();	/* pairs with the second smp_wmb() of lq_wait_start() */
+	smp_rmb();	/* pairs with the second smp_wmb() of lq_wait_set() */
 	ns = READ_ONCE(s->ns);
 	sk = READ_ONCE(s->listener);
 	smp_rmb();	/* pairs with the first */
@@ -128,7 +181,7 @@ void lq_wait_end(const struct sock *child)
 		atomic_long_inc(&r->wait[lq_wait_bucket(ns)]);
 		atomic64_add(ns, &r->wait_sum_ns);
 	} else {
-		atomic_long_inc(&t->untracked);
+		lq_count_untracked(t);
 	}
 	goto out;
 lost:

@@ -1203,4 +1203,123 @@ TEST(hist_rows_follow_listenq)
 	probes_off_clean(_metadata);
 }
 
+/*
+ * The records follow the listeners (module/records.c): the module allocates
+ * them as listeners come, in a pool their listen() takes from, and finds
+ * them through an index that grows with their number (from 16 buckets to
+ * 8,192 here, in nine steps while the test's listen() calls and SYNs come)
+ * and shrinks when they go.
+ */
+#define MANY_LISTENERS	5000
+
+struct mib_wait {
+	const char *name;
+	unsigned long long want;
+};
+
+static bool mib_reached(void *arg)
+{
+	struct mib_wait *w = arg;
+	unsigned long long v = 0;
+
+	return !lq_mib_read(w->name, &v) && v >= w->want;
+}
+
+/*
+ * @n listeners of backlog 0 (@cap requests each: lq_kfacts.h), and @cap + 1
+ * SYNs to each: every listener drops one (syncookies off), which the kernel
+ * counts in TCPReqQFullDrop. Then each listener's row says so: drop_synq 1
+ * and syn_q_peak @cap, read for all in one pass of /proc/listenq.
+ */
+static void one_drop_each(struct __test_metadata *_metadata, const int *fd, int n, long long cap)
+{
+	unsigned char *seen = calloc(65536, 1);
+	struct mib_wait w = { .name = "TCPReqQFullDrop" };
+	int raw = lq_raw_socket(AF_INET), i, rows = 0;
+	unsigned short *port = calloc(n, sizeof(*port));
+	struct lq_proc t;
+
+	ASSERT_TRUE(seen && port);
+	ASSERT_LE(0, raw) TH_LOG("raw socket: %s", strerror(-raw));
+	w.want = mib(_metadata, w.name) + n;
+	for (i = 0; i < n; i++) {
+		port[i] = lq_port(_metadata, fd[i]);
+		seen[port[i]] = 1;
+		ASSERT_EQ(cap + 1, lq_send_syns(raw, AF_INET, "127.0.0.1", port[i], 0, cap + 1));
+	}
+	close(raw);
+	ASSERT_TRUE(lq_wait_until(mib_reached, &w, SETTLE_MS))
+		TH_LOG("TCPReqQFullDrop %llu, not %llu", mib(_metadata, w.name), w.want);
+	EXPECT_EQ(w.want, mib(_metadata, w.name)) TH_LOG("more drops than SYNs sent past the caps");
+	if (!lq_read_proc(_metadata, &t))
+		return;
+	for (i = 0; i < t.nrows; i++) {
+		const struct lq_proc_row *r = &t.rows[i];
+
+		if (r->family != AF_INET || r->port <= 0 || !seen[r->port])
+			continue;
+		rows++;
+		seen[r->port] = 0;
+		EXPECT_EQ(1, lq_proc_col(r, "drop_synq")) TH_LOG("%s", r->local);
+		EXPECT_EQ(cap, lq_proc_col(r, "syn_q_peak")) TH_LOG("%s", r->local);
+	}
+	EXPECT_EQ(n, rows) TH_LOG("rows of the test's listeners");
+	lq_proc_free(&t);
+	free(port);
+	free(seen);
+}
+
+static int *open_listeners(struct __test_metadata *_metadata, int n)
+{
+	struct rlimit rl = { n + 64, n + 64 };
+	int *fd = calloc(n, sizeof(*fd)), i;
+
+	ASSERT_TRUE(fd != NULL);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	for (i = 0; i < n; i++)
+		fd[i] = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	return fd;
+}
+
+TEST(many_listeners)
+{
+	long long cap = kernel_cap(_metadata, true, AF_INET, 0, 0, 0);
+	int n = lq_scaled(MANY_LISTENERS, MANY_LISTENERS), *fd, i;
+
+	setup(_metadata, 0, -1, 0);
+	fd = open_listeners(_metadata, n);
+	one_drop_each(_metadata, fd, n, cap);
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	/* The records freed, the index shrunk: a new listener has its own. */
+	fd[0] = lq_listen(_metadata, AF_INET, "127.0.0.1", 0, 0);
+	one_drop_each(_metadata, fd, 1, cap);
+	close(fd[0]);
+	free(fd);
+	probes_off_clean(_metadata);
+}
+
+/*
+ * Listeners that exist before the probes go on, more than the module's pool
+ * holds: each gets its record then, and counts its first SYN's drop.
+ */
+TEST(listeners_before_probes)
+{
+	long long cap = kernel_cap(_metadata, true, AF_INET, 0, 0, 0);
+	int n = 1000, *fd, i;
+
+	ASSERT_EQ(0, lq_param_set("probes", "0"));
+	lq_setup_netns(_metadata);
+	ASSERT_EQ(0, lq_route_add(AF_INET, LQ_SYN_NET4, LQ_SYN_PREFIX4, "lo"));
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_syncookies", 0);
+	lq_set_sysctl(_metadata, "net/ipv4/tcp_synack_retries", 0);
+	fd = open_listeners(_metadata, n);
+	probes_on(_metadata);
+	one_drop_each(_metadata, fd, n, cap);
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	free(fd);
+	probes_off_clean(_metadata);
+}
+
 TEST_HARNESS_MAIN
