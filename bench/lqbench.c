@@ -4,12 +4,14 @@
  *
  *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtalch] [--quick]
  *           [--reps N] [--flat-reps N] [--rounds N] [--tput-count N] [--accepts N]
- *           [--listeners N] [--halfopen N] [--grow A,B,C] [--max-listeners A,B,C]
+ *           [--listeners N] [--halfopen N] [--grow A,B,C] [--max-listeners A,B]
+ *           [--mem-listeners A,B,C]
  *           [--drop-log N] [--alt-ko NAME=PATH]...
  *
  * Everything is measured in this one run, so ratios compare like with like:
  *
- *  m  memory the module holds with probes on, at three max_listeners values
+ *  m  memory the module holds with probes on, at three numbers of listeners
+ *     and two max_listeners values
  *  t  SYN throughput into listeners at their caps: probes off / on / drop
  *     log on, rounds in rotating order, with syncookies 0 and 1; each
  *     --alt-ko adds a mode with that build of the module (probes=1), to
@@ -72,7 +74,7 @@ static struct {
 	const char *ko, *syngen, *ss, *phases;
 	unsigned int reps, flat_reps, rounds, tput_count, tput_listeners, tput_backlog;
 	unsigned int accepts, acc_backlog;
-	unsigned int listeners, halfopen, grow[3], ml[3];
+	unsigned int listeners, halfopen, grow[3], ml[2], mem_n[3];
 	unsigned int drop_log;
 	unsigned int nalt;
 	const char *alt_name[4], *alt_ko[4];	/* --alt-ko NAME=PATH */
@@ -83,7 +85,8 @@ static struct {
 	.tput_listeners = 16, .tput_backlog = 8,
 	.listeners = 10000, .halfopen = 100000,
 	.grow = { 1000, 10000, 50000 },
-	.ml = { 16384, 65536, 262144 },
+	.ml = { 16384, 1048576 },
+	.mem_n = { 100, 1000, 10000 },
 	.drop_log = 10,
 };
 
@@ -945,125 +948,198 @@ static void mem_snap(struct memsnap *m, int show)
 
 /*
  * The table layout of module/records.c on x86_64 (see the README), counted
- * by hand: struct lq_record is hlist_node 16 + rcu_head 16 + two pointers
- * 16 + 6 drop counters 48 + synack_retrans 8 + two fill histograms 2 x 6 x
- * 8 + the wait histogram 26 x 8 + wait_sum_ns 8 + wait_missed 8 + two
- * peaks 8 + backlog 4, padded to 8 = 440; struct lq_records without rec[]
- * is lock 4 + held 4 + pool 8 + the hash's pointer 8 + untracked, lost,
- * have, slots 32 + slot_bits, hash_bits and size 12, padded to 8 = 72. Two
- * more allocations: the hash heads (8 bytes), a power of two at least as
- * many as records and at least 16, and the wait slots (struct lq_wait_slot,
- * 16), 2 per record rounded up to a power of two.
+ * by hand. struct lq_record, a slab object of its own cache, is hlist_node
+ * 16 + rcu_head 16 + the key 8 + 6 drop counters 48 + synack_retrans 8 +
+ * two fill histograms 2 x 6 x 8 + their sums 16 + the wait histogram 26 x
+ * 8 + wait_sum_ns 8 + wait_missed 8 + two peaks 8 + backlog 4, padded to 8
+ * = 448. Records are the listeners' and a pool of 64 (LQ_SPARE; on
+ * PREEMPT_RT one for every 32 held if more). The index (struct lq_index,
+ * 16 + 8 per bucket) has a power of two buckets, at least as many as
+ * records and at least 16, when probes go on; its wait slots (struct
+ * lq_slots, 24 + 24 per struct lq_wait_slot) are half as many as buckets
+ * and at least 16,384. Both come from kvzalloc(): kmalloc rounds them up to
+ * a power of two, which the module's own count leaves out.
  */
-#define LQ_STAT_SIZE	440	/* struct lq_record */
-#define LQ_TABLE_HDR	72	/* struct lq_records without its rec[] */
+#define LQ_RECORD_SIZE	448	/* struct lq_record */
+#define LQ_SPARE	64	/* records pooled for listen() */
+#define LQ_INDEX_HDR	16	/* struct lq_index without its buckets */
 #define LQ_HASH_HEAD	8	/* struct hlist_head */
-#define LQ_WAIT_SLOT	16	/* struct lq_wait_slot */
+#define LQ_SLOTS_HDR	24	/* struct lq_slots without its slots */
+#define LQ_WAIT_SLOT	24	/* struct lq_wait_slot */
+#define LQ_MIN_SLOTS	16384
 
-/* The module's table, hash and wait slots for @n listeners, by the layout. */
-static double layout_bytes(unsigned int n)
+static int preempt_rt;
+
+/* Records when probes go on with @n listeners: theirs and the pool. */
+static unsigned long layout_records(unsigned long n)
 {
-	unsigned long long slots = 2, heads = 16;
+	return n + (preempt_rt && n / 32 > LQ_SPARE ? n / 32 : LQ_SPARE);
+}
 
-	while (slots < 2ull * n)
-		slots <<= 1;
-	while (heads < n)
+/* What the module's table holds for @n listeners, by the layout. */
+static double layout_bytes(unsigned long n)
+{
+	unsigned long long heads = 16, slots;
+	unsigned long recs = layout_records(n);
+
+	while (heads < recs)
 		heads <<= 1;
-	return LQ_TABLE_HDR + (double)n * LQ_STAT_SIZE + slots * LQ_WAIT_SLOT +
-	       heads * LQ_HASH_HEAD;
+	slots = heads / 2 > LQ_MIN_SLOTS ? heads / 2 : LQ_MIN_SLOTS;
+	return LQ_INDEX_HDR + heads * LQ_HASH_HEAD + LQ_SLOTS_HDR + slots * LQ_WAIT_SLOT +
+	       (double)recs * LQ_RECORD_SIZE;
 }
 
 static void kmsg_mark(void);
 static int kmsg_find(const char *what, char *out, size_t size);
 
+/* One row of section 4: a max_listeners and a number of listeners. */
+struct memrow {
+	struct series held, vm;
+	/* "probes on, following N listeners in K KiB (R records of B bytes), up to M" */
+	unsigned long n, kib, recs, each, max;
+	int line;
+};
+
+#define MEM_TOGGLES	3
+
+/* The module's line since kmsg_mark() into @m, and the whole line into @line: 1 if found. */
+static int mem_module_line(struct memrow *m, char *line, size_t size)
+{
+	const char *p;
+
+	if (!kmsg_find("probes on, following", line, size))
+		return 0;
+	p = strstr(line, "probes on, following");
+	m->line = sscanf(p, "probes on, following %lu listeners in %lu KiB (%lu records of %lu bytes), up to %lu",
+			 &m->n, &m->kib, &m->recs, &m->each, &m->max) == 5;
+	return m->line;
+}
+
+/*
+ * Switch probes on and off MEM_TOGGLES times with the listeners open: each
+ * time a fresh table, which gives every listener its record at once.
+ */
+static void mem_measure(struct memrow *m, unsigned int ml, unsigned int nl)
+{
+	struct memsnap a, b;
+	unsigned int r;
+
+	for (r = 0; r < MEM_TOGGLES; r++) {
+		char line[256];
+
+		sleep(1);
+		mem_snap(&a, 0);
+		kmsg_mark();
+		set_probes(1);
+		sleep(1);	/* for the work item that fills the pool */
+		mem_snap(&b, !r);
+		if (!r && mem_module_line(m, line, sizeof(line)))
+			raw("mem max_listeners=%u listeners=%u module: %s", ml, nl, line);
+		else if (!r)
+			raw("mem max_listeners=%u listeners=%u module: no \"following\" line",
+			    ml, nl);
+		set_probes(0);
+		add(&m->vm, b.lq_vmalloc_bytes - a.lq_vmalloc_bytes);
+		add(&m->held, b.lq_vmalloc_bytes - a.lq_vmalloc_bytes +
+			      (b.sunreclaim_kb - a.sunreclaim_kb) * 1024.0);
+		raw("mem max_listeners=%u listeners=%u vmalloc_bytes=%lld sunreclaim_kb=%lld memfree_kb=%lld",
+		    ml, nl, b.lq_vmalloc_bytes - a.lq_vmalloc_bytes,
+		    b.sunreclaim_kb - a.sunreclaim_kb, a.memfree_kb - b.memfree_kb);
+	}
+}
+
+/* Bytes held per listener from row @lo to row @hi, by measure and by layout. */
+static double mem_slope(const struct memrow *row, unsigned int lo, unsigned int hi, double *layout)
+{
+	unsigned int n = o.mem_n[hi] - o.mem_n[lo];
+
+	*layout = (layout_bytes(o.mem_n[hi]) - layout_bytes(o.mem_n[lo])) / n;
+	return (median(&row[hi].held) - median(&row[lo].held)) / n;
+}
+
 static void phase_memory(void)
 {
-	struct series d_vm[3], d_slab[3], d_free[3];
-	unsigned long mod_n[3] = { 0 }, mod_kib[3] = { 0 }, mod_each[3] = { 0 };
-	struct memsnap a, b;
-	unsigned int i, r;
-	double slope;
+	/* no SYN-ACK retransmits: nothing runs in the background */
+	struct nsconf c = { 1, 0, 4096, 4096 };
+	struct memrow row[2][3];
+	double slope[2], lslope = 0;
+	unsigned int i, j, same = 1, cheaper = 1;
+	struct holder h;
 
 	table = sec[S_4];
-	info("memory: probes=1 at max_listeners %u, %u, %u", o.ml[0], o.ml[1], o.ml[2]);
-	memset(d_vm, 0, sizeof(d_vm));
-	memset(d_slab, 0, sizeof(d_slab));
-	memset(d_free, 0, sizeof(d_free));
-	for (i = 0; i < 3; i++) {
+	preempt_rt = !access("/sys/kernel/realtime", F_OK);
+	info("memory: probes=1 with %u, %u, %u listeners at max_listeners %u, %u", o.mem_n[0],
+	     o.mem_n[1], o.mem_n[2], o.ml[0], o.ml[1]);
+	memset(row, 0, sizeof(row));
+	holder_start(&h, &c, 10000, 128);
+	for (i = 0; i < 2; i++) {
 		char arg[64];
 
 		snprintf(arg, sizeof(arg), "max_listeners=%u", o.ml[i]);
 		module_unload();
 		module_load(arg);
 		probes_on = 0;
-		for (r = 0; r < 3; r++) {
-			sleep(1);
-			mem_snap(&a, 0);
-			kmsg_mark();
-			set_probes(1);
-			sleep(1);
-			if (!r) {
-				/* "probes on, counting up to N listeners in K KiB (B bytes each)" */
-				char line[256], *p;
-
-				if (kmsg_find("counting up to", line, sizeof(line)) &&
-				    (p = strstr(line, "counting up to")) &&
-				    sscanf(p, "counting up to %lu listeners in %lu KiB (%lu bytes each)",
-					   &mod_n[i], &mod_kib[i], &mod_each[i]) == 3)
-					raw("mem max_listeners=%u module: %s", o.ml[i], p);
-				else
-					raw("mem max_listeners=%u module: no \"counting up to\" line", o.ml[i]);
-			}
-			mem_snap(&b, !r);
-			set_probes(0);
-			add(&d_vm[i], b.lq_vmalloc_bytes - a.lq_vmalloc_bytes);
-			add(&d_slab[i], (b.sunreclaim_kb - a.sunreclaim_kb) * 1024.0);
-			add(&d_free[i], (a.memfree_kb - b.memfree_kb) * 1024.0);
-			raw("mem max_listeners=%u vmalloc_bytes=%lld sunreclaim_kb=%lld memfree_kb=%lld",
-			    o.ml[i], b.lq_vmalloc_bytes - a.lq_vmalloc_bytes,
-			    b.sunreclaim_kb - a.sunreclaim_kb, a.memfree_kb - b.memfree_kb);
+		for (j = 0; j < 3; j++) {
+			holder_resize(&h, o.mem_n[j]);
+			settle();
+			mem_measure(&row[i][j], o.ml[i], o.mem_n[j]);
 		}
+		holder_resize(&h, 0);
 	}
+	holder_stop(&h);
 	module_unload();
 	module_load(NULL);
 	probes_on = 0;
 
-	T("\n4. Memory held with probes=1, by max_listeners (the table is allocated when probes go\n");
-	T("   on, whatever the number of listeners; median of 3 toggles)\n");
-	T("   %-14s %14s %14s %14s %9s %12s %16s\n", "max_listeners", "layout B", "module KiB",
-	  "held B", "from", "B/listener", "MemFree drop B");
-	for (i = 0; i < 3; i++) {
-		double held = median(&d_vm[i]) + median(&d_slab[i]);
+	T("\n4. Memory held with probes=1, by listeners and max_listeners (probes switched on\n");
+	T("   with the bench's listeners open, a fresh table each time; median of %u toggles)\n",
+	  MEM_TOGGLES);
+	T("   %-13s %9s | %9s %8s %10s %10s | %9s %8s %13s\n", "max_listeners", "listeners",
+	  "following", "records", "module KiB", "layout KiB", "held KiB", "vmalloc",
+	  "B per further");
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 3; j++) {
+			const struct memrow *m = &row[i][j];
+			double held = median(&m->held), lay;
 
-		T("   %-14u %14.0f %14lu %14.0f %9s %12.1f %16.0f\n", o.ml[i], layout_bytes(o.ml[i]),
-		  mod_kib[i], held,
-		  median(&d_vm[i]) > 2 * median(&d_slab[i]) ? "vmalloc" :
-		  median(&d_slab[i]) > 2 * median(&d_vm[i]) ? "kmalloc" : "both",
-		  held / o.ml[i], median(&d_free[i]));
+			T("   %-13u %9u | %9lu %8lu %10lu %10lu | %9.0f %7.0f%% ",
+			  o.ml[i], o.mem_n[j], m->n, m->recs, m->kib,
+			  (unsigned long)layout_bytes(m->n) >> 10,
+			  held / 1024, held > 0 ? 100 * median(&m->vm) / held : 0);
+			if (j)
+				T("%13.1f\n", mem_slope(row[i], j - 1, j, &lay));
+			else
+				T("%13s\n", "-");
+			/* The module counts what the layout says, for the listeners it follows. */
+			same &= m->line && m->each == LQ_RECORD_SIZE && m->max == o.ml[i] &&
+				m->recs == layout_records(m->n) &&
+				m->kib == (unsigned long)layout_bytes(m->n) >> 10;
+			/* No dearer for the higher cap: the same count, held within the noise. */
+			if (i)
+				cheaper &= m->line && row[0][j].line && m->kib <= row[0][j].kib &&
+					   held <= median(&row[0][j].held) * 1.05 + 65536;
+		}
+		slope[i] = mem_slope(row[i], 1, 2, &lslope);
 	}
-	for (i = 0; i < 3; i++) {
-		int same = mod_n[i] == o.ml[i] &&
-			   mod_kib[i] == (unsigned long)layout_bytes(o.ml[i]) / 1024 &&
-			   mod_each[i] == (unsigned long)(layout_bytes(o.ml[i]) / o.ml[i]);
-
-		T("   module at %u: \"counting up to %lu listeners in %lu KiB (%lu bytes each)\";\n"
-		  "      layout %.0f KiB, %.0f B each: %s\n", o.ml[i], mod_n[i], mod_kib[i],
-		  mod_each[i], (double)(unsigned long)(layout_bytes(o.ml[i]) / 1024),
-		  (double)(unsigned long)(layout_bytes(o.ml[i]) / o.ml[i]), same ? "the same" : "DIFFERENT");
-	}
-	slope = (median(&d_vm[2]) + median(&d_slab[2]) - median(&d_vm[1]) - median(&d_slab[1])) /
-		(o.ml[2] - o.ml[1]);
-	T("   layout: struct lq_record %d B per listener + %d B of struct lq_records, hash heads\n"
-	  "   of %d B, 1 per listener, and wait slots of %d B, 2 per listener, each rounded up to\n"
-	  "   a power of two;\n", LQ_STAT_SIZE, LQ_TABLE_HDR, LQ_HASH_HEAD, LQ_WAIT_SLOT);
-	T("   held: vmalloc pages (/proc/vmallocinfo, incl. its page array) + SUnreclaim (kmalloc);\n");
-	T("   kvzalloc() rounds up: to a power of two from kmalloc, to 2 MiB steps from huge vmalloc.\n");
-	T("   %.1f B more per listener from %u to %u; bounded by max_listeners <= 1048576:\n",
-	  slope, o.ml[1], o.ml[2]);
-	T("   %.0f MiB by layout. Memory per tracked listener stated and bounded: %s\n",
-	  layout_bytes(1048576) / 1048576,
-	  verdict(slope > 0 &&
-		  slope < 2 * (LQ_STAT_SIZE + 2 * LQ_WAIT_SLOT + LQ_HASH_HEAD)));
+	T("   following, records, module KiB: the module's \"probes on, following N listeners in\n"
+	  "   K KiB (R records of B bytes), up to M\" line (N: every listener in the guest);\n"
+	  "   layout KiB: by hand from N (%d B records, theirs and a pool of %d; an index of\n"
+	  "   %d B buckets, a power of two >= records; %d B wait slots, half as many, >= %d)\n",
+	  LQ_RECORD_SIZE, LQ_SPARE, LQ_HASH_HEAD, LQ_WAIT_SLOT, LQ_MIN_SLOTS);
+	T("   held: vmalloc pages of [listenq] (/proc/vmallocinfo, incl. the page array) + the\n"
+	  "   SUnreclaim change (the records' slab, kmalloc); kmalloc rounds the index and the\n"
+	  "   wait slots up to a power of two; B per further: held, from the row above.\n"
+	  "   The module's count is the layout's: %s\n",
+	  same ? "the same" : "DIFFERENT");
+	for (i = 0; i < 2; i++)
+		T("   max_listeners %u: %.0f KiB held with %u listeners (goal <= 1024 KiB: %s);\n"
+		  "      %.1f B per further listener from %u to %u, layout %.1f (goal <= 512 B: %s)\n",
+		  o.ml[i], median(&row[i][0].held) / 1024, o.mem_n[0],
+		  verdict(row[i][0].held.n && median(&row[i][0].held) <= 1024 * 1024),
+		  slope[i], o.mem_n[1], o.mem_n[2], lslope,
+		  verdict(slope[i] > 0 && slope[i] <= 512));
+	T("   max_listeners %u costs no more than %u (the module's count no higher, held within\n"
+	  "   5%% + 64 KiB, at each number of listeners): %s\n", o.ml[1], o.ml[0], verdict(cheaper));
 }
 
 /* ---- t: SYN throughput at the caps ---- */
@@ -1910,10 +1986,18 @@ static void phase_halfopen(void)
 
 /* ---- main ---- */
 
-static void parse_list(const char *s, unsigned int v[3])
+/* @n numbers, separated by commas, into @v. */
+static void parse_list(const char *s, unsigned int *v, int n)
 {
-	if (sscanf(s, "%u,%u,%u", &v[0], &v[1], &v[2]) != 3)
-		die("bad list %s", s);
+	const char *p = s;
+	char *end;
+	int i;
+
+	for (i = 0; i < n; i++, p = end + 1) {
+		v[i] = strtoul(p, &end, 10);
+		if (end == p || *end != (i + 1 < n ? ',' : '\0'))
+			die("bad list %s", s);
+	}
 }
 
 int main(int argc, char **argv)
@@ -1926,7 +2010,8 @@ int main(int argc, char **argv)
 		{ "halfopen", 1, NULL, 'H' }, { "grow", 1, NULL, 'g' },
 		{ "max-listeners", 1, NULL, 'm' }, { "drop-log", 1, NULL, 'd' },
 		{ "quick", 0, NULL, 'q' }, { "alt-ko", 1, NULL, 'A' },
-		{ "accepts", 1, NULL, 'a' }, { NULL, 0, NULL, 0 },
+		{ "accepts", 1, NULL, 'a' }, { "mem-listeners", 1, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct utsname u;
 	int c, orig_ns;
@@ -1944,8 +2029,9 @@ int main(int argc, char **argv)
 		case 'n': o.tput_count = strtoul(optarg, NULL, 10); break;
 		case 'l': o.listeners = strtoul(optarg, NULL, 10); break;
 		case 'H': o.halfopen = strtoul(optarg, NULL, 10); break;
-		case 'g': parse_list(optarg, o.grow); break;
-		case 'm': parse_list(optarg, o.ml); break;
+		case 'g': parse_list(optarg, o.grow, 3); break;
+		case 'm': parse_list(optarg, o.ml, 2); break;
+		case 'M': parse_list(optarg, o.mem_n, 3); break;
 		case 'd': o.drop_log = strtoul(optarg, NULL, 10); break;
 		case 'a': o.accepts = strtoul(optarg, NULL, 10); break;
 		case 'A': {
@@ -1971,7 +2057,9 @@ int main(int argc, char **argv)
 	}
 	if (!o.ko || !o.syngen || o.reps < 1 || o.reps > MAX_SAMPLES ||
 	    o.flat_reps < 1 || o.flat_reps > MAX_SAMPLES || o.rounds < 1 || o.rounds > MAX_SAMPLES ||
-	    o.listeners > 50000 || o.grow[2] > 50000 || o.accepts < 5)
+	    o.listeners > 50000 || o.grow[2] > 50000 || o.accepts < 5 ||
+	    !o.mem_n[0] || o.mem_n[0] >= o.mem_n[1] || o.mem_n[1] >= o.mem_n[2] ||
+	    o.mem_n[2] > 50000 || o.mem_n[2] + LQ_SPARE > o.ml[0] || o.ml[0] > o.ml[1])
 		die("bad arguments");
 	if (o.ss && access(o.ss, X_OK)) {
 		printf("# lqbench: %s not usable, the ss routes are left out\n", o.ss);
@@ -1997,7 +2085,7 @@ int main(int argc, char **argv)
 	 * requests outlive their listeners until their next timer.
 	 */
 	if (strchr(o.phases, 'm'))
-		phase_memory();
+		phase_memory(), ns_enter(orig_ns);
 	if (strchr(o.phases, 't'))
 		phase_tput(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'a'))
