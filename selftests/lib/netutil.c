@@ -507,6 +507,25 @@ int lq_tcp_count_young(int family, uint16_t lport)
 	return count;
 }
 
+int lq_tcp_syn_recv(int family, uint16_t lport, unsigned long long *timeouts)
+{
+	struct lq_tcp_row *rows;
+	int n, i, count = 0;
+
+	n = lq_tcp_rows(family, &rows);
+	if (n < 0)
+		return n;
+	*timeouts = 0;
+	for (i = 0; i < n; i++) {
+		if (rows[i].lport == lport && rows[i].state == LQ_TCP_SYN_RECV) {
+			*timeouts += rows[i].retrnsmt;
+			count++;
+		}
+	}
+	free(rows);
+	return count;
+}
+
 int lq_tcp_find_inode(int family, unsigned long long inode, struct lq_tcp_row *out)
 {
 	struct lq_tcp_row *rows;

@@ -78,6 +78,14 @@ int lq_tcp_rows(int family, struct lq_tcp_row **rows);	/* count, caller frees */
 int lq_tcp_count(int family, uint16_t lport, int state);
 /* SYN_RECV rows of lport whose SYN-ACK has not timed out yet (retrnsmt == 0) */
 int lq_tcp_count_young(int family, uint16_t lport);
+/*
+ * SYN_RECV rows of lport: their count, and in *timeouts the sum of their
+ * retrnsmt, each request's num_timeout. Without TCP_DEFER_ACCEPT that is
+ * how many times its timer sent the SYN-ACK again (reqsk_timer_handler()
+ * counts a timeout once inet_rtx_syn_ack() succeeded, and drops the
+ * request when it failed).
+ */
+int lq_tcp_syn_recv(int family, uint16_t lport, unsigned long long *timeouts);
 int lq_tcp_find_inode(int family, unsigned long long inode, struct lq_tcp_row *out);
 
 /* TcpExt counters of /proc/net/netstat */
