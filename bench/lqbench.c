@@ -1123,9 +1123,11 @@ static void phase_memory(void)
 	}
 	T("   following, records, module KiB: the module's \"probes on, following N listeners in\n"
 	  "   K KiB (R records of B bytes), up to M\" line (N: every listener in the guest);\n"
-	  "   layout KiB: by hand from N (%d B records, theirs and a pool of %d; an index of\n"
-	  "   %d B buckets, a power of two >= records; %d B wait slots, half as many, >= %d)\n",
-	  LQ_RECORD_SIZE, LQ_SPARE, LQ_HASH_HEAD, LQ_WAIT_SLOT, LQ_MIN_SLOTS);
+	  "   layout KiB: by hand from N (%d B records, theirs and a pool of %d, on PREEMPT_RT\n"
+	  "   N/32 if more; an index of %d B buckets, a power of two >= records; %d B wait\n"
+	  "   slots, half as many, >= %d)%s\n",
+	  LQ_RECORD_SIZE, LQ_SPARE, LQ_HASH_HEAD, LQ_WAIT_SLOT, LQ_MIN_SLOTS,
+	  preempt_rt ? "; this kernel is PREEMPT_RT" : "");
 	T("   held: vmalloc pages of [listenq] (/proc/vmallocinfo, incl. the page array) + the\n"
 	  "   SUnreclaim change (the records' slab, kmalloc); kmalloc rounds the index and the\n"
 	  "   wait slots up to a power of two; B per further: held, from the row above.\n"
