@@ -15,22 +15,28 @@
 #include <linux/build_bug.h>
 
 /*
- * The listening table: before cae3873c5b3a (5.19) every TCP listener is on
- * a nulls list of listening_hash[] (lhash2 then links them through a plain
- * hlist); since, on a nulls list of lhash2.
+ * The listening table, lhash2: since cae3873c5b3a (5.19) every TCP listener
+ * is on one of its nulls lists, through sk_nulls_node.
  */
-#ifdef LQ_HAVE_LISTENING_HASH
-#include <linux/kernel.h>
-#include <net/inet_hashtables.h>
-static_assert(ARRAY_SIZE(((struct inet_hashinfo *)0)->listening_hash) > 0);
-static_assert(__same_type(((struct inet_hashinfo *)0)->listening_hash[0].nulls_head,
-			  struct hlist_nulls_head));
-#endif
-
 #ifdef LQ_HAVE_LHASH2_NULLS
 #include <net/inet_hashtables.h>
 static_assert(__same_type(((struct inet_hashinfo *)0)->lhash2->nulls_head,
 			  struct hlist_nulls_head));
+static_assert(__same_type(((struct inet_hashinfo *)0)->lhash2_mask, unsigned int));
+#endif
+
+/*
+ * Before cae3873c5b3a, lhash2 holds every TCP listener too, on a plain
+ * hlist through icsk_listen_portaddr_node, under its bucket's lock: a table
+ * sized with the machine (listening_hash has 32 buckets, whose chains a
+ * walk that resumes mid-chain re-skips).
+ */
+#ifdef LQ_HAVE_LHASH2_PORTADDR
+#include <net/inet_connection_sock.h>
+#include <net/inet_hashtables.h>
+static_assert(__same_type(((struct inet_hashinfo *)0)->lhash2->head, struct hlist_head));
+static_assert(__same_type(((struct inet_connection_sock *)0)->icsk_listen_portaddr_node,
+			  struct hlist_node));
 static_assert(__same_type(((struct inet_hashinfo *)0)->lhash2_mask, unsigned int));
 #endif
 

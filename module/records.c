@@ -559,11 +559,10 @@ static int lq_records_seed(struct lq_records *t)
 	mutex_lock(&t->resize);	/* the work's pool would shrink */
 	for (i = 0; i < lq_lhash_size(hinfo); i++) {
 		struct inet_listen_hashbucket *ilb = lq_lhash_bucket(hinfo, i);
-		struct hlist_nulls_node *node;
 		unsigned int want = 0, n;
 		struct sock *sk;
 
-		if (hlist_nulls_empty(&ilb->nulls_head))
+		if (!lq_lhash_first(ilb))
 			continue;
 again:
 		/* Records for this bucket's listeners, allocated before its lock. */
@@ -571,7 +570,7 @@ again:
 		rcu_read_lock();	/* for lq_record_claim() */
 		spin_lock(&ilb->lock);
 		n = 0;
-		sk_nulls_for_each(sk, node, &ilb->nulls_head)
+		for (sk = lq_lhash_first(ilb); sk; sk = lq_lhash_next(sk))
 			n++;
 		/* More than the pool holds, and more than we asked it for. */
 		if (n > READ_ONCE(t->pooled) && n > want && READ_ONCE(t->made) < t->size) {
@@ -580,7 +579,7 @@ again:
 			want = n;
 			goto again;
 		}
-		sk_nulls_for_each(sk, node, &ilb->nulls_head) {
+		for (sk = lq_lhash_first(ilb); sk; sk = lq_lhash_next(sk)) {
 			struct lq_record *r = lq_record_take(t, sk);
 
 			if (r) {

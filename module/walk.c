@@ -3,8 +3,8 @@
  * Walk the TCP listening hash and copy out each listener's queue state.
  *
  * IPv4 and IPv6 TCP listeners share one table, reached through the
- * namespace's tcp_death_row.hashinfo: listening_hash[] before 5.19, lhash2
- * since (include/listenq/compat.h). Per-netns hashinfo copies replace only
+ * namespace's tcp_death_row.hashinfo: lhash2, whose chains are short
+ * (include/listenq/compat.h). Per-netns hashinfo copies replace only
  * the ehash, so the listening table is global: every namespace's listeners
  * are in it and we keep those of @net, as /proc/net/tcp's
  * listening_get_next() (5.10) and listening_get_first() (5.19+) do.
@@ -87,15 +87,14 @@ unsigned int lq_walk(struct net *net, struct lq_cursor *cur, enum lq_view view,
 	for (; cur->bucket < lq_lhash_size(hinfo); cur->bucket++, cur->skip = 0) {
 		struct inet_listen_hashbucket *ilb2 = lq_lhash_bucket(hinfo, cur->bucket);
 		unsigned int seen = 0, taken = 0;
-		struct hlist_nulls_node *node;
 		bool more = false;
 		struct sock *sk;
 
-		if (hlist_nulls_empty(&ilb2->nulls_head))
+		if (!lq_lhash_first(ilb2))
 			continue;
 
 		spin_lock(&ilb2->lock);
-		sk_nulls_for_each(sk, node, &ilb2->nulls_head) {
+		for (sk = lq_lhash_first(ilb2); sk; sk = lq_lhash_next(sk)) {
 			if (!lq_match(sk, net) || seen++ < cur->skip)
 				continue;
 			if (n == max) {

@@ -16,20 +16,30 @@
 #endif
 
 /*
- * The buckets that hold every TCP listener exactly once, each a nulls list
- * through sk_nulls_node under the bucket's spinlock. Before 5.19 those are
- * listening_hash[] (lhash2 is then a plain hlist through
- * icsk_listen_portaddr_node); since cae3873c5b3a, lhash2.
+ * The buckets that hold every TCP listener exactly once, under each bucket's
+ * spinlock, and how to walk one (first and next listener, NULL at its end):
+ * lhash2, keyed by port and address and sized with the machine. Since
+ * cae3873c5b3a (5.19) a nulls list through sk_nulls_node; before, a plain
+ * hlist through icsk_listen_portaddr_node (listening_hash[], the nulls lists
+ * then, has 32 buckets only, and a walk that resumes mid-chain re-skips).
  */
-#if defined(LQ_HAVE_LISTENING_HASH)
-#define lq_lhash_size(h)	ARRAY_SIZE((h)->listening_hash)
-#define lq_lhash_bucket(h, i)	(&(h)->listening_hash[i])
+#if defined(LQ_HAVE_LHASH2_PORTADDR)	/* its bucket also has a nulls head */
+#define lq_lhash_first(ilb)	lq_lhash_sk((ilb)->head.first)
+#define lq_lhash_next(sk)	lq_lhash_sk(inet_csk(sk)->icsk_listen_portaddr_node.next)
+#define lq_lhash_sk(node)							\
+	((struct sock *)hlist_entry_safe(node, struct inet_connection_sock,	\
+					 icsk_listen_portaddr_node))
 #elif defined(LQ_HAVE_LHASH2_NULLS)
-#define lq_lhash_size(h)	((h)->lhash2_mask + 1)
-#define lq_lhash_bucket(h, i)	(&(h)->lhash2[i])
+#define lq_lhash_first(ilb)	lq_lhash_sk((ilb)->nulls_head.first)
+#define lq_lhash_next(sk)	lq_lhash_sk((sk)->sk_nulls_node.next)
+#define lq_lhash_sk(node) ({							\
+	struct hlist_nulls_node *__node = (node);				\
+	is_a_nulls(__node) ? NULL : hlist_nulls_entry(__node, struct sock, sk_nulls_node); })
 #else
-#error "listenq: no nulls listening hash in include/net/inet_hashtables.h"
+#error "listenq: no lhash2 of TCP listeners in include/net/inet_hashtables.h"
 #endif
+#define lq_lhash_size(h)		((h)->lhash2_mask + 1)
+#define lq_lhash_bucket(h, i)		(&(h)->lhash2[i])
 
 /*
  * The listening hash of a namespace: tcp_hashinfo itself is not exported on

@@ -123,6 +123,16 @@ struct hlist_node { struct hlist_node *next, **pprev; };
 struct hlist_head { struct hlist_node *first; };
 struct hlist_nulls_node { struct hlist_nulls_node *next, **pprev; };
 struct hlist_nulls_head { struct hlist_nulls_node *first; };
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+#define hlist_entry_safe(ptr, type, member) ({ typeof(ptr) ____ptr = (ptr); \
+	____ptr ? container_of(____ptr, type, member) : (type *)0; })
+#define hlist_nulls_entry(ptr, type, member) container_of(ptr, type, member)
+static inline int is_a_nulls(const struct hlist_nulls_node *ptr)
+{
+	return (unsigned long)ptr & 1;
+}
+#define NULL ((void *)0)
 #define BIT(n) (1UL << (n))
 #endif
 EOF
@@ -152,16 +162,19 @@ EOF
 EOF
 }
 
-# net/inet_hashtables.h. 510: listening_hash[] of nulls lists, and lhash2
-# whose bucket is a union of a plain and a nulls head (before
+# net/inet_hashtables.h and net/inet_connection_sock.h. 510: listening_hash[]
+# of nulls lists, and lhash2 whose bucket is a union of a plain and a nulls
+# head, its plain hlists through icsk_listen_portaddr_node (before
 # cae3873c5b3a); nulls: lhash2 of nulls lists only (5.19+); plain: lhash2 of
-# plain hlists only (made up); ptr: listening_hash a pointer, not an array
-# (made up).
+# plain hlists only, no icsk_listen_portaddr_node (made up); ptr:
+# listening_hash a pointer, not an array, and no lhash2 (made up).
 hashtables() {
+	icsk='int icsk_retransmits;'
 	case $1 in
 	510) bucket='unsigned int count; union { struct hlist_head head; struct hlist_nulls_head nulls_head; };'
 	     table='unsigned int lhash2_mask; struct inet_listen_hashbucket *lhash2;
-	struct inet_listen_hashbucket listening_hash[32];' ;;
+	struct inet_listen_hashbucket listening_hash[32];'
+	     icsk='struct hlist_node icsk_listen_portaddr_node;' ;;
 	nulls) bucket='struct hlist_nulls_head nulls_head;'
 	       table='unsigned int lhash2_mask; struct inet_listen_hashbucket *lhash2;' ;;
 	plain) bucket='struct hlist_head head;'
@@ -180,6 +193,20 @@ struct inet_listen_hashbucket {
 struct inet_hashinfo {
 	$table
 };
+#endif
+EOF
+	put include/net/inet_connection_sock.h <<EOF
+#ifndef _INET_CONNECTION_SOCK_H
+#define _INET_CONNECTION_SOCK_H
+#include <linux/types.h>
+struct sock;
+struct inet_connection_sock {
+	$icsk
+};
+static inline struct inet_connection_sock *inet_csk(const struct sock *sk)
+{
+	return (struct inet_connection_sock *)sk;
+}
 #endif
 EOF
 }
@@ -252,6 +279,7 @@ static inline unsigned int sk_uid(const struct sock *sk) { return sk->sk_uid.val
 #include <linux/types.h>
 #include <linux/atomic.h>
 struct sock {
+	struct hlist_nulls_node sk_nulls_node;
 	kuid_t sk_uid;
 	$drops_field
 };
@@ -412,6 +440,7 @@ cat >"$work/use.c" <<'EOF'
 #include <linux/ptrace.h>
 #include <linux/workqueue.h>
 #include <linux/ftrace.h>
+#include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -420,13 +449,16 @@ unsigned long lq_use(struct net *net, struct sock *sk, struct lq_ftrace_regs *fr
 unsigned long lq_use(struct net *net, struct sock *sk, struct lq_ftrace_regs *fregs)
 {
 	struct inet_hashinfo *h = lq_tcp_hashinfo(net);
-	struct hlist_nulls_head *bucket = &lq_lhash_bucket(h, 0)->nulls_head;
-	unsigned long size = lq_lhash_size(h);
+	struct inet_listen_hashbucket *bucket = lq_lhash_bucket(h, 0);
+	unsigned long size = lq_lhash_size(h), n = 0;
 	kuid_t uid = lq_sk_uid(sk);
 	struct workqueue_struct *wq = lq_percpu_wq;
+	struct sock *each;
 
-	return size + uid.val + lq_sk_drops(sk) + lq_fregs_arg(fregs, 0) +
-	       LQ_FTRACE_OPS_FLAGS + !!bucket + !!wq;
+	for (each = lq_lhash_first(bucket); each; each = lq_lhash_next(each))
+		n++;
+	return size + n + uid.val + lq_sk_drops(sk) + lq_fregs_arg(fregs, 0) +
+	       LQ_FTRACE_OPS_FLAGS + !!wq;
 }
 EOF
 
@@ -479,15 +511,16 @@ $(grep -E 'error|===' "$work/$1.log" 2>/dev/null | head -n 20)"
 # ---------------------------------------------------------------------------
 # The kernels' own spellings.
 
-# Debian 5.10.223 and 5.10.262: listening_hash[] (lhash2's bucket also has a
-# nulls head, in a union: compat.h prefers listening_hash), pt_regs
-# callbacks, FTRACE_OPS_FL_RECURSION_SAFE, sock_i_uid().
+# Debian 5.10.223 and 5.10.262: lhash2 of plain hlists through
+# icsk_listen_portaddr_node (its bucket also has a nulls head, in a union:
+# compat.h prefers the plain walk), pt_regs callbacks,
+# FTRACE_OPS_FL_RECURSION_SAFE, sock_i_uid().
 kernel debian-5.10 510 embedded old atomic plain 510
-check debian-5.10 "$(D LISTENING_HASH LHASH2_NULLS DEATH_ROW FTRACE_PT_REGS FTRACE_RECURSION_SAFE)" one ok
+check debian-5.10 "$(D LHASH2_NULLS LHASH2_PORTADDR DEATH_ROW FTRACE_PT_REGS FTRACE_RECURSION_SAFE)" one ok
 
 # 5.17-6.0: tcp_death_row a pointer.
 kernel linux-5.18 510 ptr old atomic plain 61x86
-check linux-5.18 "$(D LISTENING_HASH LHASH2_NULLS DEATH_ROW_PTR FTRACE_REGS FREGS_ARG FREGS_PT_REGS)" one ok
+check linux-5.18 "$(D LHASH2_NULLS LHASH2_PORTADDR DEATH_ROW_PTR FTRACE_REGS FREGS_ARG FREGS_PT_REGS)" one ok
 
 # 6.1 arm64: struct ftrace_regs wraps a pt_regs, no accessor.
 kernel debian-6.1-arm64 nulls embedded old atomic plain 61arm
@@ -544,11 +577,12 @@ check deathrow-other-type "$(D LHASH2_NULLS FTRACE_REGS FREGS_ARG)" one "tcp_dea
 kernel no-deathrow nulls none old atomic plain 612x86
 check no-deathrow "$(D LHASH2_NULLS FTRACE_REGS FREGS_ARG)" one "tcp_death_row"
 
-# lhash2 of plain hlists only; listening_hash a pointer, not an array.
+# lhash2 of plain hlists, but no icsk_listen_portaddr_node to walk them
+# through; listening_hash a pointer, not an array, and no lhash2.
 kernel lhash2-plain plain embedded old atomic plain 612x86
-check lhash2-plain "$(D DEATH_ROW FTRACE_REGS FREGS_ARG)" one "nulls listening hash"
+check lhash2-plain "$(D DEATH_ROW FTRACE_REGS FREGS_ARG)" one "lhash2 of TCP listeners"
 kernel listening-hash-ptr ptr embedded old atomic plain 612x86
-check listening-hash-ptr "$(D DEATH_ROW FTRACE_REGS FREGS_ARG)" one "nulls listening hash"
+check listening-hash-ptr "$(D DEATH_ROW FTRACE_REGS FREGS_ARG)" one "lhash2 of TCP listeners"
 
 # ---------------------------------------------------------------------------
 # Headers that do not compile: the errors name no section's line, so each
@@ -587,7 +621,7 @@ check missing-asm "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_DROPS_READ SYSTEM_PERCPU
 # A header every section includes (build_bug.h): nothing passes.
 kernel broken-build-bug nulls embedded new read percpu 612x86
 echo '#error "broken"' >>"$T/include/linux/build_bug.h"
-check broken-build-bug "" each "nulls listening hash"
+check broken-build-bug "" each "lhash2 of TCP listeners"
 
 # ---------------------------------------------------------------------------
 # A compiler that does not run: no section passes, nothing cached as a
