@@ -26,6 +26,15 @@
 struct lq_records __rcu *lq_records;
 
 /*
+ * A record, from kmalloc, and what it takes there: kmalloc's caches above
+ * 256 bytes are powers of two (448 bytes on 64-bit, in 512). A slab cache
+ * of its own would fit it closer, but kmem_cache_create() dumps the stack
+ * when it fails, which an allocation failure must not.
+ */
+static const unsigned int lq_record_bytes = sizeof(struct lq_record);
+#define LQ_RECORD_HELD	roundup_pow_of_two(sizeof(struct lq_record))
+
+/*
  * The table lq_records points to while probes are on: one at a time (the
  * parameter lock), made again once lq_records_destroy() has waited out
  * every user of the last.
@@ -201,7 +210,7 @@ static bool lq_pool_grow(struct lq_records *t, gfp_t gfp)
 		t->made++;	/* claimed before the allocation, which may sleep */
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (room)
-		r = kmem_cache_alloc(t->cache, gfp | __GFP_NOWARN);
+		r = kmalloc(lq_record_bytes, gfp | __GFP_NOWARN);
 	if (!room)
 		return false;
 	raw_spin_lock_irqsave(&t->lock, flags);
@@ -220,18 +229,19 @@ NOKPROBE_SYMBOL(lq_pool_grow);
 static bool lq_pool_shrink(struct lq_records *t, unsigned int keep)
 {
 	struct lq_record *r = NULL;
+	bool freed;
 
 	raw_spin_lock_irq(&t->lock);
-	if (t->pooled > keep) {
+	freed = t->pooled > keep;
+	if (freed) {
 		r = hlist_entry(t->pool.first, struct lq_record, node);
 		hlist_del(&r->node);
 		t->pooled--;
 		t->made--;
 	}
 	raw_spin_unlock_irq(&t->lock);
-	if (r)
-		kmem_cache_free(t->cache, r);
-	return r;
+	kfree(r);
+	return freed;
 }
 
 /* Process context: the pool holds at least @want records, or @t is full. */
@@ -491,11 +501,10 @@ static void lq_records_free(struct lq_records *t)
 		destroy_workqueue(t->wq);
 	for (i = 0; ix && i < 1U << ix->bits; i++)
 		hlist_for_each_entry_safe(r, tmp, &ix->bucket[i], node)
-			kmem_cache_free(t->cache, r);
+			kfree(r);
 	hlist_for_each_entry_safe(r, tmp, &t->pool, node)
-		kmem_cache_free(t->cache, r);
+		kfree(r);
 	lq_index_free(ix, NULL);
-	kmem_cache_destroy(t->cache);
 }
 
 /**
@@ -517,11 +526,10 @@ int lq_records_create(unsigned int size)
 	seqcount_init(&t->moving);
 	INIT_WORK(&t->work, lq_records_work);
 	mutex_init(&t->resize);
-	t->cache = kmem_cache_create("listenq_record", sizeof(struct lq_record), 0, 0, NULL);
 	RCU_INIT_POINTER(t->index, lq_index_alloc(lq_index_bits(min(size, LQ_SPARE)), NULL));
 	/* High priority: a burst of listen() calls waits for its records. */
 	t->wq = alloc_workqueue("listenq", WQ_UNBOUND | WQ_HIGHPRI, 1);
-	if (t->cache && rcu_access_pointer(t->index) && t->wq) {
+	if (rcu_access_pointer(t->index) && t->wq) {
 		lq_pool_fill(t, min(size, LQ_SPARE));
 		if (t->pooled == min(size, LQ_SPARE)) {
 			rcu_assign_pointer(lq_records, t);
@@ -605,7 +613,7 @@ static size_t lq_records_bytes(struct lq_records *t)
 {
 	const struct lq_index *ix = rcu_dereference_protected(t->index, lockdep_is_held(&t->lock));
 
-	return lq_index_bytes(ix) + (size_t)t->made * kmem_cache_size(t->cache);
+	return lq_index_bytes(ix) + (size_t)t->made * LQ_RECORD_HELD;
 }
 
 /**
@@ -634,7 +642,7 @@ int lq_records_set_available(unsigned long have)
 	bytes = lq_records_bytes(t);
 	raw_spin_unlock_irq(&t->lock);
 	pr_info("probes on, following %u listeners in %zu KiB (%u records of %u bytes), up to %u\n",
-		held, bytes >> 10, made, kmem_cache_size(t->cache), t->size);
+		held, bytes >> 10, made, (unsigned int)LQ_RECORD_HELD, t->size);
 	return 0;
 }
 

@@ -71,7 +71,6 @@ struct lq_records {
 	unsigned int made;		/* records that exist, at most @size; under @lock */
 	unsigned int size;		/* max_listeners */
 	struct hlist_head pool;		/* records no listener holds */
-	struct kmem_cache *cache;
 	struct workqueue_struct *wq;
 	struct work_struct work;	/* lq_records_work(): the pool, the index */
 	struct mutex resize;		/* who changes @index: the work, the seed */
