@@ -948,11 +948,11 @@ static void mem_snap(struct memsnap *m, int show)
 
 /*
  * The table layout of module/records.c on x86_64 (see the README), counted
- * by hand. struct lq_record, a slab object of its own cache, is hlist_node
+ * by hand. struct lq_record, from kmalloc's 512-byte cache, is hlist_node
  * 16 + rcu_head 16 + the key 8 + 6 drop counters 48 + synack_retrans 8 +
  * two fill histograms 2 x 6 x 8 + their sums 16 + the wait histogram 26 x
  * 8 + wait_sum_ns 8 + wait_missed 8 + two peaks 8 + backlog 4, padded to 8
- * = 448. Records are the listeners' and a pool of 64 (LQ_SPARE; on
+ * = 448, 512 held. Records are the listeners' and a pool of 64 (LQ_SPARE; on
  * PREEMPT_RT one for every 32 held if more). The index (struct lq_index,
  * 16 + 8 per bucket) has a power of two buckets, at least as many as
  * records and at least 16, when probes go on; its wait slots (struct
@@ -960,7 +960,7 @@ static void mem_snap(struct memsnap *m, int show)
  * and at least 16,384. Both come from kvzalloc(): kmalloc rounds them up to
  * a power of two, which the module's own count leaves out.
  */
-#define LQ_RECORD_SIZE	448	/* struct lq_record */
+#define LQ_RECORD_SIZE	512	/* struct lq_record, 448, in kmalloc-512 */
 #define LQ_SPARE	64	/* records pooled for listen() */
 #define LQ_INDEX_HDR	16	/* struct lq_index without its buckets */
 #define LQ_HASH_HEAD	8	/* struct hlist_head */
