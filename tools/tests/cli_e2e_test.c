@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -347,6 +348,29 @@ static int client(int port, bool block)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Wait until listener @fd's accept queue holds @n children (TCP_INFO's
+ * tcpi_unacked, sk_ack_backlog for a listener): a blocking connect() returns
+ * before the server's softirq has queued the child when the machine is
+ * slow. False after 10 s, a hang detector.
+ */
+static bool accept_queue_holds(int fd, unsigned int n)
+{
+	int ms;
+
+	for (ms = 0; ms < 10000; ms += 5) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+			return false;
+		if (ti.tcpi_unacked == n)
+			return true;
+		ms_sleep(5);
+	}
+	return false;
 }
 
 /*
@@ -778,7 +802,8 @@ int main(int argc, char **argv)
 			fd_d = listener_fd(16, &port_d);
 			if (fd_d >= 0)
 				cfd = client(port_d, true);
-			if (cfd >= 0) {
+			/* 30 ms from the child's enqueue, which may come after connect() */
+			if (cfd >= 0 && accept_queue_holds(fd_d, 1)) {
 				ms_sleep(30);
 				afd = accept(fd_d, NULL, NULL);
 			}
