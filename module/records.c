@@ -66,18 +66,21 @@ NOKPROBE_SYMBOL(lq_record_reset);
 
 /*
  * Records the pool keeps ready for listen() and the SYNs of listeners
- * without one: LQ_SPARE, and where the probe of listen() cannot allocate
- * (PREEMPT_RT), for its bursts, one for every 32 held (14 bytes a
- * listener). A claim that finds fewer than half of them asks for more, a
- * release that leaves twice as many has the rest freed.
+ * without one: LQ_SPARE. A claim that finds fewer than half of them asks
+ * for more, a release that leaves twice as many has the rest freed. Where
+ * the probe of listen() cannot allocate (PREEMPT_RT), a burst of listen()
+ * calls or of closes and listens (records come back a grace period after
+ * the close) can outrun the work item, and events would be lost: there
+ * every record max_listeners allows is made when probes go on, as the
+ * table was before records followed the listeners.
  */
 #define LQ_SPARE	64U
 
 static unsigned int lq_spare(const struct lq_records *t)
 {
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
-		return LQ_SPARE;
-	return max(READ_ONCE(t->held) / 32, LQ_SPARE);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return t->size - READ_ONCE(t->held);
+	return LQ_SPARE;
 }
 
 /* The bits of an index for @n records: a bucket or more each, 16 at least. */
@@ -530,8 +533,8 @@ int lq_records_create(unsigned int size)
 	/* High priority: a burst of listen() calls waits for its records. */
 	t->wq = alloc_workqueue("listenq", WQ_UNBOUND | WQ_HIGHPRI, 1);
 	if (rcu_access_pointer(t->index) && t->wq) {
-		lq_pool_fill(t, min(size, LQ_SPARE));
-		if (t->pooled == min(size, LQ_SPARE)) {
+		lq_pool_fill(t, min(size, lq_spare(t)));
+		if (t->pooled == min(size, lq_spare(t))) {
 			rcu_assign_pointer(lq_records, t);
 			return 0;
 		}
