@@ -112,8 +112,8 @@ static int lq_accept_call(struct kprobe *p, struct pt_regs *regs)
 {
 	if (__this_cpu_read(lq_accept_followed))
 		__this_cpu_write(lq_accept_followed, false);
-	else
-		lq_count_wait_missed(lq_arg(regs, 0));
+	else if (((struct sock *)lq_arg(regs, 0))->sk_protocol == IPPROTO_TCP)
+		lq_count_event(lq_arg(regs, 0), LQ_C_WAIT_MISSED);
 	return 0;
 }
 NOKPROBE_SYMBOL(lq_accept_call);

@@ -88,6 +88,42 @@ static inline void lq_sk_sockaddr(const struct sock *sk, union lq_sockaddr *sa)
 	sa->v4.sin_addr.s_addr = sk->sk_rcv_saddr;
 }
 
+/*
+ * The counters of a listener's record (records.h), in one array: reset to 0
+ * when its listener starts listening, only ever added to, copied whole
+ * into a row and printed in the row's order. The first LQ_NR_ROW_COUNTERS
+ * are columns of /proc/listenq, the others of /proc/listenq_hist, in the
+ * order of its columns (enum lq_hist_column) but wait_count, their sum.
+ * lq_counter_needs() says which probe each needs.
+ */
+enum lq_counter {
+	/* LQ_DROP_SYNQ ... LQ_EXPIRED: the drops, by enum lq_reason */
+	LQ_C_SYNACK_RETRANS = LQ_NR_REASONS,
+	LQ_NR_ROW_COUNTERS,
+	LQ_C_SYN_FILL = LQ_NR_ROW_COUNTERS,		/* LQ_NR_FILL buckets */
+	LQ_C_ACC_FILL = LQ_C_SYN_FILL + LQ_NR_FILL,	/* LQ_NR_FILL buckets */
+	LQ_C_WAIT_SUM_NS = LQ_C_ACC_FILL + LQ_NR_FILL,
+	LQ_C_WAIT,					/* LQ_NR_WAIT buckets */
+	LQ_C_SYN_FILL_SUM = LQ_C_WAIT + LQ_NR_WAIT,	/* lq_fill_sum_term()s */
+	LQ_C_ACC_FILL_SUM,
+	LQ_C_WAIT_MISSED,				/* accept() calls no probe followed */
+	LQ_NR_COUNTERS
+};
+
+/* The probe a counter needs (a BIT(reason) or LQ_HAVE_*): "-" without it. */
+static inline unsigned long lq_counter_needs(unsigned int c)
+{
+	if (c < LQ_NR_REASONS)
+		return BIT(c);
+	if (c == LQ_C_SYNACK_RETRANS)
+		return LQ_HAVE_SYNACK_RETRANS;
+	if ((c >= LQ_C_SYN_FILL && c < LQ_C_ACC_FILL) || c == LQ_C_SYN_FILL_SUM)
+		return LQ_HAVE_SYN_FILL;
+	if ((c >= LQ_C_ACC_FILL && c < LQ_C_WAIT_SUM_NS) || c == LQ_C_ACC_FILL_SUM)
+		return LQ_HAVE_ACC_FILL;
+	return LQ_HAVE_WAIT;
+}
+
 /* One listener, copied under its bucket lock and printed after it. */
 struct lq_row {
 	union lq_sockaddr local;
@@ -100,8 +136,7 @@ struct lq_row {
 	s32 reuseport_id;		/* -1: not in a reuseport group */
 	u8 defer_accept;		/* SYN-ACK retransmits, as the kernel keeps it */
 	unsigned long have;		/* BIT(reason) and LQ_HAVE_* */
-	unsigned long count[LQ_NR_REASONS];
-	unsigned long synack_retrans;
+	u64 c[LQ_NR_ROW_COUNTERS];	/* enum lq_counter */
 	u32 syn_peak, acc_peak;
 	int backlog;			/* listen()'s argument before the clamp */
 };
@@ -111,12 +146,7 @@ struct lq_hist_row {
 	union lq_sockaddr local;
 	unsigned long ino;
 	unsigned long have;		/* LQ_HAVE_{SYN,ACC}_FILL, LQ_HAVE_WAIT */
-	unsigned long syn_fill[LQ_NR_FILL];
-	unsigned long acc_fill[LQ_NR_FILL];
-	unsigned long wait[LQ_NR_WAIT];
-	u64 wait_sum_ns;
-	u64 syn_fill_sum, acc_fill_sum;	/* in millionths, lq_fill_sum_term() */
-	unsigned long wait_missed;
+	u64 c[LQ_NR_COUNTERS];		/* from LQ_NR_ROW_COUNTERS on */
 };
 
 /* What lq_walk() copies of each listener. */
@@ -157,8 +187,7 @@ void lq_record_release(const struct sock *sk);
 void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,
 		   const union lq_sockaddr *peer);
 void lq_note_queued(const struct sock *sk, bool syn, u32 len);
-void lq_count_synack_retrans(const struct sock *sk);
-void lq_count_wait_missed(const struct sock *sk);
+void lq_count_event(const struct sock *sk, enum lq_counter c);
 
 /* waits.c: the wait for accept() */
 void lq_wait_start(const struct sock *sk, const struct sock *child);

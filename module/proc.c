@@ -210,6 +210,7 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 	int i;
 
 	BUILD_BUG_ON(LQ_COL_EXPIRED - LQ_COL_DROP_SYNQ != LQ_EXPIRED - LQ_DROP_SYNQ);
+	BUILD_BUG_ON(LQ_DROP_SYNQ != 0 || LQ_EXPIRED + 1 != LQ_NR_REASONS);
 	BUILD_BUG_ON(LQ_COL_LOCAL != 0);
 	/* The address, then columns no wider than 20 digits after a blank. */
 	BUILD_BUG_ON(sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535") +
@@ -241,15 +242,17 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 	else
 		p = lq_put_num(p, LQ_COL_REUSEPORT_ID, row->reuseport_id);
 	for (i = 0; i < LQ_NR_REASONS; i++)
-		p = lq_put_probe(p, LQ_COL_DROP_SYNQ + i, row->have & BIT(i), row->count[i]);
+		p = lq_put_probe(p, LQ_COL_DROP_SYNQ + i, row->have & lq_counter_needs(i),
+				 row->c[i]);
 	if (row->have & LQ_HAVE_BACKLOG && row->backlog != LQ_NO_BACKLOG)
 		p = lq_put_int(p, LQ_COL_BACKLOG, row->backlog);
 	else
 		p = lq_put_str(p, LQ_COL_BACKLOG, LQ_NO_VALUE);
 	p = lq_put_probe(p, LQ_COL_SYN_Q_PEAK, row->have & LQ_HAVE_SYN_PEAK, row->syn_peak);
 	p = lq_put_probe(p, LQ_COL_ACC_Q_PEAK, row->have & LQ_HAVE_ACC_PEAK, row->acc_peak);
-	p = lq_put_probe(p, LQ_COL_SYNACK_RETRANS, row->have & LQ_HAVE_SYNACK_RETRANS,
-			 row->synack_retrans);
+	p = lq_put_probe(p, LQ_COL_SYNACK_RETRANS,
+			 row->have & lq_counter_needs(LQ_C_SYNACK_RETRANS),
+			 row->c[LQ_C_SYNACK_RETRANS]);
 	*p++ = '\n';
 	seq_write(seq, it->line, p - it->line);
 }
@@ -284,32 +287,29 @@ static char *lq_hist_put(char *p, bool have, unsigned long long v)
 static void lq_hist_show_row(struct seq_file *seq, struct lq_iter *it,
 			     const struct lq_hist_row *row)
 {
-	bool syn = row->have & LQ_HAVE_SYN_FILL, acc = row->have & LQ_HAVE_ACC_FILL;
 	bool wait = row->have & LQ_HAVE_WAIT;
-	unsigned long count = 0;
+	unsigned long long count = 0;
 	char *p = it->line;
-	int i;
+	int i, j;
 
 	BUILD_BUG_ON(sizeof(LQ_NO_VALUE) != 2);
 	/* The address, then every other column as a blank and 20 digits at most. */
 	BUILD_BUG_ON(sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535") +
 		     21 * LQ_NR_HIST_COLUMNS + LQ_FMT_FIELD > LQ_LINE_MAX);
+	/* The counters in the order of the columns, wait_count inserted. */
+	BUILD_BUG_ON(LQ_HCOL_SYN_FILL - LQ_C_SYN_FILL != LQ_HCOL_WAIT_COUNT - LQ_C_WAIT_SUM_NS);
+	BUILD_BUG_ON(LQ_HCOL_WAIT_SUM_NS - LQ_C_WAIT_SUM_NS != LQ_NR_HIST_COLUMNS - LQ_NR_COUNTERS);
 	p = lq_fmt_sockaddr(p, &row->local);
 	p = lq_hist_put(p, true, seq_file_net(seq)->ns.inum);
 	p = lq_hist_put(p, true, row->ino);
-	for (i = 0; i < LQ_NR_FILL; i++)
-		p = lq_hist_put(p, syn, row->syn_fill[i]);
-	for (i = 0; i < LQ_NR_FILL; i++)
-		p = lq_hist_put(p, acc, row->acc_fill[i]);
-	for (i = 0; i < LQ_NR_WAIT; i++)
-		count += row->wait[i];
-	p = lq_hist_put(p, wait, count);
-	p = lq_hist_put(p, wait, row->wait_sum_ns);
-	for (i = 0; i < LQ_NR_WAIT; i++)
-		p = lq_hist_put(p, wait, row->wait[i]);
-	p = lq_hist_put(p, syn, row->syn_fill_sum);
-	p = lq_hist_put(p, acc, row->acc_fill_sum);
-	p = lq_hist_put(p, wait, row->wait_missed);
+	for (i = LQ_NR_ROW_COUNTERS; i < LQ_NR_COUNTERS; i++) {
+		if (i == LQ_C_WAIT_SUM_NS) {	/* wait_count first */
+			for (j = LQ_C_WAIT; j < LQ_C_WAIT + LQ_NR_WAIT; j++)
+				count += row->c[j];
+			p = lq_hist_put(p, wait, count);
+		}
+		p = lq_hist_put(p, row->have & lq_counter_needs(i), row->c[i]);
+	}
 	*p++ = '\n';
 	seq_write(seq, it->line, p - it->line);
 }

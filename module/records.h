@@ -8,6 +8,7 @@
 #define _LQ_RECORDS_H
 
 #include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/seqlock.h>
@@ -16,20 +17,32 @@
 #include "listenq.h"
 
 struct lq_record {
-	struct hlist_node node;		/* in a bucket of an index, or in the pool */
+	struct hlist_node node;		/* in a bucket of an index, or in a chunk's free list */
 	struct rcu_head rcu;
 	const struct sock *sk;		/* the key; never dereferenced */
-	atomic_long_t count[LQ_NR_REASONS];
-	atomic_long_t synack_retrans;
-	atomic_long_t syn_fill[LQ_NR_FILL];
-	atomic_long_t acc_fill[LQ_NR_FILL];
-	atomic64_t syn_fill_sum, acc_fill_sum;	/* lq_fill_sum_term()s */
-	atomic_long_t wait[LQ_NR_WAIT];
-	atomic64_t wait_sum_ns;
-	atomic_long_t wait_missed;	/* accept() calls no probe followed */
+	atomic64_t c[LQ_NR_COUNTERS];	/* enum lq_counter */
 	atomic_t syn_peak, acc_peak;
 	int backlog;			/* listen()'s own argument; LQ_NO_BACKLOG: not seen */
 };
+
+/*
+ * Records are made LQ_CHUNK_RECORDS at a time, in a chunk of LQ_CHUNK_BYTES
+ * from kmalloc (pool.c): nine of 448 bytes in 4 KiB on 64-bit, where one
+ * kmalloc each would take 512. kmalloc aligns a chunk to its size, a power
+ * of two, so a record finds its chunk by its address.
+ */
+#define LQ_CHUNK_BYTES		4096UL
+
+struct lq_chunk {
+	struct list_head all;		/* lq_records.chunks */
+	struct list_head node;		/* lq_records.partial or .empty; none when all are taken */
+	struct hlist_head free;		/* its records in the pool */
+	unsigned int nfree;
+	struct lq_record rec[];
+};
+
+#define LQ_CHUNK_RECORDS \
+	((LQ_CHUNK_BYTES - sizeof(struct lq_chunk)) / sizeof(struct lq_record))
 
 /*
  * When each child entered an accept queue, for the wait histogram: a slot
@@ -66,11 +79,15 @@ struct lq_records {
 	seqcount_t moving;		/* records change index, under @lock */
 	struct lq_index __rcu *index;	/* where records are added */
 	struct lq_index __rcu *prev;	/* while records move from it to @index */
-	unsigned int held;		/* records in an index, under @lock */
-	unsigned int pooled;		/* records in @pool, under @lock */
-	unsigned int made;		/* records that exist, at most @size; under @lock */
-	unsigned int size;		/* max_listeners */
-	struct hlist_head pool;		/* records no listener holds */
+	/* Under @lock: */
+	unsigned int held;		/* records in an index */
+	unsigned int out;		/* records out of the pool: held, or in a grace period */
+	unsigned int pooled;		/* records in the chunks' free lists */
+	unsigned int made;		/* records in chunks */
+	unsigned int size;		/* max_listeners: at most this many out */
+	struct list_head chunks;	/* every chunk */
+	struct list_head partial;	/* chunks with records taken and records free */
+	struct list_head empty;		/* chunks with no record taken */
 	struct workqueue_struct *wq;
 	struct work_struct work;	/* lq_records_work(): the pool, the index */
 	struct mutex resize;		/* who changes @index: the work, the seed */
@@ -81,8 +98,44 @@ struct lq_records {
 };
 
 extern struct lq_records __rcu *lq_records;
+/* The table lq_records points to while probes are on: one at a time. */
+extern struct lq_records lq_table;
 
+/* records.c */
 struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk);
+struct lq_record *lq_record_take(struct lq_records *t, const struct sock *sk);
+bool lq_records_need_work(const struct lq_records *t);
+
+/* pool.c: the records no listener holds, and the chunks they are made in */
+unsigned int lq_spare(const struct lq_records *t);
+struct lq_record *lq_pool_get(struct lq_records *t);
+void lq_pool_put_rcu(struct rcu_head *head);
+bool lq_pool_grow(struct lq_records *t, gfp_t gfp);
+bool lq_pool_too_big(const struct lq_records *t);
+bool lq_pool_shrink(struct lq_records *t, unsigned int keep);
+void lq_pool_fill(struct lq_records *t, unsigned int want);
+void lq_pool_free(struct lq_records *t);
+size_t lq_pool_bytes(const struct lq_records *t);
+
+/* The bits of an index for @n records: a bucket or more each, 16 at least. */
+static inline unsigned int lq_index_bits(unsigned int n)
+{
+	return max(order_base_2(n), 4);
+}
+
+/* An index of 1 << @bits buckets is for @n records: one to two a bucket. */
+static inline bool lq_index_fits(unsigned int bits, unsigned int n)
+{
+	return bits == lq_index_bits(n) || bits == lq_index_bits(n) + 1;
+}
+
+/* index.c: where records are found */
+struct lq_index *lq_index_alloc(unsigned int bits, struct lq_slots *slots);
+void lq_index_free(struct lq_index *ix, const struct lq_index *next);
+size_t lq_index_bytes(const struct lq_index *ix);
+void lq_index_fit(struct lq_records *t);
+
+/* waits.c */
 void lq_wait_move(struct lq_slots *from, struct lq_slots *to);
 void lq_log(const struct sock *sk, enum lq_reason why, const char *action,
 	    const union lq_sockaddr *peer);
@@ -141,12 +194,21 @@ static __always_inline struct lq_record *lq_record_find(struct lq_records *t,
 /* An event of a listener without a record: lost to a full table or an empty pool. */
 static __always_inline void lq_count_untracked(struct lq_records *t)
 {
-	atomic_long_inc(READ_ONCE(t->made) < t->size ? &t->unready : &t->untracked);
+	atomic_long_inc(READ_ONCE(t->out) < t->size ? &t->unready : &t->untracked);
 }
 
 static __always_inline struct lq_records *lq_records_in_hook(void)
 {
 	return lq_deref(lq_records);
+}
+
+/* Raise a peak to @len, unless it is higher already. */
+static __always_inline void lq_peak_raise(atomic_t *peak, u32 len)
+{
+	int old = atomic_read(peak);
+
+	while ((u32)old < len && !atomic_try_cmpxchg(peak, &old, len))
+		;
 }
 
 /* lq_record_claim() from a hook, the lookup inline. */
@@ -184,8 +246,9 @@ static __always_inline struct lq_record *lq_count_arrival(const struct sock *sk,
 	unsigned int fill = lq_fill_bucket(q, cap);
 
 	if (r) {
-		atomic_long_inc(syn ? &r->syn_fill[fill] : &r->acc_fill[fill]);
-		atomic64_add(lq_fill_sum_term(q, cap), syn ? &r->syn_fill_sum : &r->acc_fill_sum);
+		atomic64_inc(&r->c[(syn ? LQ_C_SYN_FILL : LQ_C_ACC_FILL) + fill]);
+		atomic64_add(lq_fill_sum_term(q, cap),
+			     &r->c[syn ? LQ_C_SYN_FILL_SUM : LQ_C_ACC_FILL_SUM]);
 	}
 	return r;
 }
@@ -214,7 +277,7 @@ static __always_inline void lq_count_drop_in(struct lq_record *r, const struct s
 			lq_count_untracked(t);
 		return;
 	}
-	atomic_long_inc(&r->count[why]);
+	atomic64_inc(&r->c[why]);
 	if (READ_ONCE(lq_drop_log))
 		lq_log(sk, why, action, peer);
 }

@@ -18,7 +18,7 @@
  */
 static void lq_synack_probe(void *data, const struct sock *sk, const struct request_sock *req)
 {
-	lq_count_synack_retrans(sk);
+	lq_count_event(sk, LQ_C_SYNACK_RETRANS);
 }
 
 static struct tracepoint *lq_synack_tp;

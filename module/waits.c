@@ -178,8 +178,8 @@ void lq_wait_end(const struct sock *child)
 	r = lq_record_find(t, sk);
 	if (r) {
 		ns = now > ns ? now - ns : 0;
-		atomic_long_inc(&r->wait[lq_wait_bucket(ns)]);
-		atomic64_add(ns, &r->wait_sum_ns);
+		atomic64_inc(&r->c[LQ_C_WAIT + lq_wait_bucket(ns)]);
+		atomic64_add(ns, &r->c[LQ_C_WAIT_SUM_NS]);
 	} else {
 		lq_count_untracked(t);
 	}
