@@ -357,7 +357,8 @@ static bool max_listeners_one_try(struct __test_metadata *_metadata, int cap)
 
 	struct lq_proc t;
 	const struct lq_proc_row *ra = NULL, *rb = NULL;
-	long long deadline = lq_now_ms() + 5000;
+	/* a hang detector, as lq_wait_until()'s */
+	long long deadline = lq_now_ms() + 5000LL * lq_timeout_scale();
 
 	for (;;) {
 		ASSERT_EQ(0, lq_proc_read(&t, LQ_PROC_PATH));
