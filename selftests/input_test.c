@@ -282,7 +282,14 @@ static const struct good_load good_loads[] = {
 	{ "max_listeners=1048576", "N", "0", "1048576" },
 };
 
-TEST(load_edges_accepted)
+/*
+ * Six loads and unloads, four of them with probes on and off again: 12 s
+ * in all on a TCG guest beside two busy loops on the host's 2 cores, and
+ * the default limit of 120 s was reached on a guest starved further. The
+ * limit only detects a hang: a wide margin, under the binary's own
+ * (selftests/settings).
+ */
+__LQ_TEST(load_edges_accepted, 300)
 {
 	struct lq_params p;
 	int ret;
@@ -350,7 +357,8 @@ static bool max_listeners_one_try(struct __test_metadata *_metadata, int cap)
 
 	struct lq_proc t;
 	const struct lq_proc_row *ra = NULL, *rb = NULL;
-	long long deadline = lq_now_ms() + 5000;
+	/* a hang detector, as lq_wait_until()'s */
+	long long deadline = lq_now_ms() + 5000LL * lq_timeout_scale();
 
 	for (;;) {
 		ASSERT_EQ(0, lq_proc_read(&t, LQ_PROC_PATH));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lq_kmod.h"
+#include "netutil.h"		/* lq_now_ms(), lq_timeout_scale() */
 
 int lq_param_write(const char *name, const char *val, size_t len)
 {
@@ -111,16 +112,15 @@ int lq_module_load(const char *params)
 
 int lq_module_unload(int timeout_ms)
 {
+	long long deadline = lq_now_ms() + (long long)timeout_ms * lq_timeout_scale();
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int waited = 0;
 
 	for (;;) {
 		if (!syscall(SYS_delete_module, "listenq", O_NONBLOCK))
 			return 0;
-		if ((errno != EAGAIN && errno != EBUSY) || waited >= timeout_ms)
+		if ((errno != EAGAIN && errno != EBUSY) || lq_now_ms() >= deadline)
 			return -errno;
 		nanosleep(&ts, NULL);
-		waited += 10;
 	}
 }
 

@@ -27,7 +27,7 @@ const char *lq_module_path(void);
 bool lq_module_loaded(void);
 /* finit_module() with params ("" for none): 0 or -errno */
 int lq_module_load(const char *params);
-/* delete_module(), retried while the module is busy for up to timeout_ms */
+/* delete_module(), retried while the module is busy, for up to timeout_ms (lq_timeout_scale()d) */
 int lq_module_unload(int timeout_ms);
 
 /* /dev/kmsg, positioned after the last record: fd or -errno */

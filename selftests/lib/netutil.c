@@ -476,72 +476,90 @@ int lq_tcp_rows(int family, struct lq_tcp_row **rows)
 	return n;
 }
 
-int lq_tcp_count(int family, uint16_t lport, int state)
+int lq_tcp_each(int family, void (*visit)(const struct lq_tcp_row *row, void *ctx), void *ctx)
 {
 	struct lq_tcp_row *rows;
-	int n, i, count = 0;
+	int n, i;
 
 	n = lq_tcp_rows(family, &rows);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++)
-		if (rows[i].lport == lport && rows[i].state == state)
-			count++;
+		visit(&rows[i], ctx);
 	free(rows);
-	return count;
+	return n;
+}
+
+/* What lq_tcp_count(), lq_tcp_count_young() and lq_tcp_syn_recv() look for, and find. */
+struct tcp_match {
+	uint16_t lport;
+	int state;
+	bool young;			/* retrnsmt 0 only */
+	int count;
+	unsigned long long timeouts;	/* their retrnsmt, summed */
+};
+
+static void tcp_match_visit(const struct lq_tcp_row *row, void *ctx)
+{
+	struct tcp_match *m = ctx;
+
+	if (row->lport != m->lport || row->state != m->state || (m->young && row->retrnsmt))
+		return;
+	m->count++;
+	m->timeouts += row->retrnsmt;
+}
+
+static int tcp_match(int family, struct tcp_match *m)
+{
+	int ret = lq_tcp_each(family, tcp_match_visit, m);
+
+	return ret < 0 ? ret : m->count;
+}
+
+int lq_tcp_count(int family, uint16_t lport, int state)
+{
+	struct tcp_match m = { .lport = lport, .state = state };
+
+	return tcp_match(family, &m);
 }
 
 int lq_tcp_count_young(int family, uint16_t lport)
 {
-	struct lq_tcp_row *rows;
-	int n, i, count = 0;
+	struct tcp_match m = { .lport = lport, .state = LQ_TCP_SYN_RECV, .young = true };
 
-	n = lq_tcp_rows(family, &rows);
-	if (n < 0)
-		return n;
-	for (i = 0; i < n; i++)
-		if (rows[i].lport == lport && rows[i].state == LQ_TCP_SYN_RECV &&
-		    rows[i].retrnsmt == 0)
-			count++;
-	free(rows);
-	return count;
+	return tcp_match(family, &m);
 }
 
 int lq_tcp_syn_recv(int family, uint16_t lport, unsigned long long *timeouts)
 {
-	struct lq_tcp_row *rows;
-	int n, i, count = 0;
+	struct tcp_match m = { .lport = lport, .state = LQ_TCP_SYN_RECV };
+	int ret = tcp_match(family, &m);
 
-	n = lq_tcp_rows(family, &rows);
-	if (n < 0)
-		return n;
-	*timeouts = 0;
-	for (i = 0; i < n; i++) {
-		if (rows[i].lport == lport && rows[i].state == LQ_TCP_SYN_RECV) {
-			*timeouts += rows[i].retrnsmt;
-			count++;
-		}
-	}
-	free(rows);
-	return count;
+	if (ret >= 0)
+		*timeouts = m.timeouts;
+	return ret;
+}
+
+struct inode_match {
+	unsigned long long inode;
+	struct lq_tcp_row *out;
+	int found;
+};
+
+static void inode_match_visit(const struct lq_tcp_row *row, void *ctx)
+{
+	struct inode_match *m = ctx;
+
+	if (row->inode == m->inode && !m->found++)
+		*m->out = *row;
 }
 
 int lq_tcp_find_inode(int family, unsigned long long inode, struct lq_tcp_row *out)
 {
-	struct lq_tcp_row *rows;
-	int n, i, found = 0;
+	struct inode_match m = { .inode = inode, .out = out };
+	int ret = lq_tcp_each(family, inode_match_visit, &m);
 
-	n = lq_tcp_rows(family, &rows);
-	if (n < 0)
-		return n;
-	for (i = 0; i < n; i++) {
-		if (rows[i].inode == inode) {
-			if (!found++)
-				*out = rows[i];
-		}
-	}
-	free(rows);
-	return found;
+	return ret < 0 ? ret : m.found;
 }
 
 /* ---- /proc/net/netstat ---- */

@@ -75,6 +75,11 @@ struct lq_tcp_row {
 	unsigned long long inode;
 };
 int lq_tcp_rows(int family, struct lq_tcp_row **rows);	/* count, caller frees */
+/*
+ * visit(row, ctx) for each row of one read of the family's table, in order:
+ * the number of rows, or the read's -errno (then no row was visited).
+ */
+int lq_tcp_each(int family, void (*visit)(const struct lq_tcp_row *row, void *ctx), void *ctx);
 int lq_tcp_count(int family, uint16_t lport, int state);
 /* SYN_RECV rows of lport whose SYN-ACK has not timed out yet (retrnsmt == 0) */
 int lq_tcp_count_young(int family, uint16_t lport);
