@@ -8,6 +8,7 @@
  */
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/uidgid.h>
@@ -18,6 +19,16 @@
 
 #define LQ_BATCH	32
 #define LQ_HIST_BATCH	16
+
+/*
+ * A read(2) returns at most what fits in the seq_file's buffer, and the
+ * row that overflows it is formatted again by the next read: with
+ * seq_file's own page, a read of 15 rows pays a system call, a
+ * ->start()/->stop() pair and a row formatted in vain. lq_seq_grow() gives
+ * each reader a bigger buffer, charged to its memory cgroup as seq_file's
+ * page is.
+ */
+#define LQ_SEQ_BUF	(64 * 1024)
 
 /* The state of a reader of listenq or of listenq_hist. */
 struct lq_iter {
@@ -107,11 +118,51 @@ static void *lq_iter_advance(struct seq_file *seq)
 	return lq_iter_row(seq);
 }
 
+/*
+ * At the start of a read, with nothing in the buffer (seq_read_iter() and
+ * traverse() call ->start() with @seq->count 0): a buffer of LQ_SEQ_BUF,
+ * or the one it has if that cannot be had. seq_release() frees it.
+ */
+static void lq_seq_grow(struct seq_file *seq)
+{
+	char *buf;
+
+	if (seq->size >= LQ_SEQ_BUF || seq->count)
+		return;
+	buf = kvmalloc(LQ_SEQ_BUF, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!buf)
+		return;
+	kvfree(seq->buf);
+	seq->buf = buf;
+	seq->size = LQ_SEQ_BUF;
+}
+
+/*
+ * Where a row is built: in the seq_file's buffer when it has room for the
+ * longest, written there by lq_row_done(), else in it->line.
+ */
+static char *lq_row_begin(struct seq_file *seq, struct lq_iter *it)
+{
+	char *buf;
+
+	return seq_get_buf(seq, &buf) >= LQ_LINE_MAX ? buf : it->line;
+}
+
+static void lq_row_done(struct seq_file *seq, struct lq_iter *it, const char *line,
+			const char *end)
+{
+	if (line == it->line)
+		seq_write(seq, line, end - line);
+	else
+		seq_commit(seq, end - line);
+}
+
 static void *lq_seq_start(struct seq_file *seq, loff_t *pos)
 {
 	struct lq_iter *it = seq->private;
 
 	if (!*pos) {
+		lq_seq_grow(seq);
 		/*
 		 * The windows account drops only, a column of listenq alone:
 		 * the fill and wait histograms of listenq_hist are counted at
@@ -199,14 +250,14 @@ static void lq_show_header(struct seq_file *seq)
 }
 
 /*
- * A row is built in it->line and written at once: a seq_write() per field,
+ * A row is built in place and written at once: a seq_write() per field,
  * and vsnprintf() for the address, cost more than the walk (format.c).
  */
 static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct lq_row *row)
 {
 	const struct lq_rules *rules = lq_kernel_rules();
 	const struct lq_conf *conf = &it->conf;
-	char *p = it->line;
+	char *line = lq_row_begin(seq, it), *p = line;
 	int i;
 
 	BUILD_BUG_ON(LQ_COL_EXPIRED - LQ_COL_DROP_SYNQ != LQ_EXPIRED - LQ_DROP_SYNQ);
@@ -218,7 +269,7 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 	/* The address, left-aligned in its width (< 0): "%-23pISpc". */
 	BUILD_BUG_ON(-lq_widths[LQ_COL_LOCAL] > LQ_FMT_FIELD);
 	lq_fmt_blank(p);
-	p = max(lq_fmt_sockaddr(p, &row->local), it->line - lq_widths[LQ_COL_LOCAL]);
+	p = max(lq_fmt_sockaddr(p, &row->local), line - lq_widths[LQ_COL_LOCAL]);
 	p = lq_put_num(p, LQ_COL_NS, seq_file_net(seq)->ns.inum);
 	p = lq_put_num(p, LQ_COL_UID, from_kuid_munged(seq_user_ns(seq), row->uid));
 	p = lq_put_num(p, LQ_COL_INODE, row->ino);
@@ -254,7 +305,7 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 			 row->have & lq_counter_needs(LQ_C_SYNACK_RETRANS),
 			 row->c[LQ_C_SYNACK_RETRANS]);
 	*p++ = '\n';
-	seq_write(seq, it->line, p - it->line);
+	lq_row_done(seq, it, line, p);
 }
 
 static int lq_seq_show(struct seq_file *seq, void *v)
@@ -289,7 +340,7 @@ static void lq_hist_show_row(struct seq_file *seq, struct lq_iter *it,
 {
 	bool wait = row->have & LQ_HAVE_WAIT;
 	unsigned long long count = 0;
-	char *p = it->line;
+	char *line = lq_row_begin(seq, it), *p = line;
 	int i, j;
 
 	BUILD_BUG_ON(sizeof(LQ_NO_VALUE) != 2);
@@ -311,7 +362,7 @@ static void lq_hist_show_row(struct seq_file *seq, struct lq_iter *it,
 		p = lq_hist_put(p, row->have & lq_counter_needs(i), row->c[i]);
 	}
 	*p++ = '\n';
-	seq_write(seq, it->line, p - it->line);
+	lq_row_done(seq, it, line, p);
 }
 
 static int lq_hist_seq_show(struct seq_file *seq, void *v)
