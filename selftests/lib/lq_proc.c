@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,19 +157,81 @@ static bool blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+/*
+ * The columns are padded with runs of blanks that are most of a row, and a
+ * reader of every row of a big table spends most of its time skipping them:
+ * skip_blanks() and skip_token() look at eight bytes at a time, and a byte
+ * at a time only in the word where a run ends. @end is the line's NUL.
+ */
+#define BYTES8(c)	(0x0101010101010101ULL * (unsigned char)(c))
+
+static uint64_t load8(const char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return w;
+}
+
+/* The first blank of @s, or @end. */
+static char *skip_blanks(char *s, const char *end)
+{
+	uint64_t w;
+
+	for (; end - s >= 8; s += 8) {
+		w = load8(s) ^ BYTES8(' ');
+		if (!w)
+			continue;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		s += __builtin_ctzll(w) / 8;	/* the first byte that is not ' ' */
+		if (!blank(*s))
+			return s;
+		s -= 7;				/* a tab or newline: on from the next byte */
+#else
+		break;
+#endif
+	}
+	while (blank(*s))
+		s++;
+	return s;
+}
+
+/* The end of the token at @s: its first blank or @end. */
+static char *skip_token(char *s, const char *end)
+{
+	uint64_t w, low;
+
+	for (; end - s >= 8; s += 8) {
+		/* The bytes below '!': blanks and the NUL are all below it. */
+		w = load8(s);
+		low = (w - BYTES8('!')) & ~w & BYTES8(0x80);
+		if (!low)
+			continue;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		s += __builtin_ctzll(low) / 8;	/* the first of them, exactly */
+		if (!*s || blank(*s))
+			return s;
+		s -= 7;				/* another control byte: in the token */
+#else
+		break;
+#endif
+	}
+	while (*s && !blank(*s))
+		s++;
+	return s;
+}
 /* Split line in place on blanks; returns the token count (at most max). */
 static int split(char *line, char **tok, int max)
 {
+	const char *end = line + strlen(line);
 	int n = 0;
 
 	for (;;) {
-		while (blank(*line))
-			line++;
+		line = skip_blanks(line, end);
 		if (!*line || n == max)
 			return n;
 		tok[n++] = line;
-		while (*line && !blank(*line))
-			line++;
+		line = skip_token(line, end);
 		if (!*line)
 			return n;
 		*line++ = '\0';
