@@ -952,13 +952,17 @@ static void mem_snap(struct memsnap *m, int show)
  * 16 + rcu_head 16 + the key 8 + 6 drop counters 48 + synack_retrans 8 +
  * two fill histograms 2 x 6 x 8 + their sums 16 + the wait histogram 26 x
  * 8 + wait_sum_ns 8 + wait_missed 8 + two peaks 8 + backlog 4, padded to 8
- * = 448, 512 held. Records are the listeners' and a pool of 64 (LQ_SPARE; on
- * PREEMPT_RT one for every 32 held if more). The index (struct lq_index,
- * 16 + 8 per bucket) has a power of two buckets, at least as many as
- * records and at least 16, when probes go on; its wait slots (struct
- * lq_slots, 24 + 24 per struct lq_wait_slot) are half as many as buckets
- * and at least 16,384. Both come from kvzalloc(): kmalloc rounds them up to
- * a power of two, which the module's own count leaves out.
+ * = 448, 512 held. Records (lq_records_bytes() counts t->made of them) are
+ * what lq_spare() has the pool keep: the N listeners' own and 64 more
+ * (LQ_SPARE), up to max_listeners (t->size), which no count passes; on
+ * PREEMPT_RT (since c593d32) the pool is t->size - t->held, so every record
+ * max_listeners allows is made when probes go on, whatever N. The index
+ * (struct lq_index, 16 + 8 per bucket) has a power of two buckets, at least
+ * as many as records and at least 16 (lq_index_bits() of t->made, fitted at
+ * the end of lq_records_seed()); its wait slots (struct lq_slots, 24 + 24
+ * per struct lq_wait_slot) are half as many as buckets and at least 16,384.
+ * Both come from kvzalloc(): kmalloc rounds them up to a power of two,
+ * which the module's own count leaves out.
  */
 #define LQ_RECORD_SIZE	512	/* struct lq_record, 448, in kmalloc-512 */
 #define LQ_SPARE	64	/* records pooled for listen() */
@@ -970,17 +974,22 @@ static void mem_snap(struct memsnap *m, int show)
 
 static int preempt_rt;
 
-/* Records when probes go on with @n listeners: theirs and the pool. */
-static unsigned long layout_records(unsigned long n)
+/*
+ * Records when probes go on with @n listeners followed (n <= @max) at
+ * max_listeners @max: theirs and the pool, or on PREEMPT_RT all @max.
+ */
+static unsigned long layout_records(unsigned long n, unsigned long max)
 {
-	return n + (preempt_rt && n / 32 > LQ_SPARE ? n / 32 : LQ_SPARE);
+	if (preempt_rt)
+		return max;
+	return n + LQ_SPARE < max ? n + LQ_SPARE : max;
 }
 
-/* What the module's table holds for @n listeners, by the layout. */
-static double layout_bytes(unsigned long n)
+/* What the module's table holds for @n listeners at max_listeners @max, by the layout. */
+static double layout_bytes(unsigned long n, unsigned long max)
 {
 	unsigned long long heads = 16, slots;
-	unsigned long recs = layout_records(n);
+	unsigned long recs = layout_records(n, max);
 
 	while (heads < recs)
 		heads <<= 1;
@@ -1049,11 +1058,12 @@ static void mem_measure(struct memrow *m, unsigned int ml, unsigned int nl)
 }
 
 /* Bytes held per listener from row @lo to row @hi, by measure and by layout. */
-static double mem_slope(const struct memrow *row, unsigned int lo, unsigned int hi, double *layout)
+static double mem_slope(const struct memrow *row, unsigned int lo, unsigned int hi,
+			unsigned int ml, double *layout)
 {
 	unsigned int n = o.mem_n[hi] - o.mem_n[lo];
 
-	*layout = (layout_bytes(o.mem_n[hi]) - layout_bytes(o.mem_n[lo])) / n;
+	*layout = (layout_bytes(o.mem_n[hi], ml) - layout_bytes(o.mem_n[lo], ml)) / n;
 	return (median(&row[hi].held) - median(&row[lo].held)) / n;
 }
 
@@ -1104,30 +1114,30 @@ static void phase_memory(void)
 
 			T("   %-13u %9u | %9lu %8lu %10lu %10lu | %9.0f %7.0f%% ",
 			  o.ml[i], o.mem_n[j], m->n, m->recs, m->kib,
-			  (unsigned long)layout_bytes(m->n) >> 10,
+			  (unsigned long)layout_bytes(m->n, o.ml[i]) >> 10,
 			  held / 1024, held > 0 ? 100 * median(&m->vm) / held : 0);
 			if (j)
-				T("%13.1f\n", mem_slope(row[i], j - 1, j, &lay));
+				T("%13.1f\n", mem_slope(row[i], j - 1, j, o.ml[i], &lay));
 			else
 				T("%13s\n", "-");
 			/* The module counts what the layout says, for the listeners it follows. */
 			same &= m->line && m->each == LQ_RECORD_SIZE && m->max == o.ml[i] &&
-				m->recs == layout_records(m->n) &&
-				m->kib == (unsigned long)layout_bytes(m->n) >> 10;
+				m->recs == layout_records(m->n, o.ml[i]) &&
+				m->kib == (unsigned long)layout_bytes(m->n, o.ml[i]) >> 10;
 			/* No dearer for the higher cap: the same count, held within the noise. */
 			if (i)
 				cheaper &= m->line && row[0][j].line && m->kib <= row[0][j].kib &&
 					   held <= median(&row[0][j].held) * 1.05 + 65536;
 		}
-		slope[i] = mem_slope(row[i], 1, 2, &lslope);
+		slope[i] = mem_slope(row[i], 1, 2, o.ml[i], &lslope);
 	}
 	T("   following, records, module KiB: the module's \"probes on, following N listeners in\n"
 	  "   K KiB (R records of B bytes), up to M\" line (N: every listener in the guest);\n"
-	  "   layout KiB: by hand from N (%d B records, theirs and a pool of %d, on PREEMPT_RT\n"
-	  "   N/32 if more; an index of %d B buckets, a power of two >= records; %d B wait\n"
-	  "   slots, half as many, >= %d)%s\n",
+	  "   layout KiB: by hand from N (%d B records, theirs and a pool of %d, at most\n"
+	  "   max_listeners; on PREEMPT_RT max_listeners records whatever N; an index of %d B\n"
+	  "   buckets, a power of two >= records; %d B wait slots, half as many, >= %d)%s\n",
 	  LQ_RECORD_SIZE, LQ_SPARE, LQ_HASH_HEAD, LQ_WAIT_SLOT, LQ_MIN_SLOTS,
-	  preempt_rt ? "; this kernel is PREEMPT_RT" : "");
+	  preempt_rt ? ";\n   this kernel is PREEMPT_RT: every record max_listeners allows is made" : "");
 	T("   held: vmalloc pages of [listenq] (/proc/vmallocinfo, incl. the page array) + the\n"
 	  "   SUnreclaim change (the records' slab, kmalloc); kmalloc rounds the index and the\n"
 	  "   wait slots up to a power of two; B per further: held, from the row above.\n"
