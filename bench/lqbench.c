@@ -2,10 +2,10 @@
 /*
  * lqbench: the listenq benchmarks, run inside the QEMU guest (static binary).
  *
- *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtalch] [--quick]
+ *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtaxlch] [--quick]
  *           [--reps N] [--flat-reps N] [--rounds N] [--tput-count N] [--accepts N]
  *           [--listeners N] [--halfopen N] [--grow A,B,C] [--max-listeners A,B]
- *           [--mem-listeners A,B,C]
+ *           [--mem-listeners A,B,C] [--wide-listeners N]
  *           [--drop-log N] [--alt-ko NAME=PATH]...
  *
  * Everything is measured in this one run, so ratios compare like with like:
@@ -16,6 +16,10 @@
  *     log on, rounds in rotating order, with syncookies 0 and 1; each
  *     --alt-ko adds a mode with that build of the module (probes=1), to
  *     weigh a design change against the current one in the same run
+ *  x  SYN throughput into one listener at its cap, every SYN dropped, while
+ *     --wide-listeners others exist (100,000): probes=0, and probes=1 at the
+ *     two --max-listeners, the module loaded again for each run, rounds in
+ *     rotating order; the listener's drop_synq is checked against the MIB
  *  a  accept() throughput: a client process connects over loopback in a
  *     loop while this one accepts and closes, probes off / on / each
  *     --alt-ko, rounds in rotating order; the wait histogram's count is
@@ -74,12 +78,12 @@ static struct {
 	const char *ko, *syngen, *ss, *phases;
 	unsigned int reps, flat_reps, rounds, tput_count, tput_listeners, tput_backlog;
 	unsigned int accepts, acc_backlog;
-	unsigned int listeners, halfopen, grow[3], ml[2], mem_n[3];
+	unsigned int listeners, halfopen, grow[3], ml[2], mem_n[3], wide;
 	unsigned int drop_log;
 	unsigned int nalt;
 	const char *alt_name[4], *alt_ko[4];	/* --alt-ko NAME=PATH */
 } o = {
-	.phases = "mtalch",
+	.phases = "mtaxlch",
 	.reps = 7, .flat_reps = 11, .rounds = 7, .tput_count = 100000,
 	.accepts = 5000, .acc_backlog = 128,
 	.tput_listeners = 16, .tput_backlog = 8,
@@ -87,13 +91,14 @@ static struct {
 	.grow = { 1000, 10000, 50000 },
 	.ml = { 16384, 1048576 },
 	.mem_n = { 100, 1000, 10000 },
+	.wide = 100000,
 	.drop_log = 10,
 };
 
 static uint64_t t_start;
 static unsigned long long next_k;	/* syngen source numbers already used */
 /* The result table, printed at the end in section order, whatever the phase order. */
-enum section { S_1, S_2A, S_2B, S_2C, S_3, S_4, S_5, NR_SECTIONS };
+enum section { S_1, S_2A, S_2B, S_2C, S_3, S_3B, S_4, S_5, NR_SECTIONS };
 static FILE *sec[NR_SECTIONS], *table;
 static char *sec_buf[NR_SECTIONS];
 static size_t sec_len[NR_SECTIONS];
@@ -640,28 +645,36 @@ struct holder {
 	unsigned long queued;		/* half-open requests sent to it and queued */
 };
 
-static void holder_main(int cmd, int ack, unsigned int port0, int backlog)
+static int holder_listen(unsigned int port, int backlog)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, backlog))
+		die("listener on port %u", port);
+	return fd;
+}
+
+/* Listener i on port port0 + i * stride; told how many to have, answers with that. */
+static void holder_main(int cmd, int ack, unsigned int port0, unsigned int stride, int backlog)
 {
 	struct rlimit rl = { 1 << 18, 1 << 18 };
 	uint32_t target, n = 0;
-	int *fds, one = 1;
+	int *fds;
 
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		die("RLIMIT_NOFILE");
 	fds = calloc(NPORTS, sizeof(*fds));
 	while (read(cmd, &target, sizeof(target)) == sizeof(target) && target != UINT32_MAX) {
-		for (; n < target; n++) {
-			struct sockaddr_in sin = {
-				.sin_family = AF_INET,
-				.sin_port = htons(port0 + n),
-			};
-			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-			if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-			    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, backlog))
-				die("listener %u on port %u", n, port0 + n);
-			fds[n] = fd;
-		}
+		if (target && port0 + (unsigned long)(target - 1) * stride >= NPORTS)
+			die("listener holder: %u listeners from port %u, %u apart", target, port0,
+			    stride);
+		for (; n < target; n++)
+			fds[n] = holder_listen(port0 + n * stride, backlog);
 		for (; n > target; n--)
 			close(fds[n - 1]);
 		if (write(ack, &n, sizeof(n)) != sizeof(n))
@@ -670,8 +683,9 @@ static void holder_main(int cmd, int ack, unsigned int port0, int backlog)
 	_exit(0);
 }
 
-/* A namespace with a process holding listeners on ports port0, port0 + 1, ... */
-static void holder_start(struct holder *h, const struct nsconf *c, unsigned int port0, int backlog)
+/* A namespace with a process holding listeners on ports port0, port0 + stride, ... */
+static void holder_start_stride(struct holder *h, const struct nsconf *c, unsigned int port0,
+				unsigned int stride, int backlog)
 {
 	int cmd[2], ack[2];
 
@@ -685,13 +699,19 @@ static void holder_start(struct holder *h, const struct nsconf *c, unsigned int 
 		/* Not the pipes of other holders: fds 3 and 4 are ours, no others. */
 		if (dup2(cmd[0], 3) < 0 || dup2(ack[1], 4) < 0 || close_range(5, ~0u, 0))
 			die("holder fds");
-		holder_main(3, 4, port0, backlog);
+		holder_main(3, 4, port0, stride, backlog);
 	}
 	close(cmd[0]);
 	close(ack[1]);
 	h->cmd = cmd[1];
 	h->ack = ack[0];
 	h->n = 0;
+}
+
+/* The same on ports port0, port0 + 1, ... */
+static void holder_start(struct holder *h, const struct nsconf *c, unsigned int port0, int backlog)
+{
+	holder_start_stride(h, c, port0, 1, backlog);
 }
 
 static void holder_resize(struct holder *h, unsigned int n)
@@ -1422,6 +1442,280 @@ static void phase_tput(void)
 	phase_tput_one(1);
 }
 
+/* ---- x: probes=1 per SYN with 100,000 other listeners, by max_listeners ---- */
+
+/*
+ * The others: ports 10000 .. 10000 + WIDE_PER_NS - 1 in namespaces of their
+ * own (a port range holds no more), one holder process each.
+ */
+#define WIDE_PER_NS	50000
+#define WIDE_MAX_NS	4
+/*
+ * At max_listeners 16384 the table is full once probes go on, and which
+ * listeners got a record depends on their hash buckets. The listener
+ * measured is one of WIDE_CAND candidates in its namespace, on ports
+ * WIDE_PORT0 + i * WIDE_STRIDE (spread over the port range, so over the
+ * listening hash), each with one request queued: the first that has a
+ * record at 16384 (its syn_q_peak starts at its queue's length, 1; without
+ * a record it shows 0), which, with the same sockets, it has again at
+ * every load.
+ */
+#define WIDE_CAND	64
+#define WIDE_PORT0	1024
+#define WIDE_STRIDE	1009
+/*
+ * Margin of the verdict on instructions per SYN: the rounds of one mode
+ * agree within 0.1% on the instruction clock (sections 3 and 5); three
+ * times that. The spread of each mode is printed beside it.
+ */
+#define WIDE_MARGIN	0.003
+
+enum { W_OFF, W_LO, W_HI, NR_WMODES };
+
+struct wide_row {
+	long long drop_synq, syn_q, syn_cap, syn_q_peak;
+};
+
+/* The columns of the listener on @port in this namespace's /proc/listenq. */
+static void wide_row(unsigned int port, struct wide_row *w)
+{
+	const struct lq_proc_row *row;
+	struct lq_proc t;
+	int err = lq_proc_read(&t, LQ_PROC_PATH);
+
+	if (err) {
+		errno = -err;
+		die("%s", LQ_PROC_PATH);
+	}
+	row = lq_proc_find_port(&t, AF_INET, port);
+	if (!row)
+		die("%s: no row of port %u", LQ_PROC_PATH, port);
+	w->drop_synq = lq_proc_col(row, "drop_synq");
+	w->syn_q_peak = lq_proc_col(row, "syn_q_peak");
+	w->syn_q = row->syn_q;
+	w->syn_cap = row->syn_cap;
+	lq_proc_free(&t);
+	if (w->syn_q < 0 || w->syn_cap < 0)
+		die("%s: syn_q or syn_cap of port %u unreadable", LQ_PROC_PATH, port);
+}
+
+/* Its drop_synq; probes must be on. */
+static long long wide_drops(unsigned int port)
+{
+	struct wide_row w;
+
+	wide_row(port, &w);
+	if (w.drop_synq < 0)
+		die("%s: drop_synq of port %u unreadable", LQ_PROC_PATH, port);
+	return w.drop_synq;
+}
+
+/* fs.file-max, raised to @want if lower: a limit, nothing is allocated. */
+static void wide_file_max(unsigned long want)
+{
+	unsigned long cur = 0;
+	FILE *f = fopen("/proc/sys/fs/file-max", "re");
+
+	if (!f || fscanf(f, "%lu", &cur) != 1)
+		die("/proc/sys/fs/file-max");
+	fclose(f);
+	if (cur < want)
+		must_write("/proc/sys/fs/file-max", "%lu", want);
+	raw("wide fs.file-max=%lu%s", cur < want ? want : cur, cur < want ? " (raised)" : "");
+}
+
+/* Load the module at max_listeners @ml, probes on if @probes; its line into @m once. */
+static void wide_load(unsigned int ml, int probes, struct memrow *m)
+{
+	char arg[64], text[256];
+
+	module_unload();
+	snprintf(arg, sizeof(arg), "max_listeners=%u", ml);
+	module_load(arg);
+	probes_on = 0;
+	if (!probes)
+		return;
+	kmsg_mark();
+	set_probes(1);
+	if (!m->line && mem_module_line(m, text, sizeof(text)))
+		raw("wide max_listeners=%u module: %s", ml, text);
+}
+
+/* The first candidate with a record at max_listeners o.ml[0], or 0. */
+static unsigned int wide_pick(unsigned int *tracked, struct memrow *m)
+{
+	unsigned int i, port = 0;
+
+	wide_load(o.ml[0], 1, m);
+	*tracked = 0;
+	for (i = 0; i < WIDE_CAND; i++) {
+		unsigned int p = WIDE_PORT0 + i * WIDE_STRIDE;
+		struct wide_row w;
+
+		wide_row(p, &w);
+		if (w.syn_q_peak > 0) {
+			++*tracked;
+			if (!port)
+				port = p;
+		}
+		raw("wide candidate port=%u syn_q=%lld syn_q_peak=%lld", p, w.syn_q, w.syn_q_peak);
+	}
+	return port;
+}
+
+static void phase_wide(void)
+{
+	const char *counter = "TCPReqQFullDrop";
+	const unsigned int nns = (o.wide + WIDE_PER_NS - 1) / WIDE_PER_NS;
+	/* the others: no SYN ever reaches them, so nothing runs in the background */
+	struct nsconf oc = { 1, 0, 4096, 4096 }, tc = { 0, 10, 65536, 65535 };
+	struct series rate[NR_WMODES], ipsyn[NR_WMODES], ratio[NR_WMODES], hi_lo;
+	struct memrow line[NR_WMODES];
+	struct holder others[WIDE_MAX_NS], tgt;
+	unsigned long long sent, counted = 0, dropped = 0, runs_off = 0;
+	unsigned int r, i, port, tracked, untracked = 0;
+	const char *name[NR_WMODES] = { "probes=0", "probes=1", "probes=1" };
+	const unsigned int ml[NR_WMODES] = { o.ml[0], o.ml[0], o.ml[1] };
+	struct wide_row w;
+	long long queued;
+	double med;
+
+	table = sec[S_3B];
+	memset(rate, 0, sizeof(rate));
+	memset(ipsyn, 0, sizeof(ipsyn));
+	memset(ratio, 0, sizeof(ratio));
+	memset(&hi_lo, 0, sizeof(hi_lo));
+	memset(line, 0, sizeof(line));
+	memset(others, 0, sizeof(others));
+	memset(&tgt, 0, sizeof(tgt));
+	wide_file_max(o.wide + WIDE_CAND + 65536);
+	info("wide: %u other listeners in %u namespaces", o.wide, nns);
+	for (i = 0; i < nns; i++) {
+		unsigned int n = o.wide - i * WIDE_PER_NS;
+
+		holder_start(&others[i], &oc, 10000, 128);
+		holder_resize(&others[i], n < WIDE_PER_NS ? n : WIDE_PER_NS);
+	}
+	/* Last: this process stays in the candidates' namespace. */
+	holder_start_stride(&tgt, &tc, WIDE_PORT0, WIDE_STRIDE, o.tput_backlog);
+	holder_resize(&tgt, WIDE_CAND);
+	for (i = 0; i < WIDE_CAND; i++)
+		syngen(WIDE_PORT0 + i * WIDE_STRIDE, WIDE_PORT0 + i * WIDE_STRIDE, 1, 60, &sent);
+	drain(drain_synq, &queued);
+	if (queued != WIDE_CAND)
+		die("wide: %lld requests queued to the %u candidates, want one each", queued,
+		    WIDE_CAND);
+	port = wide_pick(&tracked, &line[W_LO]);
+	raw("wide candidates=%u with_record=%u port=%u", WIDE_CAND, tracked, port);
+
+	T("\n3b. SYN throughput into one listener at its cap (backlog %u, syncookies=0: each SYN\n",
+	  o.tput_backlog);
+	T("   is dropped) while %u other listeners exist (%u namespaces, and %u candidates\n",
+	  o.wide, nns, WIDE_CAND - 1);
+	T("   beside it), probes=1 at max_listeners %u and %u, and probes=0; %u rounds of\n",
+	  o.ml[0], o.ml[1], o.rounds);
+	T("   %u SYNs per mode, the order rotated each round, the module loaded for each run\n",
+	  o.tput_count);
+	if (!port) {
+		T("   none of the %u candidates had a record at max_listeners %u: not measured: %s\n",
+		  WIDE_CAND, o.ml[0], verdict(0));
+		goto out;
+	}
+	syngen(port, port, o.tput_backlog + 16, 120, &sent);
+	drain(drain_synq, &queued);
+	wide_row(port, &w);
+	if (w.syn_q != w.syn_cap)
+		die("wide: port %u: syn_q %lld, syn_cap %lld", port, w.syn_q, w.syn_cap);
+	info("wide: port %u (%u of %u candidates had a record) at its cap (syn_q %lld); %u rounds of %u SYNs",
+	     port, tracked, WIDE_CAND, w.syn_q, o.rounds, o.tput_count);
+	settle();
+	for (r = 0; r < o.rounds; r++) {
+		double v[NR_WMODES];
+
+		for (i = 0; i < NR_WMODES; i++) {
+			unsigned int m = (r + i) % NR_WMODES;
+			long long before, after, d0 = 0, d1 = 0;
+			uint64_t ns, lag;
+
+			wide_load(ml[m], m != W_OFF, &line[m]);
+			/* Warm-up, not counted: the module was just loaded. */
+			syngen(port, port, o.tput_count / 20, 60, &sent);
+			drain_counter = counter;
+			drain(drain_tcpext, &queued);
+			settle();
+			if (m != W_OFF)
+				d0 = wide_drops(port);
+			before = tcpext(counter);
+			ns = syngen(port, port, o.tput_count, 120, &sent);
+			lag = drain(drain_tcpext, &after) - syngen_exit;
+			ns += lag;
+			if ((after - before) < 0.95 * sent)
+				die("%s moved by %lld for %llu SYNs", counter, after - before, sent);
+			if (m != W_OFF) {
+				d1 = wide_drops(port);
+				counted += d1 - d0;
+				dropped += after - before;
+				runs_off += d1 - d0 != after - before;
+				untracked += d1 == d0;
+			}
+			v[m] = sent * 1e9 / ns;
+			add(&rate[m], v[m]);
+			add(&ipsyn[m], (double)ns / sent);
+			raw("wide round=%u mode=%s max_listeners=%u others=%u port=%u sent=%llu ns=%llu drained_after_ns=%llu rate=%.0f instr_per_syn=%.1f %s=%lld drop_synq=%lld",
+			    r, name[m], ml[m], o.wide, port, sent, (unsigned long long)ns,
+			    (unsigned long long)lag, v[m], (double)ns / sent, counter, after - before,
+			    d1 - d0);
+		}
+		for (i = 0; i < NR_WMODES; i++)
+			add(&ratio[i], v[i] / v[W_OFF]);
+		/* instructions per SYN at the high cap over the low one */
+		add(&hi_lo, v[W_LO] / v[W_HI]);
+	}
+
+	T("   %-8s %13s | %9s %8s %7s | %12s %9s %9s %9s %7s %11s\n", "mode", "max_listeners",
+	  "following", "records", "KiB", "SYN/s median", "min", "max", "instr/SYN", "spread",
+	  "vs probes=0");
+	for (i = 0; i < NR_WMODES; i++) {
+		med = median(&rate[i]);
+		T("   %-8s %13u | ", name[i], ml[i]);
+		if (i == W_OFF)
+			T("%9s %8s %7s | ", "-", "-", "-");
+		else if (line[i].line)
+			T("%9lu %8lu %7lu | ", line[i].n, line[i].recs, line[i].kib);
+		else
+			T("%9s %8s %7s | ", "?", "?", "?");
+		T("%12.0f %9.0f %9.0f %9.0f %6.2f%% %+10.2f%%\n", med, smin(&rate[i]),
+		  smax(&rate[i]), median(&ipsyn[i]), 100 * (smax(&rate[i]) - smin(&rate[i])) / med,
+		  (median(&ratio[i]) - 1) * 100);
+	}
+	T("   following, records, KiB: the module's \"probes on, following N listeners in K KiB\n"
+	  "   (R records of B bytes)\" line; instr/SYN: guest instructions per SYN (the clock);\n"
+	  "   spread: (max - min) / median of the mode's rounds. The listener: port %u, the\n"
+	  "   first of the %u of %u candidates that had a record at %u\n", port, tracked,
+	  WIDE_CAND, o.ml[0]);
+	T("   the listener had a record in every probes=1 run, and its drop_synq moved by exactly\n"
+	  "   %s (%llu of %llu drops counted; runs off: %llu, without a record: %u): %s\n",
+	  counter, counted, dropped, runs_off, untracked, verdict(!runs_off && !untracked));
+	med = median(&hi_lo);
+	T("   probes=1 at max_listeners %u against %u: %+.2f%% instructions per SYN (median\n"
+	  "   of %u per-round ratios); probes=1 costs %.2f%% and %.2f%% of SYN throughput there\n",
+	  o.ml[1], o.ml[0], (med - 1) * 100, o.rounds, (1 - median(&ratio[W_HI])) * 100,
+	  (1 - median(&ratio[W_LO])) * 100);
+	T("   goal: no more per SYN at %u than at %u, within %.1f%% (3x the 0.1%% the rounds\n"
+	  "   of a mode agree within on the instruction clock): %s%s\n", o.ml[1], o.ml[0],
+	  WIDE_MARGIN * 100, verdict(med <= 1 + WIDE_MARGIN && !untracked),
+	  smax(&rate[W_LO]) - smin(&rate[W_LO]) > WIDE_MARGIN * median(&rate[W_LO]) ||
+	  smax(&rate[W_HI]) - smin(&rate[W_HI]) > WIDE_MARGIN * median(&rate[W_HI]) ?
+	  " (a mode's spread is over the margin: noisy run)" : "");
+out:
+	for (i = nns; i-- > 0;)
+		holder_stop(&others[i]);
+	holder_stop(&tgt);
+	module_unload();
+	module_load(NULL);
+	probes_on = 0;
+}
+
 /* ---- a: accept() throughput ---- */
 
 /*
@@ -2023,6 +2317,7 @@ int main(int argc, char **argv)
 		{ "max-listeners", 1, NULL, 'm' }, { "drop-log", 1, NULL, 'd' },
 		{ "quick", 0, NULL, 'q' }, { "alt-ko", 1, NULL, 'A' },
 		{ "accepts", 1, NULL, 'a' }, { "mem-listeners", 1, NULL, 'M' },
+		{ "wide-listeners", 1, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct utsname u;
@@ -2046,6 +2341,7 @@ int main(int argc, char **argv)
 		case 'M': parse_list(optarg, o.mem_n, 3); break;
 		case 'd': o.drop_log = strtoul(optarg, NULL, 10); break;
 		case 'a': o.accepts = strtoul(optarg, NULL, 10); break;
+		case 'w': o.wide = strtoul(optarg, NULL, 10); break;
 		case 'A': {
 			char *eq = strchr(optarg, '=');
 
@@ -2059,6 +2355,7 @@ int main(int argc, char **argv)
 		case 'q':
 			o.reps = 3; o.flat_reps = 3; o.rounds = 3; o.tput_count = 20000;
 			o.accepts = 1000;
+			o.wide = 20000;
 			o.listeners = 1000; o.halfopen = 10000;
 			o.grow[0] = 100; o.grow[1] = 1000; o.grow[2] = 5000;
 			break;
@@ -2071,7 +2368,8 @@ int main(int argc, char **argv)
 	    o.flat_reps < 1 || o.flat_reps > MAX_SAMPLES || o.rounds < 1 || o.rounds > MAX_SAMPLES ||
 	    o.listeners > 50000 || o.grow[2] > 50000 || o.accepts < 5 ||
 	    !o.mem_n[0] || o.mem_n[0] >= o.mem_n[1] || o.mem_n[1] >= o.mem_n[2] ||
-	    o.mem_n[2] > 50000 || o.mem_n[2] + LQ_SPARE > o.ml[0] || o.ml[0] > o.ml[1])
+	    o.mem_n[2] > 50000 || o.mem_n[2] + LQ_SPARE > o.ml[0] || o.ml[0] > o.ml[1] ||
+	    !o.wide || o.wide > WIDE_PER_NS * WIDE_MAX_NS)
 		die("bad arguments");
 	if (o.ss && access(o.ss, X_OK)) {
 		printf("# lqbench: %s not usable, the ss routes are left out\n", o.ss);
@@ -2102,6 +2400,8 @@ int main(int argc, char **argv)
 		phase_tput(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'a'))
 		phase_accept(), ns_enter(orig_ns);
+	if (strchr(o.phases, 'x'))
+		phase_wide(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'l'))
 		phase_listeners(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'c'))
