@@ -1097,7 +1097,6 @@ static void phase_memory(void)
 	struct holder h;
 
 	table = sec[S_4];
-	preempt_rt = !access("/sys/kernel/realtime", F_OK);
 	info("memory: probes=1 with %u, %u, %u listeners at max_listeners %u, %u", o.mem_n[0],
 	     o.mem_n[1], o.mem_n[2], o.ml[0], o.ml[1]);
 	memset(row, 0, sizeof(row));
@@ -1464,9 +1463,11 @@ static void phase_tput(void)
 #define WIDE_PORT0	1024
 #define WIDE_STRIDE	1009
 /*
- * Margin of the verdict on instructions per SYN: the rounds of one mode
- * agree within 0.1% on the instruction clock (sections 3 and 5); three
- * times that. The spread of each mode is printed beside it.
+ * Margin of the verdict on instructions per SYN: on the instruction clock
+ * the rounds of one mode of section 3 (100,000 SYNs on the same path)
+ * spread over at most 0.15% (7.3.4 cloud), those of this row over 0.06%;
+ * twice the larger. Each mode's spread is printed beside it, and the
+ * verdict says so when one is over the margin.
  */
 #define WIDE_MARGIN	0.003
 
@@ -1573,7 +1574,7 @@ static void phase_wide(void)
 	struct memrow line[NR_WMODES];
 	struct holder others[WIDE_MAX_NS], tgt;
 	unsigned long long sent, counted = 0, dropped = 0, runs_off = 0;
-	unsigned int r, i, port, tracked, untracked = 0;
+	unsigned int r, i, port, tracked, untracked = 0, same = 1;
 	const char *name[NR_WMODES] = { "probes=0", "probes=1", "probes=1" };
 	const unsigned int ml[NR_WMODES] = { o.ml[0], o.ml[0], o.ml[1] };
 	struct wide_row w;
@@ -1688,11 +1689,14 @@ static void phase_wide(void)
 		  smax(&rate[i]), median(&ipsyn[i]), 100 * (smax(&rate[i]) - smin(&rate[i])) / med,
 		  (median(&ratio[i]) - 1) * 100);
 	}
+	for (i = W_LO; i < NR_WMODES; i++)
+		same &= line[i].line && line[i].recs == layout_records(line[i].n, ml[i]) &&
+			line[i].kib == (unsigned long)layout_bytes(line[i].n, ml[i]) >> 10;
 	T("   following, records, KiB: the module's \"probes on, following N listeners in K KiB\n"
-	  "   (R records of B bytes)\" line; instr/SYN: guest instructions per SYN (the clock);\n"
-	  "   spread: (max - min) / median of the mode's rounds. The listener: port %u, the\n"
-	  "   first of the %u of %u candidates that had a record at %u\n", port, tracked,
-	  WIDE_CAND, o.ml[0]);
+	  "   (R records of B bytes)\" line, the same as section 4's layout: %s; instr/SYN:\n"
+	  "   guest instructions per SYN (the clock); spread: (max - min) / median of the\n"
+	  "   mode's rounds. The listener: port %u, the first of the %u of %u candidates\n"
+	  "   that had a record at %u\n", same ? "yes" : "NO", port, tracked, WIDE_CAND, o.ml[0]);
 	T("   the listener had a record in every probes=1 run, and its drop_synq moved by exactly\n"
 	  "   %s (%llu of %llu drops counted; runs off: %llu, without a record: %u): %s\n",
 	  counter, counted, dropped, runs_off, untracked, verdict(!runs_off && !untracked));
@@ -1701,8 +1705,9 @@ static void phase_wide(void)
 	  "   of %u per-round ratios); probes=1 costs %.2f%% and %.2f%% of SYN throughput there\n",
 	  o.ml[1], o.ml[0], (med - 1) * 100, o.rounds, (1 - median(&ratio[W_HI])) * 100,
 	  (1 - median(&ratio[W_LO])) * 100);
-	T("   goal: no more per SYN at %u than at %u, within %.1f%% (3x the 0.1%% the rounds\n"
-	  "   of a mode agree within on the instruction clock): %s%s\n", o.ml[1], o.ml[0],
+	T("   goal: no more per SYN at %u than at %u, within %.1f%% (twice the 0.15%% over\n"
+	  "   which section 3's rounds of a mode spread on the instruction clock): %s%s\n",
+	  o.ml[1], o.ml[0],
 	  WIDE_MARGIN * 100, verdict(med <= 1 + WIDE_MARGIN && !untracked),
 	  smax(&rate[W_LO]) - smin(&rate[W_LO]) > WIDE_MARGIN * median(&rate[W_LO]) ||
 	  smax(&rate[W_HI]) - smin(&rate[W_HI]) > WIDE_MARGIN * median(&rate[W_HI]) ?
@@ -2383,6 +2388,7 @@ int main(int argc, char **argv)
 	printf("# lqbench: kernel %s cpus %ld\n", u.release, sysconf(_SC_NPROCESSORS_ONLN));
 
 	orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	preempt_rt = !access("/sys/kernel/realtime", F_OK);
 	/*
 	 * Global: the input backlog of each CPU. With one vCPU, ksoftirqd
 	 * takes over under a flood and the default 1000 overflows.
