@@ -2,10 +2,10 @@
 /*
  * lqbench: the listenq benchmarks, run inside the QEMU guest (static binary).
  *
- *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtalch] [--quick]
+ *   lqbench --ko PATH --syngen PATH [--ss PATH] [--phases mtaxlch] [--quick]
  *           [--reps N] [--flat-reps N] [--rounds N] [--tput-count N] [--accepts N]
  *           [--listeners N] [--halfopen N] [--grow A,B,C] [--max-listeners A,B]
- *           [--mem-listeners A,B,C]
+ *           [--mem-listeners A,B,C] [--wide-listeners N]
  *           [--drop-log N] [--alt-ko NAME=PATH]...
  *
  * Everything is measured in this one run, so ratios compare like with like:
@@ -16,6 +16,10 @@
  *     log on, rounds in rotating order, with syncookies 0 and 1; each
  *     --alt-ko adds a mode with that build of the module (probes=1), to
  *     weigh a design change against the current one in the same run
+ *  x  SYN throughput into one listener at its cap, every SYN dropped, while
+ *     --wide-listeners others exist (100,000): probes=0, and probes=1 at the
+ *     two --max-listeners, the module loaded again for each run, rounds in
+ *     rotating order; the listener's drop_synq is checked against the MIB
  *  a  accept() throughput: a client process connects over loopback in a
  *     loop while this one accepts and closes, probes off / on / each
  *     --alt-ko, rounds in rotating order; the wait histogram's count is
@@ -74,12 +78,12 @@ static struct {
 	const char *ko, *syngen, *ss, *phases;
 	unsigned int reps, flat_reps, rounds, tput_count, tput_listeners, tput_backlog;
 	unsigned int accepts, acc_backlog;
-	unsigned int listeners, halfopen, grow[3], ml[2], mem_n[3];
+	unsigned int listeners, halfopen, grow[3], ml[2], mem_n[3], wide;
 	unsigned int drop_log;
 	unsigned int nalt;
 	const char *alt_name[4], *alt_ko[4];	/* --alt-ko NAME=PATH */
 } o = {
-	.phases = "mtalch",
+	.phases = "mtaxlch",
 	.reps = 7, .flat_reps = 11, .rounds = 7, .tput_count = 100000,
 	.accepts = 5000, .acc_backlog = 128,
 	.tput_listeners = 16, .tput_backlog = 8,
@@ -87,13 +91,14 @@ static struct {
 	.grow = { 1000, 10000, 50000 },
 	.ml = { 16384, 1048576 },
 	.mem_n = { 100, 1000, 10000 },
+	.wide = 100000,
 	.drop_log = 10,
 };
 
 static uint64_t t_start;
 static unsigned long long next_k;	/* syngen source numbers already used */
 /* The result table, printed at the end in section order, whatever the phase order. */
-enum section { S_1, S_2A, S_2B, S_2C, S_3, S_4, S_5, NR_SECTIONS };
+enum section { S_1, S_2A, S_2B, S_2C, S_3, S_3B, S_4, S_5, NR_SECTIONS };
 static FILE *sec[NR_SECTIONS], *table;
 static char *sec_buf[NR_SECTIONS];
 static size_t sec_len[NR_SECTIONS];
@@ -640,28 +645,36 @@ struct holder {
 	unsigned long queued;		/* half-open requests sent to it and queued */
 };
 
-static void holder_main(int cmd, int ack, unsigned int port0, int backlog)
+static int holder_listen(unsigned int port, int backlog)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, backlog))
+		die("listener on port %u", port);
+	return fd;
+}
+
+/* Listener i on port port0 + i * stride; told how many to have, answers with that. */
+static void holder_main(int cmd, int ack, unsigned int port0, unsigned int stride, int backlog)
 {
 	struct rlimit rl = { 1 << 18, 1 << 18 };
 	uint32_t target, n = 0;
-	int *fds, one = 1;
+	int *fds;
 
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		die("RLIMIT_NOFILE");
 	fds = calloc(NPORTS, sizeof(*fds));
 	while (read(cmd, &target, sizeof(target)) == sizeof(target) && target != UINT32_MAX) {
-		for (; n < target; n++) {
-			struct sockaddr_in sin = {
-				.sin_family = AF_INET,
-				.sin_port = htons(port0 + n),
-			};
-			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-			if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-			    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, backlog))
-				die("listener %u on port %u", n, port0 + n);
-			fds[n] = fd;
-		}
+		if (target && port0 + (unsigned long)(target - 1) * stride >= NPORTS)
+			die("listener holder: %u listeners from port %u, %u apart", target, port0,
+			    stride);
+		for (; n < target; n++)
+			fds[n] = holder_listen(port0 + n * stride, backlog);
 		for (; n > target; n--)
 			close(fds[n - 1]);
 		if (write(ack, &n, sizeof(n)) != sizeof(n))
@@ -670,8 +683,9 @@ static void holder_main(int cmd, int ack, unsigned int port0, int backlog)
 	_exit(0);
 }
 
-/* A namespace with a process holding listeners on ports port0, port0 + 1, ... */
-static void holder_start(struct holder *h, const struct nsconf *c, unsigned int port0, int backlog)
+/* A namespace with a process holding listeners on ports port0, port0 + stride, ... */
+static void holder_start_stride(struct holder *h, const struct nsconf *c, unsigned int port0,
+				unsigned int stride, int backlog)
 {
 	int cmd[2], ack[2];
 
@@ -685,13 +699,19 @@ static void holder_start(struct holder *h, const struct nsconf *c, unsigned int 
 		/* Not the pipes of other holders: fds 3 and 4 are ours, no others. */
 		if (dup2(cmd[0], 3) < 0 || dup2(ack[1], 4) < 0 || close_range(5, ~0u, 0))
 			die("holder fds");
-		holder_main(3, 4, port0, backlog);
+		holder_main(3, 4, port0, stride, backlog);
 	}
 	close(cmd[0]);
 	close(ack[1]);
 	h->cmd = cmd[1];
 	h->ack = ack[0];
 	h->n = 0;
+}
+
+/* The same on ports port0, port0 + 1, ... */
+static void holder_start(struct holder *h, const struct nsconf *c, unsigned int port0, int backlog)
+{
+	holder_start_stride(h, c, port0, 1, backlog);
 }
 
 static void holder_resize(struct holder *h, unsigned int n)
@@ -952,13 +972,17 @@ static void mem_snap(struct memsnap *m, int show)
  * 16 + rcu_head 16 + the key 8 + 6 drop counters 48 + synack_retrans 8 +
  * two fill histograms 2 x 6 x 8 + their sums 16 + the wait histogram 26 x
  * 8 + wait_sum_ns 8 + wait_missed 8 + two peaks 8 + backlog 4, padded to 8
- * = 448, 512 held. Records are the listeners' and a pool of 64 (LQ_SPARE; on
- * PREEMPT_RT one for every 32 held if more). The index (struct lq_index,
- * 16 + 8 per bucket) has a power of two buckets, at least as many as
- * records and at least 16, when probes go on; its wait slots (struct
- * lq_slots, 24 + 24 per struct lq_wait_slot) are half as many as buckets
- * and at least 16,384. Both come from kvzalloc(): kmalloc rounds them up to
- * a power of two, which the module's own count leaves out.
+ * = 448, 512 held. Records (lq_records_bytes() counts t->made of them) are
+ * what lq_spare() has the pool keep: the N listeners' own and 64 more
+ * (LQ_SPARE), up to max_listeners (t->size), which no count passes; on
+ * PREEMPT_RT (since c593d32) the pool is t->size - t->held, so every record
+ * max_listeners allows is made when probes go on, whatever N. The index
+ * (struct lq_index, 16 + 8 per bucket) has a power of two buckets, at least
+ * as many as records and at least 16 (lq_index_bits() of t->made, fitted at
+ * the end of lq_records_seed()); its wait slots (struct lq_slots, 24 + 24
+ * per struct lq_wait_slot) are half as many as buckets and at least 16,384.
+ * Both come from kvzalloc(): kmalloc rounds them up to a power of two,
+ * which the module's own count leaves out.
  */
 #define LQ_RECORD_SIZE	512	/* struct lq_record, 448, in kmalloc-512 */
 #define LQ_SPARE	64	/* records pooled for listen() */
@@ -970,17 +994,22 @@ static void mem_snap(struct memsnap *m, int show)
 
 static int preempt_rt;
 
-/* Records when probes go on with @n listeners: theirs and the pool. */
-static unsigned long layout_records(unsigned long n)
+/*
+ * Records when probes go on with @n listeners followed (n <= @max) at
+ * max_listeners @max: theirs and the pool, or on PREEMPT_RT all @max.
+ */
+static unsigned long layout_records(unsigned long n, unsigned long max)
 {
-	return n + (preempt_rt && n / 32 > LQ_SPARE ? n / 32 : LQ_SPARE);
+	if (preempt_rt)
+		return max;
+	return n + LQ_SPARE < max ? n + LQ_SPARE : max;
 }
 
-/* What the module's table holds for @n listeners, by the layout. */
-static double layout_bytes(unsigned long n)
+/* What the module's table holds for @n listeners at max_listeners @max, by the layout. */
+static double layout_bytes(unsigned long n, unsigned long max)
 {
 	unsigned long long heads = 16, slots;
-	unsigned long recs = layout_records(n);
+	unsigned long recs = layout_records(n, max);
 
 	while (heads < recs)
 		heads <<= 1;
@@ -1049,11 +1078,12 @@ static void mem_measure(struct memrow *m, unsigned int ml, unsigned int nl)
 }
 
 /* Bytes held per listener from row @lo to row @hi, by measure and by layout. */
-static double mem_slope(const struct memrow *row, unsigned int lo, unsigned int hi, double *layout)
+static double mem_slope(const struct memrow *row, unsigned int lo, unsigned int hi,
+			unsigned int ml, double *layout)
 {
 	unsigned int n = o.mem_n[hi] - o.mem_n[lo];
 
-	*layout = (layout_bytes(o.mem_n[hi]) - layout_bytes(o.mem_n[lo])) / n;
+	*layout = (layout_bytes(o.mem_n[hi], ml) - layout_bytes(o.mem_n[lo], ml)) / n;
 	return (median(&row[hi].held) - median(&row[lo].held)) / n;
 }
 
@@ -1067,7 +1097,6 @@ static void phase_memory(void)
 	struct holder h;
 
 	table = sec[S_4];
-	preempt_rt = !access("/sys/kernel/realtime", F_OK);
 	info("memory: probes=1 with %u, %u, %u listeners at max_listeners %u, %u", o.mem_n[0],
 	     o.mem_n[1], o.mem_n[2], o.ml[0], o.ml[1]);
 	memset(row, 0, sizeof(row));
@@ -1104,30 +1133,30 @@ static void phase_memory(void)
 
 			T("   %-13u %9u | %9lu %8lu %10lu %10lu | %9.0f %7.0f%% ",
 			  o.ml[i], o.mem_n[j], m->n, m->recs, m->kib,
-			  (unsigned long)layout_bytes(m->n) >> 10,
+			  (unsigned long)layout_bytes(m->n, o.ml[i]) >> 10,
 			  held / 1024, held > 0 ? 100 * median(&m->vm) / held : 0);
 			if (j)
-				T("%13.1f\n", mem_slope(row[i], j - 1, j, &lay));
+				T("%13.1f\n", mem_slope(row[i], j - 1, j, o.ml[i], &lay));
 			else
 				T("%13s\n", "-");
 			/* The module counts what the layout says, for the listeners it follows. */
 			same &= m->line && m->each == LQ_RECORD_SIZE && m->max == o.ml[i] &&
-				m->recs == layout_records(m->n) &&
-				m->kib == (unsigned long)layout_bytes(m->n) >> 10;
+				m->recs == layout_records(m->n, o.ml[i]) &&
+				m->kib == (unsigned long)layout_bytes(m->n, o.ml[i]) >> 10;
 			/* No dearer for the higher cap: the same count, held within the noise. */
 			if (i)
 				cheaper &= m->line && row[0][j].line && m->kib <= row[0][j].kib &&
 					   held <= median(&row[0][j].held) * 1.05 + 65536;
 		}
-		slope[i] = mem_slope(row[i], 1, 2, &lslope);
+		slope[i] = mem_slope(row[i], 1, 2, o.ml[i], &lslope);
 	}
 	T("   following, records, module KiB: the module's \"probes on, following N listeners in\n"
 	  "   K KiB (R records of B bytes), up to M\" line (N: every listener in the guest);\n"
-	  "   layout KiB: by hand from N (%d B records, theirs and a pool of %d, on PREEMPT_RT\n"
-	  "   N/32 if more; an index of %d B buckets, a power of two >= records; %d B wait\n"
-	  "   slots, half as many, >= %d)%s\n",
+	  "   layout KiB: by hand from N (%d B records, theirs and a pool of %d, at most\n"
+	  "   max_listeners; on PREEMPT_RT max_listeners records whatever N; an index of %d B\n"
+	  "   buckets, a power of two >= records; %d B wait slots, half as many, >= %d)%s\n",
 	  LQ_RECORD_SIZE, LQ_SPARE, LQ_HASH_HEAD, LQ_WAIT_SLOT, LQ_MIN_SLOTS,
-	  preempt_rt ? "; this kernel is PREEMPT_RT" : "");
+	  preempt_rt ? ";\n   this kernel is PREEMPT_RT: every record max_listeners allows is made" : "");
 	T("   held: vmalloc pages of [listenq] (/proc/vmallocinfo, incl. the page array) + the\n"
 	  "   SUnreclaim change (the records' slab, kmalloc); kmalloc rounds the index and the\n"
 	  "   wait slots up to a power of two; B per further: held, from the row above.\n"
@@ -1410,6 +1439,286 @@ static void phase_tput(void)
 	T("   of %u SYNs per mode, the order of the modes rotated each round\n", o.tput_count);
 	phase_tput_one(0);
 	phase_tput_one(1);
+}
+
+/* ---- x: probes=1 per SYN with 100,000 other listeners, by max_listeners ---- */
+
+/*
+ * The others: ports 10000 .. 10000 + WIDE_PER_NS - 1 in namespaces of their
+ * own (a port range holds no more), one holder process each.
+ */
+#define WIDE_PER_NS	50000
+#define WIDE_MAX_NS	4
+/*
+ * At max_listeners 16384 the table is full once probes go on, and which
+ * listeners got a record depends on their hash buckets. The listener
+ * measured is one of WIDE_CAND candidates in its namespace, on ports
+ * WIDE_PORT0 + i * WIDE_STRIDE (spread over the port range, so over the
+ * listening hash), each with one request queued: the first that has a
+ * record at 16384 (its syn_q_peak starts at its queue's length, 1; without
+ * a record it shows 0), which, with the same sockets, it has again at
+ * every load.
+ */
+#define WIDE_CAND	64
+#define WIDE_PORT0	1024
+#define WIDE_STRIDE	1009
+/*
+ * Margin of the verdict on instructions per SYN: on the instruction clock
+ * the rounds of one mode of section 3 (100,000 SYNs on the same path)
+ * spread over at most 0.15% (7.3.4 cloud), those of this row over 0.06%;
+ * twice the larger. Each mode's spread is printed beside it, and the
+ * verdict says so when one is over the margin.
+ */
+#define WIDE_MARGIN	0.003
+
+enum { W_OFF, W_LO, W_HI, NR_WMODES };
+
+struct wide_row {
+	long long drop_synq, syn_q, syn_cap, syn_q_peak;
+};
+
+/* The columns of the listener on @port in this namespace's /proc/listenq. */
+static void wide_row(unsigned int port, struct wide_row *w)
+{
+	const struct lq_proc_row *row;
+	struct lq_proc t;
+	int err = lq_proc_read(&t, LQ_PROC_PATH);
+
+	if (err) {
+		errno = -err;
+		die("%s", LQ_PROC_PATH);
+	}
+	row = lq_proc_find_port(&t, AF_INET, port);
+	if (!row)
+		die("%s: no row of port %u", LQ_PROC_PATH, port);
+	w->drop_synq = lq_proc_col(row, "drop_synq");
+	w->syn_q_peak = lq_proc_col(row, "syn_q_peak");
+	w->syn_q = row->syn_q;
+	w->syn_cap = row->syn_cap;
+	lq_proc_free(&t);
+	if (w->syn_q < 0 || w->syn_cap < 0)
+		die("%s: syn_q or syn_cap of port %u unreadable", LQ_PROC_PATH, port);
+}
+
+/* Its drop_synq; probes must be on. */
+static long long wide_drops(unsigned int port)
+{
+	struct wide_row w;
+
+	wide_row(port, &w);
+	if (w.drop_synq < 0)
+		die("%s: drop_synq of port %u unreadable", LQ_PROC_PATH, port);
+	return w.drop_synq;
+}
+
+/* fs.file-max, raised to @want if lower: a limit, nothing is allocated. */
+static void wide_file_max(unsigned long want)
+{
+	unsigned long cur = 0;
+	FILE *f = fopen("/proc/sys/fs/file-max", "re");
+
+	if (!f || fscanf(f, "%lu", &cur) != 1)
+		die("/proc/sys/fs/file-max");
+	fclose(f);
+	if (cur < want)
+		must_write("/proc/sys/fs/file-max", "%lu", want);
+	raw("wide fs.file-max=%lu%s", cur < want ? want : cur, cur < want ? " (raised)" : "");
+}
+
+/* Load the module at max_listeners @ml, probes on if @probes; its line into @m once. */
+static void wide_load(unsigned int ml, int probes, struct memrow *m)
+{
+	char arg[64], text[256];
+
+	module_unload();
+	snprintf(arg, sizeof(arg), "max_listeners=%u", ml);
+	module_load(arg);
+	probes_on = 0;
+	if (!probes)
+		return;
+	kmsg_mark();
+	set_probes(1);
+	if (!m->line && mem_module_line(m, text, sizeof(text)))
+		raw("wide max_listeners=%u module: %s", ml, text);
+}
+
+/* The first candidate with a record at max_listeners o.ml[0], or 0. */
+static unsigned int wide_pick(unsigned int *tracked, struct memrow *m)
+{
+	unsigned int i, port = 0;
+
+	wide_load(o.ml[0], 1, m);
+	*tracked = 0;
+	for (i = 0; i < WIDE_CAND; i++) {
+		unsigned int p = WIDE_PORT0 + i * WIDE_STRIDE;
+		struct wide_row w;
+
+		wide_row(p, &w);
+		if (w.syn_q_peak > 0) {
+			++*tracked;
+			if (!port)
+				port = p;
+		}
+		raw("wide candidate port=%u syn_q=%lld syn_q_peak=%lld", p, w.syn_q, w.syn_q_peak);
+	}
+	return port;
+}
+
+static void phase_wide(void)
+{
+	const char *counter = "TCPReqQFullDrop";
+	const unsigned int nns = (o.wide + WIDE_PER_NS - 1) / WIDE_PER_NS;
+	/* the others: no SYN ever reaches them, so nothing runs in the background */
+	struct nsconf oc = { 1, 0, 4096, 4096 }, tc = { 0, 10, 65536, 65535 };
+	struct series rate[NR_WMODES], ipsyn[NR_WMODES], ratio[NR_WMODES], hi_lo;
+	struct memrow line[NR_WMODES];
+	struct holder others[WIDE_MAX_NS], tgt;
+	unsigned long long sent, counted = 0, dropped = 0, runs_off = 0;
+	unsigned int r, i, port, tracked, untracked = 0, same = 1;
+	const char *name[NR_WMODES] = { "probes=0", "probes=1", "probes=1" };
+	const unsigned int ml[NR_WMODES] = { o.ml[0], o.ml[0], o.ml[1] };
+	struct wide_row w;
+	long long queued;
+	double med;
+
+	table = sec[S_3B];
+	memset(rate, 0, sizeof(rate));
+	memset(ipsyn, 0, sizeof(ipsyn));
+	memset(ratio, 0, sizeof(ratio));
+	memset(&hi_lo, 0, sizeof(hi_lo));
+	memset(line, 0, sizeof(line));
+	memset(others, 0, sizeof(others));
+	memset(&tgt, 0, sizeof(tgt));
+	wide_file_max(o.wide + WIDE_CAND + 65536);
+	info("wide: %u other listeners in %u namespaces", o.wide, nns);
+	for (i = 0; i < nns; i++) {
+		unsigned int n = o.wide - i * WIDE_PER_NS;
+
+		holder_start(&others[i], &oc, 10000, 128);
+		holder_resize(&others[i], n < WIDE_PER_NS ? n : WIDE_PER_NS);
+	}
+	/* Last: this process stays in the candidates' namespace. */
+	holder_start_stride(&tgt, &tc, WIDE_PORT0, WIDE_STRIDE, o.tput_backlog);
+	holder_resize(&tgt, WIDE_CAND);
+	for (i = 0; i < WIDE_CAND; i++)
+		syngen(WIDE_PORT0 + i * WIDE_STRIDE, WIDE_PORT0 + i * WIDE_STRIDE, 1, 60, &sent);
+	drain(drain_synq, &queued);
+	if (queued != WIDE_CAND)
+		die("wide: %lld requests queued to the %u candidates, want one each", queued,
+		    WIDE_CAND);
+	port = wide_pick(&tracked, &line[W_LO]);
+	raw("wide candidates=%u with_record=%u port=%u", WIDE_CAND, tracked, port);
+
+	T("\n3b. SYN throughput into one listener at its cap (backlog %u, syncookies=0: each SYN\n",
+	  o.tput_backlog);
+	T("   is dropped) while %u other listeners exist (%u namespaces, and %u candidates\n",
+	  o.wide, nns, WIDE_CAND - 1);
+	T("   beside it), probes=1 at max_listeners %u and %u, and probes=0; %u rounds of\n",
+	  o.ml[0], o.ml[1], o.rounds);
+	T("   %u SYNs per mode, the order rotated each round, the module loaded for each run\n",
+	  o.tput_count);
+	if (!port) {
+		T("   none of the %u candidates had a record at max_listeners %u: not measured: %s\n",
+		  WIDE_CAND, o.ml[0], verdict(0));
+		goto out;
+	}
+	syngen(port, port, o.tput_backlog + 16, 120, &sent);
+	drain(drain_synq, &queued);
+	wide_row(port, &w);
+	if (w.syn_q != w.syn_cap)
+		die("wide: port %u: syn_q %lld, syn_cap %lld", port, w.syn_q, w.syn_cap);
+	info("wide: port %u (%u of %u candidates had a record) at its cap (syn_q %lld); %u rounds of %u SYNs",
+	     port, tracked, WIDE_CAND, w.syn_q, o.rounds, o.tput_count);
+	settle();
+	for (r = 0; r < o.rounds; r++) {
+		double v[NR_WMODES];
+
+		for (i = 0; i < NR_WMODES; i++) {
+			unsigned int m = (r + i) % NR_WMODES;
+			long long before, after, d0 = 0, d1 = 0;
+			uint64_t ns, lag;
+
+			wide_load(ml[m], m != W_OFF, &line[m]);
+			/* Warm-up, not counted: the module was just loaded. */
+			syngen(port, port, o.tput_count / 20, 60, &sent);
+			drain_counter = counter;
+			drain(drain_tcpext, &queued);
+			settle();
+			if (m != W_OFF)
+				d0 = wide_drops(port);
+			before = tcpext(counter);
+			ns = syngen(port, port, o.tput_count, 120, &sent);
+			lag = drain(drain_tcpext, &after) - syngen_exit;
+			ns += lag;
+			if ((after - before) < 0.95 * sent)
+				die("%s moved by %lld for %llu SYNs", counter, after - before, sent);
+			if (m != W_OFF) {
+				d1 = wide_drops(port);
+				counted += d1 - d0;
+				dropped += after - before;
+				runs_off += d1 - d0 != after - before;
+				untracked += d1 == d0;
+			}
+			v[m] = sent * 1e9 / ns;
+			add(&rate[m], v[m]);
+			add(&ipsyn[m], (double)ns / sent);
+			raw("wide round=%u mode=%s max_listeners=%u others=%u port=%u sent=%llu ns=%llu drained_after_ns=%llu rate=%.0f instr_per_syn=%.1f %s=%lld drop_synq=%lld",
+			    r, name[m], ml[m], o.wide, port, sent, (unsigned long long)ns,
+			    (unsigned long long)lag, v[m], (double)ns / sent, counter, after - before,
+			    d1 - d0);
+		}
+		for (i = 0; i < NR_WMODES; i++)
+			add(&ratio[i], v[i] / v[W_OFF]);
+		/* instructions per SYN at the high cap over the low one */
+		add(&hi_lo, v[W_LO] / v[W_HI]);
+	}
+
+	T("   %-8s %13s | %9s %8s %7s | %12s %9s %9s %9s %7s %11s\n", "mode", "max_listeners",
+	  "following", "records", "KiB", "SYN/s median", "min", "max", "instr/SYN", "spread",
+	  "vs probes=0");
+	for (i = 0; i < NR_WMODES; i++) {
+		med = median(&rate[i]);
+		T("   %-8s %13u | ", name[i], ml[i]);
+		if (i == W_OFF)
+			T("%9s %8s %7s | ", "-", "-", "-");
+		else if (line[i].line)
+			T("%9lu %8lu %7lu | ", line[i].n, line[i].recs, line[i].kib);
+		else
+			T("%9s %8s %7s | ", "?", "?", "?");
+		T("%12.0f %9.0f %9.0f %9.0f %6.2f%% %+10.2f%%\n", med, smin(&rate[i]),
+		  smax(&rate[i]), median(&ipsyn[i]), 100 * (smax(&rate[i]) - smin(&rate[i])) / med,
+		  (median(&ratio[i]) - 1) * 100);
+	}
+	for (i = W_LO; i < NR_WMODES; i++)
+		same &= line[i].line && line[i].recs == layout_records(line[i].n, ml[i]) &&
+			line[i].kib == (unsigned long)layout_bytes(line[i].n, ml[i]) >> 10;
+	T("   following, records, KiB: the module's \"probes on, following N listeners in K KiB\n"
+	  "   (R records of B bytes)\" line, the same as section 4's layout: %s; instr/SYN:\n"
+	  "   guest instructions per SYN (the clock); spread: (max - min) / median of the\n"
+	  "   mode's rounds. The listener: port %u, the first of the %u of %u candidates\n"
+	  "   that had a record at %u\n", same ? "yes" : "NO", port, tracked, WIDE_CAND, o.ml[0]);
+	T("   the listener had a record in every probes=1 run, and its drop_synq moved by exactly\n"
+	  "   %s (%llu of %llu drops counted; runs off: %llu, without a record: %u): %s\n",
+	  counter, counted, dropped, runs_off, untracked, verdict(!runs_off && !untracked));
+	med = median(&hi_lo);
+	T("   probes=1 at max_listeners %u against %u: %+.2f%% instructions per SYN (median\n"
+	  "   of %u per-round ratios); probes=1 costs %.2f%% and %.2f%% of SYN throughput there\n",
+	  o.ml[1], o.ml[0], (med - 1) * 100, o.rounds, (1 - median(&ratio[W_HI])) * 100,
+	  (1 - median(&ratio[W_LO])) * 100);
+	T("   goal: no more per SYN at %u than at %u, within %.1f%% (twice the 0.15%% over\n"
+	  "   which section 3's rounds of a mode spread on the instruction clock): %s%s\n",
+	  o.ml[1], o.ml[0],
+	  WIDE_MARGIN * 100, verdict(med <= 1 + WIDE_MARGIN && !untracked),
+	  smax(&rate[W_LO]) - smin(&rate[W_LO]) > WIDE_MARGIN * median(&rate[W_LO]) ||
+	  smax(&rate[W_HI]) - smin(&rate[W_HI]) > WIDE_MARGIN * median(&rate[W_HI]) ?
+	  " (a mode's spread is over the margin: noisy run)" : "");
+out:
+	for (i = nns; i-- > 0;)
+		holder_stop(&others[i]);
+	holder_stop(&tgt);
+	module_unload();
+	module_load(NULL);
+	probes_on = 0;
 }
 
 /* ---- a: accept() throughput ---- */
@@ -2013,6 +2322,7 @@ int main(int argc, char **argv)
 		{ "max-listeners", 1, NULL, 'm' }, { "drop-log", 1, NULL, 'd' },
 		{ "quick", 0, NULL, 'q' }, { "alt-ko", 1, NULL, 'A' },
 		{ "accepts", 1, NULL, 'a' }, { "mem-listeners", 1, NULL, 'M' },
+		{ "wide-listeners", 1, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct utsname u;
@@ -2036,6 +2346,7 @@ int main(int argc, char **argv)
 		case 'M': parse_list(optarg, o.mem_n, 3); break;
 		case 'd': o.drop_log = strtoul(optarg, NULL, 10); break;
 		case 'a': o.accepts = strtoul(optarg, NULL, 10); break;
+		case 'w': o.wide = strtoul(optarg, NULL, 10); break;
 		case 'A': {
 			char *eq = strchr(optarg, '=');
 
@@ -2049,6 +2360,7 @@ int main(int argc, char **argv)
 		case 'q':
 			o.reps = 3; o.flat_reps = 3; o.rounds = 3; o.tput_count = 20000;
 			o.accepts = 1000;
+			o.wide = 20000;
 			o.listeners = 1000; o.halfopen = 10000;
 			o.grow[0] = 100; o.grow[1] = 1000; o.grow[2] = 5000;
 			break;
@@ -2061,7 +2373,8 @@ int main(int argc, char **argv)
 	    o.flat_reps < 1 || o.flat_reps > MAX_SAMPLES || o.rounds < 1 || o.rounds > MAX_SAMPLES ||
 	    o.listeners > 50000 || o.grow[2] > 50000 || o.accepts < 5 ||
 	    !o.mem_n[0] || o.mem_n[0] >= o.mem_n[1] || o.mem_n[1] >= o.mem_n[2] ||
-	    o.mem_n[2] > 50000 || o.mem_n[2] + LQ_SPARE > o.ml[0] || o.ml[0] > o.ml[1])
+	    o.mem_n[2] > 50000 || o.mem_n[2] + LQ_SPARE > o.ml[0] || o.ml[0] > o.ml[1] ||
+	    !o.wide || o.wide > WIDE_PER_NS * WIDE_MAX_NS)
 		die("bad arguments");
 	if (o.ss && access(o.ss, X_OK)) {
 		printf("# lqbench: %s not usable, the ss routes are left out\n", o.ss);
@@ -2075,6 +2388,7 @@ int main(int argc, char **argv)
 	printf("# lqbench: kernel %s cpus %ld\n", u.release, sysconf(_SC_NPROCESSORS_ONLN));
 
 	orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	preempt_rt = !access("/sys/kernel/realtime", F_OK);
 	/*
 	 * Global: the input backlog of each CPU. With one vCPU, ksoftirqd
 	 * takes over under a flood and the default 1000 overflows.
@@ -2092,6 +2406,8 @@ int main(int argc, char **argv)
 		phase_tput(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'a'))
 		phase_accept(), ns_enter(orig_ns);
+	if (strchr(o.phases, 'x'))
+		phase_wide(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'l'))
 		phase_listeners(), ns_enter(orig_ns);
 	if (strchr(o.phases, 'c'))
