@@ -292,23 +292,10 @@ static void agg_reset(struct agg *a)
 
 typedef void (*line_fn)(struct agg *a, char *line);
 
-/* Split @s on blanks into at most @max fields. */
+/* Split @s on blanks into at most @max fields: every route's lines alike. */
 static int split(char *s, char **f, int max)
 {
-	int n = 0;
-
-	while (n < max) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s)
-			break;
-		f[n++] = s;
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
-	return n;
+	return lq_split(s, f, max);
 }
 
 static unsigned int port_of(const char *addr, int base)

@@ -92,6 +92,15 @@ static __always_inline char *lq_fmt_neg(char *p, u64 v, unsigned int width)
 	return p + width;
 }
 
+/* The byte @c right-aligned in @width columns (1 to LQ_FMT_FIELD), as "%*c". */
+static __always_inline char *lq_fmt_char(char *p, char c, unsigned int width)
+{
+	width = clamp_t(unsigned int, width, 1, LQ_FMT_FIELD);
+	lq_fmt_blank(p);
+	p[width - 1] = c;
+	return p + width;
+}
+
 /*
  * @s of @len bytes in @width columns (< 0: left-aligned), as "%*s"; the
  * text and the width are cut to LQ_FMT_FIELD.

@@ -215,6 +215,14 @@ static __always_inline char *lq_put_str(char *p, unsigned int col, const char *s
 	return lq_fmt_str(p, s, strlen(s), lq_widths[col]);
 }
 
+/* " %*s" of LQ_NO_VALUE, a value that does not exist: no strlen(), no copy. */
+static __always_inline char *lq_put_none(char *p, unsigned int col)
+{
+	BUILD_BUG_ON(sizeof(LQ_NO_VALUE) != 2);
+	*p++ = ' ';
+	return lq_fmt_char(p, LQ_NO_VALUE[0], lq_widths[col]);
+}
+
 /* " %*llu" with the column's width. */
 static __always_inline char *lq_put_num(char *p, unsigned int col, unsigned long long v)
 {
@@ -235,7 +243,7 @@ static __always_inline char *lq_put_int(char *p, unsigned int col, int v)
 static __always_inline char *lq_put_probe(char *p, unsigned int col, bool have,
 					  unsigned long long v)
 {
-	return have ? lq_put_num(p, col, v) : lq_put_str(p, col, LQ_NO_VALUE);
+	return have ? lq_put_num(p, col, v) : lq_put_none(p, col);
 }
 
 static void lq_show_header(struct seq_file *seq)
@@ -289,7 +297,7 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 	p = lq_put_num(p, LQ_COL_TFO_Q, row->tfo_q);
 	p = lq_put_num(p, LQ_COL_TFO_MAX, row->tfo_max);
 	if (row->reuseport_id < 0)
-		p = lq_put_str(p, LQ_COL_REUSEPORT_ID, LQ_NO_VALUE);
+		p = lq_put_none(p, LQ_COL_REUSEPORT_ID);
 	else
 		p = lq_put_num(p, LQ_COL_REUSEPORT_ID, row->reuseport_id);
 	for (i = 0; i < LQ_NR_REASONS; i++)
@@ -298,7 +306,7 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 	if (row->have & LQ_HAVE_BACKLOG && row->backlog != LQ_NO_BACKLOG)
 		p = lq_put_int(p, LQ_COL_BACKLOG, row->backlog);
 	else
-		p = lq_put_str(p, LQ_COL_BACKLOG, LQ_NO_VALUE);
+		p = lq_put_none(p, LQ_COL_BACKLOG);
 	p = lq_put_probe(p, LQ_COL_SYN_Q_PEAK, row->have & LQ_HAVE_SYN_PEAK, row->syn_peak);
 	p = lq_put_probe(p, LQ_COL_ACC_Q_PEAK, row->have & LQ_HAVE_ACC_PEAK, row->acc_peak);
 	p = lq_put_probe(p, LQ_COL_SYNACK_RETRANS,

@@ -220,8 +220,7 @@ static char *skip_token(char *s, const char *end)
 		s++;
 	return s;
 }
-/* Split line in place on blanks; returns the token count (at most max). */
-static int split(char *line, char **tok, int max)
+int lq_split(char *line, char **tok, int max)
 {
 	const char *end = line + strlen(line);
 	int n = 0;
@@ -252,7 +251,7 @@ int lq_proc_hdr_parse(struct lq_proc_hdr *h, const char *line)
 	h->buf = strndup(line, strcspn(line, "\n"));
 	if (!h->buf)
 		return -ENOMEM;
-	h->ncols = split(h->buf, h->cols, LQ_MAX_COLS);
+	h->ncols = lq_split(h->buf, h->cols, LQ_MAX_COLS);
 	for (int i = 0; i < LQ_F_NR; i++)
 		h->fixed[i] = lq_proc_col_index(h, fixed_names[i]);
 	return h->ncols ? 0 : -EINVAL;
@@ -282,7 +281,7 @@ int lq_proc_row_parse(const struct lq_proc_hdr *h, char *line, struct lq_proc_ro
 	/* tok[] past nfields is never read (tok_at()) */
 	memset(r, 0, offsetof(struct lq_proc_row, tok));
 	r->hdr = h;
-	r->nfields = split(line, r->tok, LQ_MAX_COLS);
+	r->nfields = lq_split(line, r->tok, LQ_MAX_COLS);
 	if (!r->nfields)
 		return 0;
 	parse_local(r, tok_at(r, h->fixed[LQ_F_LOCAL]));
@@ -308,7 +307,7 @@ int lq_proc_row_parse(const struct lq_proc_hdr *h, char *line, struct lq_proc_ro
 int lq_proc_row_split(const struct lq_proc_hdr *h, char *line, struct lq_proc_row *r, int ncols)
 {
 	r->hdr = h;
-	r->nfields = split(line, r->tok, ncols < LQ_MAX_COLS ? ncols : LQ_MAX_COLS);
+	r->nfields = lq_split(line, r->tok, ncols < LQ_MAX_COLS ? ncols : LQ_MAX_COLS);
 	parse_local(r, tok_at(r, h->fixed[LQ_F_LOCAL]));
 	return r->nfields;
 }

@@ -104,6 +104,12 @@ const char *lq_proc_str(const struct lq_proc_row *r, const char *name);
 /* Column name of the listener with socket inode in file path: as lq_proc_col(). */
 long long lq_proc_col_of(const char *path, unsigned long long inode, const char *name);
 
+/*
+ * Split @line in place on blanks (space, tab, newline) into at most @max
+ * tokens; returns their number. Fast on the padded columns of /proc/listenq.
+ */
+int lq_split(char *line, char **tok, int max);
+
 /* Streaming: the header line (copied), then each row (split in place). */
 int lq_proc_hdr_parse(struct lq_proc_hdr *h, const char *line);
 void lq_proc_hdr_free(struct lq_proc_hdr *h);
