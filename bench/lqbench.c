@@ -955,15 +955,17 @@ static void mem_snap(struct memsnap *m, int show)
 
 /*
  * The table layout of module/records.c on x86_64 (see the README), counted
- * by hand. struct lq_record, from kmalloc's 512-byte cache, is hlist_node
- * 16 + rcu_head 16 + the key 8 + 6 drop counters 48 + synack_retrans 8 +
- * two fill histograms 2 x 6 x 8 + their sums 16 + the wait histogram 26 x
- * 8 + wait_sum_ns 8 + wait_missed 8 + two peaks 8 + backlog 4, padded to 8
- * = 448, 512 held. Records (lq_records_bytes() counts t->made of them) are
- * what lq_spare() has the pool keep: the N listeners' own and 64 more
- * (LQ_SPARE), up to max_listeners (t->size), which no count passes; on
- * PREEMPT_RT (since c593d32) the pool is t->size - t->held, so every record
- * max_listeners allows is made when probes go on, whatever N. The index
+ * by hand. struct lq_record is hlist_node 16 + rcu_head 16 + the key 8 +
+ * 49 counters (enum lq_counter: 6 drop reasons, synack_retrans, two fill
+ * histograms of 6 and their sums, the wait histogram's 26 buckets, its sum,
+ * wait_missed) 392 + two peaks 8 + backlog 4, padded to 8 = 448; records
+ * are made nine at a time in a 4096-byte chunk from kmalloc (module/pool.c,
+ * lq_pool_grow()). Records made (lq_records_bytes() counts t->made / 9
+ * chunks) are what lq_spare() has the pool keep: the N listeners' own and
+ * 64 more (LQ_SPARE), up to max_listeners (t->size), rounded up to a whole
+ * chunk; on PREEMPT_RT (since c593d32) the pool is t->size - t->out, so
+ * every record max_listeners allows is made when probes go on, whatever N.
+ * The index
  * (struct lq_index, 16 + 8 per bucket) has a power of two buckets, at least
  * as many as records and at least 16 (lq_index_bits() of t->made, fitted at
  * the end of lq_records_seed()); its wait slots (struct lq_slots, 24 + 24
@@ -971,7 +973,9 @@ static void mem_snap(struct memsnap *m, int show)
  * Both come from kvzalloc(): kmalloc rounds them up to a power of two,
  * which the module's own count leaves out.
  */
-#define LQ_RECORD_SIZE	512	/* struct lq_record, 448, in kmalloc-512 */
+#define LQ_RECORD_SIZE	448	/* struct lq_record */
+#define LQ_CHUNK	4096	/* a chunk of records */
+#define LQ_CHUNK_RECORDS 9	/* (4096 - 48, its header) / 448 */
 #define LQ_SPARE	64	/* records pooled for listen() */
 #define LQ_INDEX_HDR	16	/* struct lq_index without its buckets */
 #define LQ_HASH_HEAD	8	/* struct hlist_head */
@@ -987,9 +991,9 @@ static int preempt_rt;
  */
 static unsigned long layout_records(unsigned long n, unsigned long max)
 {
-	if (preempt_rt)
-		return max;
-	return n + LQ_SPARE < max ? n + LQ_SPARE : max;
+	unsigned long want = preempt_rt || n + LQ_SPARE > max ? max : n + LQ_SPARE;
+
+	return (want + LQ_CHUNK_RECORDS - 1) / LQ_CHUNK_RECORDS * LQ_CHUNK_RECORDS;
 }
 
 /* What the module's table holds for @n listeners at max_listeners @max, by the layout. */
@@ -1002,7 +1006,7 @@ static double layout_bytes(unsigned long n, unsigned long max)
 		heads <<= 1;
 	slots = heads / 2 > LQ_MIN_SLOTS ? heads / 2 : LQ_MIN_SLOTS;
 	return LQ_INDEX_HDR + heads * LQ_HASH_HEAD + LQ_SLOTS_HDR + slots * LQ_WAIT_SLOT +
-	       (double)recs * LQ_RECORD_SIZE;
+	       (double)recs / LQ_CHUNK_RECORDS * LQ_CHUNK;
 }
 
 static void kmsg_mark(void);
@@ -1139,10 +1143,12 @@ static void phase_memory(void)
 	}
 	T("   following, records, module KiB: the module's \"probes on, following N listeners in\n"
 	  "   K KiB (R records of B bytes), up to M\" line (N: every listener in the guest);\n"
-	  "   layout KiB: by hand from N (%d B records, theirs and a pool of %d, at most\n"
-	  "   max_listeners; on PREEMPT_RT max_listeners records whatever N; an index of %d B\n"
-	  "   buckets, a power of two >= records; %d B wait slots, half as many, >= %d)%s\n",
-	  LQ_RECORD_SIZE, LQ_SPARE, LQ_HASH_HEAD, LQ_WAIT_SLOT, LQ_MIN_SLOTS,
+	  "   layout KiB: by hand from N (%d B records, %d in %d B chunks, theirs and a pool\n"
+	  "   of %d, at most max_listeners, in whole chunks; on PREEMPT_RT max_listeners\n"
+	  "   records whatever N; an index of %d B buckets, a power of two >= records; %d B\n"
+	  "   wait slots, half as many, >= %d)%s\n",
+	  LQ_RECORD_SIZE, LQ_CHUNK_RECORDS, LQ_CHUNK, LQ_SPARE, LQ_HASH_HEAD, LQ_WAIT_SLOT,
+	  LQ_MIN_SLOTS,
 	  preempt_rt ? ";\n   this kernel is PREEMPT_RT: every record max_listeners allows is made" : "");
 	T("   held: vmalloc pages of [listenq] (/proc/vmallocinfo, incl. the page array) + the\n"
 	  "   SUnreclaim change (the records' slab, kmalloc); kmalloc rounds the index and the\n"

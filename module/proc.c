@@ -30,6 +30,15 @@
  */
 #define LQ_SEQ_BUF	(64 * 1024)
 
+/*
+ * A column whose text is the same in every row of a batch, written once
+ * and copied: a blank, then at most LQ_FMT_FIELD bytes, blank-padded.
+ */
+struct lq_field {
+	char text[1 + LQ_FMT_FIELD];
+	unsigned int len;
+};
+
 /* The state of a reader of listenq or of listenq_hist. */
 struct lq_iter {
 	struct seq_net_private p;	/* first, for proc_create_net_data() */
@@ -37,6 +46,7 @@ struct lq_iter {
 	loff_t pos;			/* seq_file position of rows[idx] */
 	unsigned int nr, idx;
 	struct lq_conf conf;		/* read with the current batch */
+	struct lq_field ns, syn_full;	/* of the current batch */
 	char line[LQ_LINE_MAX];		/* the row being printed */
 	union {
 		struct lq_row rows[LQ_BATCH];
@@ -89,6 +99,8 @@ static void lq_iter_reset(struct lq_iter *it)
 	it->idx = 0;
 }
 
+static void lq_batch_fields(struct seq_file *seq, struct lq_iter *it);
+
 /* The row at it->pos, fetching the next batch when this one is used up. */
 static void *lq_iter_row(struct seq_file *seq)
 {
@@ -98,6 +110,8 @@ static void *lq_iter_row(struct seq_file *seq)
 
 	if (it->idx == it->nr) {
 		lq_read_conf(net, &it->conf);
+		if (view == LQ_VIEW_QUEUES)
+			lq_batch_fields(seq, it);
 		if (view == LQ_VIEW_HIST)
 			it->nr = lq_walk(net, &it->cur, view, it->hrows, LQ_HIST_BATCH);
 		else
@@ -257,6 +271,24 @@ static void lq_show_header(struct seq_file *seq)
 	seq_write(seq, line, p - line);
 }
 
+/* Copy @f, blanks past its end included (format.h allows them). */
+static __always_inline char *lq_put_field(char *p, const struct lq_field *f)
+{
+	memcpy(p, f->text, sizeof(f->text));
+	return p + f->len;
+}
+
+/* The columns that are the same in every row of a batch. */
+static void lq_batch_fields(struct seq_file *seq, struct lq_iter *it)
+{
+	struct lq_field *ns = &it->ns, *full = &it->syn_full;
+
+	/* A writer blanks at most LQ_FMT_FIELD bytes after its blank: in text[]. */
+	ns->len = lq_put_num(ns->text, LQ_COL_NS, seq_file_net(seq)->ns.inum) - ns->text;
+	full->len = lq_put_str(full->text, LQ_COL_SYN_FULL,
+			       lq_syn_full_action(it->conf.syncookies)) - full->text;
+}
+
 /*
  * A row is built in place and written at once: a seq_write() per field,
  * and vsnprintf() for the address, cost more than the walk (format.c).
@@ -278,7 +310,7 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 	BUILD_BUG_ON(-lq_widths[LQ_COL_LOCAL] > LQ_FMT_FIELD);
 	lq_fmt_blank(p);
 	p = max(lq_fmt_sockaddr(p, &row->local), line - lq_widths[LQ_COL_LOCAL]);
-	p = lq_put_num(p, LQ_COL_NS, seq_file_net(seq)->ns.inum);
+	p = lq_put_field(p, &it->ns);
 	p = lq_put_num(p, LQ_COL_UID, from_kuid_munged(seq_user_ns(seq), row->uid));
 	p = lq_put_num(p, LQ_COL_INODE, row->ino);
 	p = lq_put_num(p, LQ_COL_ACC_Q, row->acc_q);
@@ -292,7 +324,7 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 		       lq_syn_cap(rules, row->acc_max, 0, conf->max_syn_backlog,
 				  conf->syncookies, NULL));
 	p = lq_put_num(p, LQ_COL_DROPS, row->drops);
-	p = lq_put_str(p, LQ_COL_SYN_FULL, lq_syn_full_action(conf->syncookies));
+	p = lq_put_field(p, &it->syn_full);
 	p = lq_put_num(p, LQ_COL_DEFER_ACCEPT, lq_defer_accept_secs(row->defer_accept));
 	p = lq_put_num(p, LQ_COL_TFO_Q, row->tfo_q);
 	p = lq_put_num(p, LQ_COL_TFO_MAX, row->tfo_max);
