@@ -47,6 +47,12 @@ struct lq_iter {
 	unsigned int nr, idx;
 	struct lq_conf conf;		/* read with the current batch */
 	struct lq_field ns, syn_full;	/* of the current batch */
+	/* Rows of a batch most often share an owner and a backlog: */
+	bool uid_valid, caps_valid;	/* false at each batch */
+	kuid_t uid_key;			/* the owner of @uid */
+	struct lq_field uid;
+	u32 caps_key;			/* the acc_max of @acc_cap and @syn_cap */
+	unsigned long long acc_cap, syn_cap;
 	char line[LQ_LINE_MAX];		/* the row being printed */
 	union {
 		struct lq_row rows[LQ_BATCH];
@@ -287,6 +293,38 @@ static void lq_batch_fields(struct seq_file *seq, struct lq_iter *it)
 	ns->len = lq_put_num(ns->text, LQ_COL_NS, seq_file_net(seq)->ns.inum) - ns->text;
 	full->len = lq_put_str(full->text, LQ_COL_SYN_FULL,
 			       lq_syn_full_action(it->conf.syncookies)) - full->text;
+	it->uid_valid = false;
+	it->caps_valid = false;
+}
+
+/* The uid column, as the reader's user namespace sees it: the last row's, most often. */
+static __always_inline char *lq_put_uid(char *p, struct seq_file *seq, struct lq_iter *it,
+					kuid_t uid)
+{
+	struct lq_field *f = &it->uid;
+
+	if (!it->uid_valid || !uid_eq(uid, it->uid_key)) {
+		f->len = lq_put_num(f->text, LQ_COL_UID,
+				    from_kuid_munged(seq_user_ns(seq), uid)) - f->text;
+		it->uid_key = uid;
+		it->uid_valid = true;
+	}
+	return lq_put_field(p, f);
+}
+
+/* The caps of a listener whose accept queue holds @acc_max, under the batch's sysctls. */
+static __always_inline void lq_row_caps(struct lq_iter *it, u32 acc_max)
+{
+	const struct lq_rules *rules = lq_kernel_rules();
+	const struct lq_conf *conf = &it->conf;
+
+	if (it->caps_valid && acc_max == it->caps_key)
+		return;
+	it->acc_cap = lq_acc_cap(rules, acc_max, 0, conf->max_syn_backlog, conf->syncookies);
+	it->syn_cap = lq_syn_cap(rules, acc_max, 0, conf->max_syn_backlog, conf->syncookies,
+				 NULL);
+	it->caps_key = acc_max;
+	it->caps_valid = true;
 }
 
 /*
@@ -295,8 +333,6 @@ static void lq_batch_fields(struct seq_file *seq, struct lq_iter *it)
  */
 static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct lq_row *row)
 {
-	const struct lq_rules *rules = lq_kernel_rules();
-	const struct lq_conf *conf = &it->conf;
 	char *line = lq_row_begin(seq, it), *p = line;
 	int i;
 
@@ -311,18 +347,15 @@ static void lq_show_row(struct seq_file *seq, struct lq_iter *it, const struct l
 	lq_fmt_blank(p);
 	p = max(lq_fmt_sockaddr(p, &row->local), line - lq_widths[LQ_COL_LOCAL]);
 	p = lq_put_field(p, &it->ns);
-	p = lq_put_num(p, LQ_COL_UID, from_kuid_munged(seq_user_ns(seq), row->uid));
+	p = lq_put_uid(p, seq, it, row->uid);
 	p = lq_put_num(p, LQ_COL_INODE, row->ino);
 	p = lq_put_num(p, LQ_COL_ACC_Q, row->acc_q);
 	p = lq_put_num(p, LQ_COL_ACC_MAX, row->acc_max);
-	p = lq_put_num(p, LQ_COL_ACC_CAP,
-		       lq_acc_cap(rules, row->acc_max, 0, conf->max_syn_backlog,
-				  conf->syncookies));
+	lq_row_caps(it, row->acc_max);
+	p = lq_put_num(p, LQ_COL_ACC_CAP, it->acc_cap);
 	p = lq_put_num(p, LQ_COL_SYN_Q, row->syn_q);
 	p = lq_put_num(p, LQ_COL_SYN_YOUNG, row->syn_young);
-	p = lq_put_num(p, LQ_COL_SYN_CAP,
-		       lq_syn_cap(rules, row->acc_max, 0, conf->max_syn_backlog,
-				  conf->syncookies, NULL));
+	p = lq_put_num(p, LQ_COL_SYN_CAP, it->syn_cap);
 	p = lq_put_num(p, LQ_COL_DROPS, row->drops);
 	p = lq_put_field(p, &it->syn_full);
 	p = lq_put_num(p, LQ_COL_DEFER_ACCEPT, lq_defer_accept_secs(row->defer_accept));
