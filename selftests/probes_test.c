@@ -771,6 +771,7 @@ TEST(two_namespaces)
 {
 	int to_child[2], to_parent[2], lfd, port, i, n = 10, status;
 	int cap = syn_cap(_metadata, 0, 0, 128);
+	struct drops_wait w;
 	struct lq_mib before;
 	cpu_set_t set;
 	pid_t pid;
@@ -804,7 +805,9 @@ TEST(two_namespaces)
 			    write(to_parent[1], &c, 1) != 1)
 				_exit(12);
 		}
-		usleep(200 * 1000);
+		/* the kernel has handled every SYN: then the module's count is exact */
+		w = (struct drops_wait){ &cbefore, n - cap };
+		lq_wait_until(drops_reached, &w, 10000);
 		_exit(own_drops_exact(cfd, &cbefore, n - cap));
 	}
 	for (i = 0; i < n; i++) {
@@ -815,7 +818,8 @@ TEST(two_namespaces)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 		TH_LOG("the other namespace: exit status %d", WEXITSTATUS(status));
-	usleep(200 * 1000);
+	w = (struct drops_wait){ &before, n - cap };
+	lq_wait_until(drops_reached, &w, 10000);
 	EXPECT_EQ(0, own_drops_exact(lfd, &before, n - cap));
 	close(lfd);
 }
@@ -1051,7 +1055,8 @@ TEST(drop_log_without_reading)
 	usleep(1100 * 1000);
 	lq_mib(_metadata, &before);
 	flood(_metadata, port, 0, 2, &before, 2);
-	deadline = lq_now_ms() + 1000;
+	/* the flush work logs within a tick; this is a hang detector */
+	deadline = lq_now_ms() + 10000LL * lq_timeout_scale();
 	while (lines < 2 - cap && lq_now_ms() < deadline) {
 		usleep(10 * 1000);
 		kmsg_count(kfd, port, &lines, &suppressed);
