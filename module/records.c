@@ -54,7 +54,7 @@ NOKPROBE_SYMBOL(lq_records_need_work);
  * The record of listener @sk, taken from the pool if it has none yet.
  * NULL if the pool is empty or @sk no longer listens. Under rcu_read_lock().
  */
-struct lq_record *lq_record_take(struct lq_records *t, const struct sock *sk)
+static struct lq_record *lq_record_take(struct lq_records *t, const struct sock *sk)
 {
 	struct lq_record *r = lq_record_find(t, sk);
 	struct lq_index *ix;

@@ -103,7 +103,6 @@ extern struct lq_records lq_table;
 
 /* records.c */
 struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk);
-struct lq_record *lq_record_take(struct lq_records *t, const struct sock *sk);
 bool lq_records_need_work(const struct lq_records *t);
 
 /* pool.c: the records no listener holds, and the chunks they are made in */
