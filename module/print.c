@@ -114,7 +114,9 @@ void lq_show_header(struct seq_file *seq)
 /* Copy @f, blanks past its end included (format.h allows them). */
 static __always_inline char *lq_put_field(char *p, const struct lq_field *f)
 {
-	memcpy(p, f->text, sizeof(f->text));
+	BUILD_BUG_ON(sizeof(f->text) != LQ_FMT_FIELD + 1);
+	lq_fmt_move(p, f->text);
+	p[LQ_FMT_FIELD] = f->text[LQ_FMT_FIELD];
 	return p + f->len;
 }
 
