@@ -184,6 +184,8 @@ void lq_records_read(const struct sock *sk, struct lq_row *row);
 void lq_records_read_hist(const struct sock *sk, struct lq_hist_row *row);
 void lq_record_listen(const struct sock *sk, bool fresh, int backlog);
 void lq_record_release(const struct sock *sk);
+void lq_late_start(void);
+void lq_late_stop(void);
 void lq_count_drop(const struct sock *sk, enum lq_reason why, const char *action,
 		   const union lq_sockaddr *peer);
 void lq_note_queued(const struct sock *sk, bool syn, u32 len);

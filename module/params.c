@@ -46,6 +46,7 @@ static int lq_probes_enable(void)
 		pr_err("probes: no memory for the records of %u listeners\n", lq_max_listeners);
 		return err;
 	}
+	lq_late_start();
 	/* The hooks first: kprobes.c probes accept() only if hooks.c could not. */
 	missing = lq_hooks_register(&nomem);
 	missing |= lq_kprobes_register(&nomem);
@@ -64,6 +65,7 @@ static int lq_probes_enable(void)
 	if (err) {
 		lq_hooks_unregister();
 		lq_kprobes_unregister();
+		lq_late_stop();
 		lq_records_destroy();
 		return err;
 	}
@@ -84,6 +86,7 @@ static void lq_probes_disable(void)
 {
 	lq_hooks_unregister();
 	lq_kprobes_unregister();
+	lq_late_stop();
 	lq_records_destroy();
 }
 

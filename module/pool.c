@@ -11,26 +11,6 @@
 
 #include "records.h"
 
-/*
- * Records the pool keeps ready for listen() and the SYNs of listeners
- * without one: LQ_SPARE. A claim that finds fewer than half of them asks
- * for more, a release that leaves an empty chunk beyond twice as many has
- * it freed. Where the probe of listen() cannot allocate (PREEMPT_RT), a
- * burst of listen() calls or of closes and listens (records come back a
- * grace period after the close) could outrun the work item: there every
- * record max_listeners allows is made when probes go on, and the work
- * item never has any to make.
- */
-#define LQ_SPARE	64U
-
-unsigned int lq_spare(const struct lq_records *t)
-{
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		return t->size - READ_ONCE(t->out);
-	return LQ_SPARE;
-}
-NOKPROBE_SYMBOL(lq_spare);
-
 static struct lq_chunk *lq_chunk_of(struct lq_record *r)
 {
 	return (struct lq_chunk *)((unsigned long)r & ~(LQ_CHUNK_BYTES - 1));
@@ -144,7 +124,7 @@ static bool lq_pool_can_shrink(const struct lq_records *t, unsigned int keep)
 /* Under @t->lock: should lq_records_work() trim the pool? */
 bool lq_pool_too_big(const struct lq_records *t)
 {
-	return lq_pool_can_shrink(t, 2 * lq_spare(t));
+	return lq_pool_can_shrink(t, 2 * LQ_SPARE);
 }
 NOKPROBE_SYMBOL(lq_pool_too_big);
 

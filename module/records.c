@@ -10,8 +10,8 @@
  * so that two listeners never share counts. Memory follows the listeners:
  * records are made, in process context, into a pool that claims take from
  * (pool.c), and the index that finds them grows and shrinks with their
- * number (index.c), both by lq_records_work(). No probe handler allocates,
- * but the one of listen() where the kernel allows it (not PREEMPT_RT).
+ * number (index.c), both by lq_records_work(). No probe handler allocates:
+ * when listen() finds the pool empty, its task refills it (late.c).
  * What counts into the records and reads them is in counters.c.
  */
 #include <linux/kprobes.h>
@@ -45,7 +45,7 @@ bool lq_records_need_work(const struct lq_records *t)
 {
 	const struct lq_index *ix = rcu_dereference_protected(t->index, lockdep_is_held(&t->lock));
 
-	return (t->pooled < lq_spare(t) / 2 && t->made < t->size) || lq_pool_too_big(t) ||
+	return (t->pooled < LQ_SPARE / 2 && t->made < t->size) || lq_pool_too_big(t) ||
 	       !lq_index_fits(ix->bits, t->made);
 }
 NOKPROBE_SYMBOL(lq_records_need_work);
@@ -139,11 +139,26 @@ void lq_record_release(const struct sock *sk)
 		call_rcu(&r->rcu, lq_pool_put_rcu);
 }
 
+/* A listen() call's due to the record @r of its listener: as lq_record_listen(). */
+static void lq_record_listened(struct lq_record *r, bool fresh, int backlog)
+{
+	/* A record left by an earlier socket at this address. */
+	if (fresh)
+		lq_record_reset(r);
+	WRITE_ONCE(r->backlog, backlog);
+}
+NOKPROBE_SYMBOL(lq_record_listened);
+
 /**
  * lq_record_listen() - a socket has started listening, or listen() again
  * @sk: the listener
  * @fresh: it did not listen before this listen() call: its counts start at 0
  * @backlog: the argument listen() was given, or LQ_NO_BACKLOG
+ *
+ * The listener's record is claimed now, from the pool, whatever the time
+ * lq_records_work() takes to refill it. From a probe handler, with
+ * preemption off: if the pool is empty, the task that called listen()
+ * claims it before it returns to user space (late.c).
  */
 void lq_record_listen(const struct sock *sk, bool fresh, int backlog)
 {
@@ -154,25 +169,43 @@ void lq_record_listen(const struct sock *sk, bool fresh, int backlog)
 	t = rcu_dereference(lq_records);
 	if (!t)
 		goto out;
-	/*
-	 * The listener's record is claimed now, from the pool, whatever the
-	 * time lq_records_work() takes to refill it: here, in the process
-	 * that calls listen(), but in a probe handler with preemption off,
-	 * where PREEMPT_RT forbids even an atomic allocation.
-	 */
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && !READ_ONCE(t->pooled) && !lq_record_find(t, sk))
-		lq_pool_grow(t, GFP_ATOMIC);
-	r = lq_record_claim(t, sk);
-	if (r) {
-		/* A record left by an earlier socket at this address. */
-		if (fresh)
-			lq_record_reset(r);
-		WRITE_ONCE(r->backlog, backlog);
-	}
+	r = lq_record_take(t, sk);
+	if (r)
+		lq_record_listened(r, fresh, backlog);
+	else if (READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+		 (READ_ONCE(t->out) >= t->size || !lq_late_send(sk, fresh, backlog)))
+		lq_count_untracked(t);
 out:
 	rcu_read_unlock();
 }
 NOKPROBE_SYMBOL(lq_record_listen);
+
+/**
+ * lq_record_listen_late() - lq_record_listen() in the task that called listen()
+ * @sk: the listener, held by the caller
+ * @fresh: as lq_record_listen()'s
+ * @backlog: as lq_record_listen()'s
+ *
+ * Process context: the pool is refilled first. The parameter lock keeps
+ * the table from going meanwhile.
+ */
+void lq_record_listen_late(const struct sock *sk, bool fresh, int backlog)
+{
+	struct lq_records *t;
+	struct lq_record *r;
+
+	kernel_param_lock(THIS_MODULE);
+	t = rcu_dereference_protected(lq_records, true);
+	if (t) {
+		lq_pool_fill(t, LQ_SPARE);
+		rcu_read_lock();
+		r = lq_record_claim(t, sk);
+		if (r)
+			lq_record_listened(r, fresh, backlog);
+		rcu_read_unlock();
+	}
+	kernel_param_unlock(THIS_MODULE);
+}
 
 /*
  * Off the probes' paths: records for the pool, or fewer of them, and an
@@ -184,8 +217,8 @@ static void lq_records_work(struct work_struct *work)
 	struct lq_records *t = container_of(work, struct lq_records, work);
 
 	mutex_lock(&t->resize);
-	lq_pool_fill(t, lq_spare(t));
-	while (lq_pool_shrink(t, 2 * lq_spare(t)))
+	lq_pool_fill(t, LQ_SPARE);
+	while (lq_pool_shrink(t, 2 * LQ_SPARE))
 		cond_resched();
 	lq_index_fit(t);
 	mutex_unlock(&t->resize);
@@ -225,8 +258,8 @@ int lq_records_create(unsigned int size)
 	/* High priority: a burst of listen() calls waits for its records. */
 	t->wq = alloc_workqueue("listenq", WQ_UNBOUND | WQ_HIGHPRI, 1);
 	if (t->wq) {
-		lq_pool_fill(t, min(size, lq_spare(t)));
-		if (t->pooled >= min(size, lq_spare(t)))
+		lq_pool_fill(t, min(size, LQ_SPARE));
+		if (t->pooled >= min(size, LQ_SPARE))
 			RCU_INIT_POINTER(t->index, lq_index_alloc(lq_index_bits(t->made), NULL));
 		if (rcu_access_pointer(t->index)) {
 			rcu_assign_pointer(lq_records, t);
@@ -290,7 +323,7 @@ again:
 		rcu_read_unlock();
 		cond_resched();
 	}
-	lq_pool_fill(t, lq_spare(t));
+	lq_pool_fill(t, LQ_SPARE);
 	lq_index_fit(t);
 	mutex_unlock(&t->resize);
 	return missed ? -ENOMEM : 0;

@@ -103,10 +103,19 @@ extern struct lq_records lq_table;
 
 /* records.c */
 struct lq_record *lq_record_claim(struct lq_records *t, const struct sock *sk);
+void lq_record_listen_late(const struct sock *sk, bool fresh, int backlog);
 bool lq_records_need_work(const struct lq_records *t);
 
-/* pool.c: the records no listener holds, and the chunks they are made in */
-unsigned int lq_spare(const struct lq_records *t);
+/*
+ * pool.c: the records no listener holds, and the chunks they are made in.
+ * The pool keeps LQ_SPARE records ready for listen() and the SYNs of
+ * listeners without one. A claim that finds fewer than half of them asks
+ * for more, a release that leaves an empty chunk beyond twice as many has
+ * it freed. A burst of listen() calls that outruns the work item empties
+ * it: each listen() then refills it from its own task (late.c).
+ */
+#define LQ_SPARE	64U
+
 struct lq_record *lq_pool_get(struct lq_records *t);
 void lq_pool_put_rcu(struct rcu_head *head);
 bool lq_pool_grow(struct lq_records *t, gfp_t gfp);
@@ -115,6 +124,9 @@ bool lq_pool_shrink(struct lq_records *t, unsigned int keep);
 void lq_pool_fill(struct lq_records *t, unsigned int want);
 void lq_pool_free(struct lq_records *t);
 size_t lq_pool_bytes(const struct lq_records *t);
+
+/* late.c: a record claimed by the task that called listen() */
+bool lq_late_send(const struct sock *sk, bool fresh, int backlog);
 
 /* The bits of an index for @n records: a bucket or more each, 16 at least. */
 static inline unsigned int lq_index_bits(unsigned int n)
