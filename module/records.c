@@ -288,7 +288,8 @@ static int lq_records_seed(struct lq_records *t)
 	mutex_lock(&t->resize);	/* the work's pool would shrink */
 	for (i = 0; i < lq_lhash_size(hinfo); i++) {
 		struct inet_listen_hashbucket *ilb = lq_lhash_bucket(hinfo, i);
-		unsigned int want = 0, n;
+		unsigned int want = 0, tries = 0, n;
+		bool short_of_records;
 		struct sock *sk;
 
 		if (!lq_lhash_first(ilb))
@@ -308,6 +309,7 @@ again:
 			want = n;
 			goto again;
 		}
+		short_of_records = false;
 		for (sk = lq_lhash_first(ilb); sk; sk = lq_lhash_next(sk)) {
 			struct lq_record *r = lq_record_take(t, sk);
 
@@ -316,11 +318,23 @@ again:
 				lq_peak_raise(&r->acc_peak, READ_ONCE(sk->sk_ack_backlog));
 			} else if (READ_ONCE(sk->sk_state) == TCP_LISTEN &&
 				   READ_ONCE(t->out) < t->size) {
+				/*
+				 * The pool ran dry under us: the SYNs of listeners
+				 * still without a record take from it too. Again
+				 * with more, a few times, before giving up.
+				 */
+				short_of_records = true;
+				if (tries < 8)
+					break;
 				missed++;	/* no memory for its record */
 			}
 		}
 		spin_unlock(&ilb->lock);
 		rcu_read_unlock();
+		if (short_of_records && tries++ < 8) {
+			want = READ_ONCE(t->pooled) + n;
+			goto again;
+		}
 		cond_resched();
 	}
 	lq_pool_fill(t, LQ_SPARE);
