@@ -1448,10 +1448,10 @@ static void phase_tput(void)
  * listeners got a record depends on their hash buckets. The listener
  * measured is one of WIDE_CAND candidates in its namespace, on ports
  * WIDE_PORT0 + i * WIDE_STRIDE (spread over the port range, so over the
- * listening hash), each with one request queued: the first that has a
- * record at 16384 (its syn_q_peak starts at its queue's length, 1; without
- * a record it shows 0), which, with the same sockets, it has again at
- * every load.
+ * listening hash), each with one request queued: the first in the walk's
+ * order that has a record at 16384 (its syn_q_peak starts at its queue's
+ * length, 1; without a record it shows 0), which, with the same sockets,
+ * it has again at every load (wide_pick()).
  */
 #define WIDE_CAND	64
 #define WIDE_PORT0	1024
@@ -1536,25 +1536,45 @@ static void wide_load(unsigned int ml, int probes, struct memrow *m)
 		raw("wide max_listeners=%u module: %s", ml, text);
 }
 
-/* The first candidate with a record at max_listeners o.ml[0], or 0. */
+/*
+ * The candidate with a record at max_listeners o.ml[0] that /proc/listenq
+ * shows first, or 0. Rows come in the order of the listening hash, which
+ * is the order in which probes going on give listeners their records: the
+ * first is the farthest from where the table filled up, so a few records
+ * claimed out of that order at the next load (the SYN-ACK retransmits of
+ * the candidates' requests, while the records are being given) cannot
+ * leave it without one.
+ */
 static unsigned int wide_pick(unsigned int *tracked, struct memrow *m)
 {
 	unsigned int i, port = 0;
+	struct lq_proc t;
+	int err;
 
 	wide_load(o.ml[0], 1, m);
 	*tracked = 0;
-	for (i = 0; i < WIDE_CAND; i++) {
-		unsigned int p = WIDE_PORT0 + i * WIDE_STRIDE;
-		struct wide_row w;
+	err = lq_proc_read(&t, LQ_PROC_PATH);
+	if (err) {
+		errno = -err;
+		die("%s", LQ_PROC_PATH);
+	}
+	for (i = 0; i < (unsigned int)t.nrows; i++) {
+		const struct lq_proc_row *row = &t.rows[i];
+		long long peak = lq_proc_col(row, "syn_q_peak");
+		unsigned int p = row->port;
 
-		wide_row(p, &w);
-		if (w.syn_q_peak > 0) {
+		if (row->family != AF_INET || row->port < WIDE_PORT0 ||
+		    (p - WIDE_PORT0) % WIDE_STRIDE || (p - WIDE_PORT0) / WIDE_STRIDE >= WIDE_CAND)
+			continue;
+		if (peak > 0) {
 			++*tracked;
 			if (!port)
 				port = p;
 		}
-		raw("wide candidate port=%u syn_q=%lld syn_q_peak=%lld", p, w.syn_q, w.syn_q_peak);
+		raw("wide candidate row=%u port=%u syn_q=%lld syn_q_peak=%lld", i, p, row->syn_q,
+		    peak);
 	}
+	lq_proc_free(&t);
 	return port;
 }
 
@@ -1689,8 +1709,8 @@ static void phase_wide(void)
 	T("   following, records, KiB: the module's \"probes on, following N listeners in K KiB\n"
 	  "   (R records of B bytes)\" line, the same as section 4's layout: %s; instr/SYN:\n"
 	  "   guest instructions per SYN (the clock); spread: (max - min) / median of the\n"
-	  "   mode's rounds. The listener: port %u, the first of the %u of %u candidates\n"
-	  "   that had a record at %u\n", same ? "yes" : "NO", port, tracked, WIDE_CAND, o.ml[0]);
+	  "   mode's rounds. The listener: port %u, the first in /proc/listenq of the %u of %u\n"
+	  "   candidates that had a record at %u\n", same ? "yes" : "NO", port, tracked, WIDE_CAND, o.ml[0]);
 	T("   the listener had a record in every probes=1 run, and its drop_synq moved by exactly\n"
 	  "   %s (%llu of %llu drops counted; runs off: %llu, without a record: %u): %s\n",
 	  counter, counted, dropped, runs_off, untracked, verdict(!runs_off && !untracked));
