@@ -961,11 +961,9 @@ static void mem_snap(struct memsnap *m, int show)
  * wait_missed) 392 + two peaks 8 + backlog 4, padded to 8 = 448; records
  * are made nine at a time in a 4096-byte chunk from kmalloc (module/pool.c,
  * lq_pool_grow()). Records made (lq_records_bytes() counts t->made / 9
- * chunks) are what lq_spare() has the pool keep: the N listeners' own and
- * 64 more (LQ_SPARE), up to max_listeners (t->size), rounded up to a whole
- * chunk; on PREEMPT_RT (since c593d32) the pool is t->size - t->out, so
- * every record max_listeners allows is made when probes go on, whatever N.
- * The index
+ * chunks) are what the pool keeps: the N listeners' own and 64 more
+ * (LQ_SPARE), up to max_listeners (t->size), rounded up to a whole chunk,
+ * on PREEMPT_RT too (module/late.c). The index
  * (struct lq_index, 16 + 8 per bucket) has a power of two buckets, at least
  * as many as records and at least 16 (lq_index_bits() of t->made, fitted at
  * the end of lq_records_seed()); its wait slots (struct lq_slots, 24 + 24
@@ -983,15 +981,13 @@ static void mem_snap(struct memsnap *m, int show)
 #define LQ_WAIT_SLOT	24	/* struct lq_wait_slot */
 #define LQ_MIN_SLOTS	16384
 
-static int preempt_rt;
-
 /*
  * Records when probes go on with @n listeners followed (n <= @max) at
- * max_listeners @max: theirs and the pool, or on PREEMPT_RT all @max.
+ * max_listeners @max: theirs and the pool.
  */
 static unsigned long layout_records(unsigned long n, unsigned long max)
 {
-	unsigned long want = preempt_rt || n + LQ_SPARE > max ? max : n + LQ_SPARE;
+	unsigned long want = n + LQ_SPARE > max ? max : n + LQ_SPARE;
 
 	return (want + LQ_CHUNK_RECORDS - 1) / LQ_CHUNK_RECORDS * LQ_CHUNK_RECORDS;
 }
@@ -1144,12 +1140,10 @@ static void phase_memory(void)
 	T("   following, records, module KiB: the module's \"probes on, following N listeners in\n"
 	  "   K KiB (R records of B bytes), up to M\" line (N: every listener in the guest);\n"
 	  "   layout KiB: by hand from N (%d B records, %d in %d B chunks, theirs and a pool\n"
-	  "   of %d, at most max_listeners, in whole chunks; on PREEMPT_RT max_listeners\n"
-	  "   records whatever N; an index of %d B buckets, a power of two >= records; %d B\n"
-	  "   wait slots, half as many, >= %d)%s\n",
+	  "   of %d, at most max_listeners, in whole chunks; an index of %d B buckets, a\n"
+	  "   power of two >= records; %d B wait slots, half as many, >= %d)\n",
 	  LQ_RECORD_SIZE, LQ_CHUNK_RECORDS, LQ_CHUNK, LQ_SPARE, LQ_HASH_HEAD, LQ_WAIT_SLOT,
-	  LQ_MIN_SLOTS,
-	  preempt_rt ? ";\n   this kernel is PREEMPT_RT: every record max_listeners allows is made" : "");
+	  LQ_MIN_SLOTS);
 	T("   held: vmalloc pages of [listenq] (/proc/vmallocinfo, incl. the page array) + the\n"
 	  "   SUnreclaim change (the records' slab, kmalloc); kmalloc rounds the index and the\n"
 	  "   wait slots up to a power of two; B per further: held, from the row above.\n"
@@ -2403,7 +2397,6 @@ int main(int argc, char **argv)
 	printf("# lqbench: kernel %s cpus %ld\n", u.release, sysconf(_SC_NPROCESSORS_ONLN));
 
 	orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	preempt_rt = !access("/sys/kernel/realtime", F_OK);
 	/*
 	 * Global: the input backlog of each CPU. With one vCPU, ksoftirqd
 	 * takes over under a flood and the default 1000 overflows.
