@@ -4,7 +4,8 @@
 # Boot one kernel with the benchmark in its initramfs.
 #
 #   bench/boot.sh --kver K --kernel VMLINUZ --module KO --bin DIR --diag DIR
-#                 --out OUTDIR [--timeout S] [--mem SIZE] [--args 'LQBENCH OPTIONS']
+#                 --out OUTDIR [--arch ARCH] [--ss DIR] [--timeout S] [--mem SIZE]
+#                 [--args 'LQBENCH OPTIONS']
 #
 # The guest is the test rig's (selftests/qemu/boot.sh): its /init
 # (selftests/qemu/init.c) and busybox, the same QEMU machine and kernel
@@ -24,6 +25,14 @@
 # guest exactly: the host's clock and -smp 2. BENCH_QEMU_EXTRA adds other
 # QEMU options.
 #
+# ARCH is the kernel's Debian architecture, amd64 (the default) or arm64:
+# the rig's arch_setup (selftests/qemu/lib.sh) gives the machine, CPU,
+# console, serial ports, compiler and busybox; --bin's programs must be
+# built for it. amd64's guest is this machine's: its ss and libraries.
+# Another architecture's ss comes as --ss DIR, a tree (usr/bin/ss, the
+# loader and the libraries at their paths) copied into the guest's /.
+# arm64's results come on the rig's pci-serial port (ttyS1) as on x86.
+#
 # OUTDIR gets results.txt (the result port), console.log and qemu.log.
 set -euo pipefail
 
@@ -32,7 +41,7 @@ repo=$(cd "$here/.." && pwd)
 rig=$repo/selftests/qemu
 # shellcheck source=selftests/qemu/lib.sh
 . "$rig/lib.sh"
-timeout=900 mem=2G args= kver= kernel= module= bin= diag= out=
+timeout=900 mem=2G args='' kver='' kernel='' module='' bin='' diag='' out='' arch=amd64 ss_tree=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=$2 ;;
@@ -44,13 +53,19 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 ;;
 	--mem) mem=$2 ;;
 	--args) args=$2 ;;
-	*) sed -n '6,7s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	--arch) arch=$2 ;;
+	--ss) ss_tree=$2 ;;
+	*) sed -n '6,8s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 	shift 2
 done
 for v in kver kernel module bin diag out; do
 	[ -n "${!v}" ] || { echo "bench/boot.sh: --$v is required" >&2; exit 2; }
 done
+arch_setup "$arch" || exit 2
+host_arch=$(dpkg --print-architecture)
+[ "$arch" = "$host_arch" ] || [ -n "$ss_tree" ] ||
+	{ echo "bench/boot.sh: --ss is required for $arch" >&2; exit 2; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -60,18 +75,20 @@ mkcpio() {
 		find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet | gzip -n -1)
 }
 
-# The rig's kernel-independent archive: its /init and busybox (lib.sh's
-# busybox_bin, which deps.sh unpacks).
+# The rig's kernel-independent archive: its /init and busybox (arch_setup's
+# A_BUSYBOX: lib.sh's busybox_bin, which deps.sh unpacks, on this machine's
+# architecture), with the applets this machine's busybox lists, as the rig.
 base_archive() {
 	local base=$out/../base.cpio.gz root applet
-	if [ -s "$base" ] && [ "$base" -nt "$rig/init.c" ] && [ "$base" -nt "$busybox_bin" ]; then
+	if [ -s "$base" ] && [ "$base" -nt "$rig/init.c" ] && [ "$base" -nt "$A_BUSYBOX" ]; then
 		echo "$base"
 		return
 	fi
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
-	gcc -static -Os -Wall -Wextra -Werror -o "$root/init" "$rig/init.c" || return 1
-	cp "$busybox_bin" "$root/bin/busybox" || return 1
+	"$A_CC" -static -Os -Wall -Wextra -Werror -o "$root/init" "$rig/init.c" || return 1
+	cp "$A_BUSYBOX" "$root/bin/busybox" || return 1
+	# shellcheck disable=SC2154 # lib.sh's
 	for applet in $("$busybox_bin" --list-full); do
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 	done
@@ -80,9 +97,15 @@ base_archive() {
 	echo "$base"
 }
 
-# ss and every library it links, at the paths its loader looks in.
+# ss and every library it links, at the paths its loader looks in: this
+# machine's, or --ss's tree.
 copy_ss() {
 	local root=$1 ss lib
+	if [ -n "$ss_tree" ]; then
+		[ -x "$ss_tree/usr/bin/ss" ] || { echo "bench/boot.sh: no usr/bin/ss in $ss_tree" >&2; return 1; }
+		cp -a "$ss_tree/." "$root/"
+		return
+	fi
 	ss=$(command -v ss) || { echo "bench/boot.sh: no ss on this machine (iproute2)" >&2; return 1; }
 	install -D -m 0755 "$ss" "$root/usr/bin/ss"
 	for lib in $(ldd "$ss" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
@@ -119,18 +142,26 @@ cat "$base" "$out/payload.cpio.gz" >"$out/initrd.img"
 
 # The rig's command line (selftests/qemu/boot.sh), plus quiet: the drop log
 # is KERN_INFO and must not be paced by the emulated serial port.
-cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
+cmdline="console=$A_CONSOLE panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
 cmdline="$cmdline hung_task_panic=1 rdinit=/init quiet"
 : >"$out/results.txt"
 accel=${LQ_QEMU_ACCEL:-tcg,thread=single}
 icount=() smp=2
+# shellcheck disable=SC2054 # one option and its value
 [ "${BENCH_ICOUNT:-1}" = 0 ] || icount=(-icount shift=0,sleep=on) smp=1
+# The result port, the guest's ttyS1: x86's second 16550; on the other
+# architectures the rig's (arch_setup's A_SERIAL, whose chardev "res" it
+# is, "art" the artifacts port, which lqbench does not use).
+serial=(-serial "file:$out/results.txt")
+[ "$arch" = amd64 ] || serial=(-chardev "file,id=res,path=$out/results.txt"
+	-chardev "file,id=art,path=$out/artifacts.txt" "${A_SERIAL[@]}")
 qrc=0
+# shellcheck disable=SC2086 # BENCH_QEMU_EXTRA is a list of options
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel "$accel" -machine q35 -cpu max -smp "$smp" -m "$mem" \
+	"${A_QEMU[0]}" -accel "$accel" "${A_QEMU[@]:1}" -smp "$smp" -m "$mem" \
 	-nodefaults -no-user-config -display none -no-reboot -monitor none -nic none \
 	-chardev "stdio,id=con,signal=off,logfile=$out/console.log" -serial chardev:con \
-	-serial "file:$out/results.txt" \
+	"${serial[@]}" \
 	"${icount[@]}" ${BENCH_QEMU_EXTRA:-} \
 	-kernel "$kernel" -initrd "$out/initrd.img" -append "$cmdline" \
 	</dev/null 2>"$out/qemu.log" || qrc=$?

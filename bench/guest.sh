@@ -10,6 +10,7 @@
 # kernel trouble from dmesg.
 
 set -a
+# shellcheck disable=SC1091 # bench/boot.sh writes it
 . /etc/listenq-test.env
 set +a
 cd /tmp || exit 1
