@@ -139,7 +139,7 @@ void lq_record_release(const struct sock *sk)
 		call_rcu(&r->rcu, lq_pool_put_rcu);
 }
 
-/* A listen() call's due to the record @r of its listener: as lq_record_listen(). */
+/* What a listen() call does to its listener's record @r (lq_record_listen()). */
 static void lq_record_listened(struct lq_record *r, bool fresh, int backlog)
 {
 	/* A record left by an earlier socket at this address. */
