@@ -65,6 +65,16 @@ static inline kuid_t lq_has_sk_uid(const struct sock *sk)
 }
 #endif
 
+/* The socket's inode number kept in the sock, read without a lock (7.x). */
+#ifdef LQ_HAVE_SK_INO
+#include <net/sock.h>
+static_assert(__same_type(((struct sock *)0)->sk_ino, u64));
+static inline u64 lq_has_sk_ino(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_ino);
+}
+#endif
+
 /* sk_drops_read() reads the drop counter whatever its layout. */
 #ifdef LQ_HAVE_SK_DROPS_READ
 #include <net/sock.h>

@@ -18,7 +18,8 @@
  * Fields read (include/net/...): sock.h sk_ack_backlog, sk_max_ack_backlog,
  * sk_drops, sk_reuseport_cb, sk_num, sk_rcv_saddr, sk_v6_rcv_saddr;
  * request_sock.h icsk_accept_queue.{qlen, young, rskq_defer_accept,
- * fastopenq.qlen, fastopenq.max_qlen}; sock_reuseport.h reuseport_id.
+ * fastopenq.qlen, fastopenq.max_qlen}; sock_reuseport.h reuseport_id;
+ * the owner and inode number through lq_sk_uid() and lq_sk_ino() (compat.h).
  */
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -38,7 +39,7 @@ static void lq_copy_row(struct sock *sk, struct lq_row *row)
 
 	lq_sk_sockaddr(sk, &row->local);
 	row->uid = lq_sk_uid(sk);
-	row->ino = sock_i_ino(sk);
+	row->ino = lq_sk_ino(sk);
 	row->acc_q = READ_ONCE(sk->sk_ack_backlog);
 	row->acc_max = READ_ONCE(sk->sk_max_ack_backlog);
 	row->syn_q = inet_csk_reqsk_queue_len(sk);
@@ -55,7 +56,7 @@ static void lq_copy_row(struct sock *sk, struct lq_row *row)
 static void lq_copy_hist_row(struct sock *sk, struct lq_hist_row *row)
 {
 	lq_sk_sockaddr(sk, &row->local);
-	row->ino = sock_i_ino(sk);
+	row->ino = lq_sk_ino(sk);
 	lq_records_read_hist(sk, row);
 }
 

@@ -792,6 +792,22 @@ TEST_F(addr, uid_inode)
 	EXPECT_EQ(tr.lport, row.port);
 }
 
+/* fchown() of a listening socket moves its owner in both files. */
+TEST_F(addr, uid_fchown)
+{
+	unsigned long long ino = lq_sock_ino(self->fd);
+	struct lq_tcp_row tr;
+	struct lq_proc_row row;
+
+	ASSERT_EQ(0, fchown(self->fd, TEST_UID + 1, -1)) TH_LOG("fchown: %s", strerror(errno));
+	ASSERT_EQ(1, lq_tcp_find_inode(variant->family, ino, &tr));
+	EXPECT_EQ(TEST_UID + 1, tr.uid);
+	if (!lq_row_of(_metadata, self->fd, &row))
+		SKIP(return, LQ_NO_MODULE_SKIP);
+	EXPECT_EQ(tr.uid, row.uid);
+	EXPECT_EQ(tr.inode, row.inode);
+}
+
 /* ---- TCP_DEFER_ACCEPT ---- */
 
 FIXTURE(defer) {
