@@ -103,6 +103,7 @@ base() {
 #define __always_inline inline __attribute__((__always_inline__))
 #define BUILD_BUG_ON_ZERO(e) ((int)(sizeof(struct { int:(-!!(e)); })))
 #define __must_be_array(a) BUILD_BUG_ON_ZERO(__same_type((a), &(a)[0]))
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
 EOF
 	put include/linux/build_bug.h <<'EOF'
 #ifndef _LINUX_BUILD_BUG_H
@@ -116,7 +117,9 @@ EOF
 #define _LINUX_TYPES_H
 typedef _Bool bool;
 typedef unsigned int u32;
+typedef unsigned long long u64;
 typedef struct { unsigned int val; } kuid_t;
+#define GLOBAL_ROOT_UID ((kuid_t){ 0 })
 typedef struct { int counter; } atomic_t;
 typedef struct { int slock; } spinlock_t;
 struct hlist_node { struct hlist_node *next, **pprev; };
@@ -250,20 +253,26 @@ struct net { struct netns_ipv4 ipv4; };
 EOF
 }
 
-# net/sock.h: the owner and the drop counter. UID: old = the sk_uid field
-# and sock_i_uid() (5.10-6.12); new = sk_uid() beside the field, no
-# sock_i_uid() (7.x); macro = sk_uid() as a function-like macro (made up,
-# and fine); uidt = sk_uid() returning a plain uid number, not a kuid_t
-# (made up). DROPS: atomic = an atomic_t sk_drops (up to 6.12); read = the
+# net/sock.h: the owner, the inode number and the drop counter. UID: old =
+# the sk_uid field and sock_i_uid(), the inode behind sk_socket
+# (5.10-6.12); new = sk_uid() beside the field, no sock_i_uid(), the inode
+# number in a u64 sk_ino (7.x); macro = sk_uid() as a function-like macro
+# (made up, and fine); uidt = sk_uid() returning a plain uid number, not a
+# kuid_t (made up); inoint = 7.x's but an sk_ino of 32 bits (made up). DROPS: atomic = an atomic_t sk_drops (up to 6.12); read = the
 # counter's own type behind sk_drops_read() (7.x).
 sock() {
 	uid_decl='kuid_t sock_i_uid(struct sock *sk);'
 	case $1 in
-	new) uid_decl='static inline kuid_t sk_uid(const struct sock *sk) { return sk->sk_uid; }' ;;
+	new|inoint) uid_decl='static inline kuid_t sk_uid(const struct sock *sk) { return sk->sk_uid; }' ;;
 	macro) uid_decl="$uid_decl
 #define sk_uid(sk) ((sk)->sk_uid)" ;;
 	uidt) uid_decl="$uid_decl
 static inline unsigned int sk_uid(const struct sock *sk) { return sk->sk_uid.val; }" ;;
+	esac
+	case $1 in
+	new) ino_field='u64 sk_ino;' ;;
+	inoint) ino_field='unsigned int sk_ino;' ;;
+	*) ino_field= ;;
 	esac
 	drops_field='atomic_t sk_drops;' drops_decl=
 	if [ "$2" = read ]; then
@@ -278,9 +287,26 @@ static inline unsigned int sk_uid(const struct sock *sk) { return sk->sk_uid.val
 #define _SOCK_H
 #include <linux/types.h>
 #include <linux/atomic.h>
+struct inode {
+	unsigned long i_ino;
+	kuid_t i_uid;
+};
+struct socket {
+	short type;
+};
+struct socket_alloc {
+	struct socket socket;
+	struct inode vfs_inode;
+};
+static inline struct inode *SOCK_INODE(struct socket *socket)
+{
+	return &container_of(socket, struct socket_alloc, socket)->vfs_inode;
+}
 struct sock {
 	struct hlist_nulls_node sk_nulls_node;
+	struct socket *sk_socket;
 	kuid_t sk_uid;
+	$ino_field
 	$drops_field
 };
 $uid_decl
@@ -452,12 +478,13 @@ unsigned long lq_use(struct net *net, struct sock *sk, struct lq_ftrace_regs *fr
 	struct inet_listen_hashbucket *bucket = lq_lhash_bucket(h, 0);
 	unsigned long size = lq_lhash_size(h), n = 0;
 	kuid_t uid = lq_sk_uid(sk);
+	unsigned long ino = lq_sk_ino(sk);
 	struct workqueue_struct *wq = lq_percpu_wq;
 	struct sock *each;
 
 	for (each = lq_lhash_first(bucket); each; each = lq_lhash_next(each))
 		n++;
-	return size + n + uid.val + lq_sk_drops(sk) + lq_fregs_arg(fregs, 0) +
+	return size + n + uid.val + ino + lq_sk_drops(sk) + lq_fregs_arg(fregs, 0) +
 	       LQ_FTRACE_OPS_FLAGS + !!wq;
 }
 EOF
@@ -539,11 +566,11 @@ check debian-6.12-x86 "$(D LHASH2_NULLS DEATH_ROW SYSTEM_PERCPU_WQ FTRACE_REGS F
 kernel debian-6.12-arm64 nulls embedded old atomic plain 612arm
 check debian-6.12-arm64 "$(D LHASH2_NULLS DEATH_ROW FTRACE_REGS FREGS_ARG)" one ok
 
-# 7.3: sk_uid(), sk_drops_read(), system_percpu_wq.
+# 7.3: sk_uid(), sk_ino, sk_drops_read(), system_percpu_wq.
 kernel debian-7.3-x86 nulls embedded new read percpu 612x86
-check debian-7.3-x86 "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_DROPS_READ SYSTEM_PERCPU_WQ FTRACE_REGS FREGS_ARG)" one ok
+check debian-7.3-x86 "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_INO SK_DROPS_READ SYSTEM_PERCPU_WQ FTRACE_REGS FREGS_ARG)" one ok
 kernel debian-7.3-arm64 nulls embedded new read percpu 612arm
-check debian-7.3-arm64 "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_DROPS_READ SYSTEM_PERCPU_WQ FTRACE_REGS FREGS_ARG)" one ok
+check debian-7.3-arm64 "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_INO SK_DROPS_READ SYSTEM_PERCPU_WQ FTRACE_REGS FREGS_ARG)" one ok
 
 # ---------------------------------------------------------------------------
 # Other spellings of the same meaning: they count.
@@ -555,12 +582,15 @@ check macro-spellings "$(D LHASH2_NULLS DEATH_ROW SK_UID SYSTEM_PERCPU_WQ FTRACE
 # Familiar names that mean something else: they must not pass, and where
 # nothing else gives the meaning, compat.h stops at its #error.
 
-# sk_uid only a field (sock_i_uid() is what the module then calls), and
-# sk_uid() that returns no kuid_t.
+# sk_uid only a field (the module then reads the socket inode's i_uid), and
+# sk_uid() that returns no kuid_t; an sk_ino that cannot hold an inode
+# number (the module then reads the socket inode's i_ino).
 kernel uid-field-only nulls embedded old atomic plain 612x86
 check uid-field-only "$(D LHASH2_NULLS DEATH_ROW FTRACE_REGS FREGS_ARG)" one ok
 kernel uid-not-kuid nulls embedded uidt atomic plain 612x86
 check uid-not-kuid "$(D LHASH2_NULLS DEATH_ROW FTRACE_REGS FREGS_ARG)" one ok
+kernel ino-not-u64 nulls embedded inoint read percpu 612x86
+check ino-not-u64 "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_DROPS_READ SYSTEM_PERCPU_WQ FTRACE_REGS FREGS_ARG)" one ok
 
 # A ftrace_regs with no pt_regs member and no accessor; one whose "regs" is
 # no pt_regs; an "accessor" that takes a pt_regs.
@@ -595,17 +625,17 @@ check broken-sock "$(D LHASH2_NULLS DEATH_ROW SYSTEM_PERCPU_WQ FTRACE_REGS FREGS
 
 kernel broken-workqueue nulls embedded new read percpu 612x86
 echo '#error "broken"' >>"$T/include/linux/workqueue.h"
-check broken-workqueue "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_DROPS_READ FTRACE_REGS FREGS_ARG)" each -
+check broken-workqueue "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_INO SK_DROPS_READ FTRACE_REGS FREGS_ARG)" each -
 
 # A header every ftrace section includes: none of them passes.
 kernel broken-ftrace nulls embedded new read percpu 612x86
 echo 'int ftrace_broken(void) { return }' >>"$T/include/linux/ftrace.h"
-check broken-ftrace "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_DROPS_READ SYSTEM_PERCPU_WQ)" each "way to read an ftrace callback's arguments"
+check broken-ftrace "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_INO SK_DROPS_READ SYSTEM_PERCPU_WQ)" each "way to read an ftrace callback's arguments"
 
 # Broken through another header it includes (net_namespace.h -> netns/ipv4.h).
 kernel broken-netns nulls embedded new read percpu 612x86
 echo 'struct netns_broken { no_such_type_t x; };' >>"$T/include/net/netns/ipv4.h"
-check broken-netns "$(D LHASH2_NULLS SK_UID SK_DROPS_READ SYSTEM_PERCPU_WQ FTRACE_REGS FREGS_ARG)" each "tcp_death_row"
+check broken-netns "$(D LHASH2_NULLS SK_UID SK_INO SK_DROPS_READ SYSTEM_PERCPU_WQ FTRACE_REGS FREGS_ARG)" each "tcp_death_row"
 
 # A header that does not exist is a fatal error: the compile stops there,
 # and the sections after it are not known to compile. A missing net/sock.h
@@ -616,7 +646,7 @@ check missing-sock "$(D LHASH2_NULLS DEATH_ROW SYSTEM_PERCPU_WQ FTRACE_REGS FREG
 # ... nor one missing in a header (linux/ftrace.h's asm/ftrace.h).
 kernel missing-asm nulls embedded new read percpu 612x86
 rm "$T/arch/include/asm/ftrace.h"
-check missing-asm "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_DROPS_READ SYSTEM_PERCPU_WQ)" each "way to read an ftrace callback's arguments"
+check missing-asm "$(D LHASH2_NULLS DEATH_ROW SK_UID SK_INO SK_DROPS_READ SYSTEM_PERCPU_WQ)" each "way to read an ftrace callback's arguments"
 
 # A header every section includes (build_bug.h): nothing passes.
 kernel broken-build-bug nulls embedded new read percpu 612x86
@@ -656,7 +686,7 @@ for sh in $shells; do
 	sock new atomic
 	touch -r "$work/dirtime" "$work/cache/include/net"
 	probe "$sh" "$work/cache"
-	want="$(D LHASH2_NULLS DEATH_ROW SK_UID FTRACE_REGS FREGS_ARG)"
+	want="$(D LHASH2_NULLS DEATH_ROW SK_UID SK_INO FTRACE_REGS FREGS_ARG)"
 	[ "$got" = "$want" ] && [ "$compiles" = 1 ]
 	result $? "cache ($sh): a header edited in place is probed again" \
 		"want: $want [1 compiles]
