@@ -154,18 +154,6 @@ static void __attribute__((format(printf, 1, 2))) raw(const char *fmt, ...)
 
 #define T(...) fprintf(table, __VA_ARGS__)
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 static void must_write(const char *path, const char *fmt, ...)
 {
 	char val[64];
@@ -175,7 +163,7 @@ static void must_write(const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
-	err = write_str(path, val);
+	err = lq_write_str(path, val);
 	if (err) {
 		errno = -err;
 		die("write %s to %s", val, path);

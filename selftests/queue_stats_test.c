@@ -1329,18 +1329,6 @@ TEST(listeners_before_probes)
 /* The CPUs that unbound workqueues run on (the kernel's wq_unbound_cpumask). */
 #define WQ_CPUMASK	"/sys/devices/virtual/workqueue/cpumask"
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /*
  * Listeners made faster than the module's work item can refill its pool.
  * That work (an unbound WQ_HIGHPRI kworker, SCHED_NORMAL) is kept to CPU 0,
@@ -1372,7 +1360,7 @@ TEST(listen_burst_worker_starved)
 	CPU_ZERO(&cpu0);
 	CPU_SET(0, &cpu0);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu0), &cpu0));
-	ret = write_file(WQ_CPUMASK, "1");
+	ret = lq_write_str(WQ_CPUMASK, "1");
 	ASSERT_EQ(0, ret) TH_LOG(WQ_CPUMASK " = 1: %s", strerror(-ret));
 	ret = sched_setscheduler(0, SCHED_FIFO, &fifo) ? -errno : 0;
 	if (!ret) {
@@ -1380,7 +1368,7 @@ TEST(listen_burst_worker_starved)
 			fd[i] = lq_tcp_listener(AF_INET, "127.0.0.1", 0, 1 + i, 0);
 		sched_setscheduler(0, SCHED_OTHER, &normal);
 	}
-	EXPECT_EQ(0, write_file(WQ_CPUMASK, mask));
+	EXPECT_EQ(0, lq_write_str(WQ_CPUMASK, mask));
 	ASSERT_EQ(0, ret) TH_LOG("SCHED_FIFO: %s", strerror(-ret));
 
 	for (i = 0; i < n; i++) {

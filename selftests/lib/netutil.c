@@ -116,21 +116,32 @@ static int sysctl_path(char *buf, size_t len, const char *name)
 	return 0;
 }
 
-int lq_sysctl_write(const char *name, long long val)
+int lq_write_str(const char *path, const char *val)
 {
-	char path[256], buf[32];
-	int fd, len, ret = 0;
+	size_t len = strlen(val);
+	int fd, ret = 0;
+	ssize_t n;
 
-	if (sysctl_path(path, sizeof(path), name))
-		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = snprintf(buf, sizeof(buf), "%lld\n", val);
-	if (write(fd, buf, len) != len)
-		ret = errno ? -errno : -EIO;
+	n = write(fd, val, len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+int lq_sysctl_write(const char *name, long long val)
+{
+	char path[256], buf[32];
+
+	if (sysctl_path(path, sizeof(path), name))
+		return -ENAMETOOLONG;
+	snprintf(buf, sizeof(buf), "%lld\n", val);
+	return lq_write_str(path, buf);
 }
 
 int lq_sysctl_read(const char *name, long long *val)
