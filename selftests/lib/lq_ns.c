@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lq_ns.h"
+#include "netutil.h"		/* lq_write_str() */
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC	0x63677270
@@ -209,17 +210,10 @@ int lq_cgroup_mkdir(const char *rel)
 int lq_cgroup_enter(const char *rel, pid_t pid)
 {
 	char path[PATH_MAX], buf[32];
-	int fd, len, ret = 0;
 
 	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", LQ_CGROUP_ROOT, rel);
-	len = snprintf(buf, sizeof(buf), "%d\n", pid ? (int)pid : (int)getpid());
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
+	snprintf(buf, sizeof(buf), "%d\n", pid ? (int)pid : (int)getpid());
+	return lq_write_str(path, buf);
 }
 
 int lq_cgroup_rmdir(const char *rel, int levels, int timeout_ms)
