@@ -1391,7 +1391,7 @@ static void phase_tput_one(int cookies)
 	base = median(&ratio[M_ON]);
 	T("   probes=1 cost: %.1f%% of SYN throughput (median of %u per-round ratios; goal <= 3%%: %s)\n",
 	  (1 - base) * 100, o.rounds, verdict(1 - base <= 0.03));
-	T("   with every probe feature on, goal <= 1%% (issue 23): %s\n", verdict(1 - base <= 0.01));
+	T("   with every probe feature on, goal <= 1%%: %s\n", verdict(1 - base <= 0.01));
 	for (i = NR_BASE_MODES; i < nm; i++)
 		T("   what the module's changes since %s add (probes=1 vs %s):\n"
 		  "   %.1f%% of SYN throughput (median of %u per-round ratios; %s alone costs %.1f%%)\n",
@@ -1860,7 +1860,7 @@ static void phase_accept(void)
 		snprintf(modes[nm].name, sizeof(modes[0].name), "%s probes=1", o.alt_name[i]);
 		modes[nm].ko = o.alt_ko[i];
 		modes[nm].probes = 1;
-		if (!base_alt && !strcmp(o.alt_name[i], "before-13"))
+		if (!base_alt && !strcmp(o.alt_name[i], "baseline"))
 			base_alt = nm;
 	}
 	if (!base_alt && o.nalt)
@@ -1931,7 +1931,7 @@ static void phase_accept(void)
 	cost = 1 - median(&ratio[M_ON]);
 	T("   probes=1 cost: %.1f%% of accept() throughput (median of %u per-round ratios)\n",
 	  cost * 100, o.rounds);
-	T("   with every probe feature on, goal <= 1%% (issue 23): %s\n", verdict(cost <= 0.01));
+	T("   with every probe feature on, goal <= 1%%: %s\n", verdict(cost <= 0.01));
 	if (base_alt) {
 		wcost = 1 - median(&vs_alt[base_alt]);
 		T("   wait histogram (and the rest of what changed since %s): probes=1 vs %s:\n",
@@ -1939,7 +1939,7 @@ static void phase_accept(void)
 		T("   cost %.1f%% of accept() throughput (median of %u per-round ratios; goal <= 3%%: %s)\n",
 		  wcost * 100, o.rounds, verdict(wcost <= 0.03));
 	} else {
-		T("   no baseline module (--alt-ko before-13=...): the wait histogram's cost is within\n");
+		T("   no baseline module (--alt-ko baseline=...): the wait histogram's cost is within\n");
 		T("   probes=1's: goal <= 3%%: %s\n", verdict(cost <= 0.03));
 	}
 	T("   wait histogram exercised: wait_count moved by %llu for the %llu accepts with probes=1\n",

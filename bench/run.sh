@@ -15,8 +15,8 @@
 # (and, like --quick, keeps bench/results/ untouched); BENCH_ICOUNT=0 runs
 # the guest on the host's clock instead of counting instructions (see
 # bench/boot.sh; also keeps bench/results/ untouched). BENCH_BASELINE=REF
-# (default 475cc6e, the tree just before issue 13's module commits) is the
-# git ref whose module runs beside the current one as "before-13" (lqbench
+# (default 475cc6e, the tree just before the probe features) is the
+# git ref whose module runs beside the current one as "baseline" (lqbench
 # --alt-ko): sections 3 and 5 show what the module's changes since then
 # cost. BENCH_BASELINE= (empty) leaves it out; any other value than the
 # default keeps bench/results/ untouched. BENCH_TIMEOUT (default 3600 s)
@@ -110,7 +110,7 @@ baseline_module() {
 	[ -n "$baseline" ] || return 0
 	ref=$(git -C "$repo" rev-parse "$baseline^{commit}")
 	if [ "$(cat "$dir/.ref" 2>/dev/null)" = "$ref" ] && [ -s "$dir/listenq.ko" ]; then
-		cp "$dir/listenq.ko" "$bin/before-13.ko"
+		cp "$dir/listenq.ko" "$bin/baseline.ko"
 		return 0
 	fi
 	rm -rf "$dir" && mkdir -p "$dir"
@@ -122,7 +122,7 @@ baseline_module() {
 		return 0
 	}
 	echo "$ref" >"$dir/.ref"
-	cp "$dir/listenq.ko" "$bin/before-13.ko"
+	cp "$dir/listenq.ko" "$bin/baseline.ko"
 }
 
 # inet_diag.ko and tcp_diag.ko of Debian's package of kernel $1 (=m there;
@@ -227,8 +227,8 @@ for k in $kvers; do
 	foreign=()
 	[ "$arch" = "$host_arch" ] || foreign=(--arch "$arch" --ss "$cache/$k/ss")
 	kargs=$args has_base=
-	if [ -n "$baseline" ] && [ -s "$build/$k/bin/before-13.ko" ]; then
-		kargs="$args --alt-ko before-13=/bench/before-13.ko" has_base=1
+	if [ -n "$baseline" ] && [ -s "$build/$k/bin/baseline.ko" ]; then
+		kargs="$args --alt-ko baseline=/bench/baseline.ko" has_base=1
 	fi
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	start=$(date +%s)
@@ -257,7 +257,7 @@ for k in $kvers; do
 		echo "host:    $host_cpu, $(nproc) CPUs, load average $load at the start (shared machine)"
 		echo "listenq: $(cat "$repo/VERSION") at $commit; lqbench ${args:-(defaults)}"
 		if [ -n "$has_base" ]; then
-			echo "baseline: before-13 = the module at $base_commit (BENCH_BASELINE=$baseline),"
+			echo "baseline: the module at $base_commit (BENCH_BASELINE=$baseline),"
 			echo "         built as the current one, loaded with probes=1 (lqbench --alt-ko)"
 		elif [ -n "$baseline" ]; then
 			echo "baseline: none: the module at $base_commit does not build against these headers"

@@ -2,7 +2,7 @@
 /*
  * listenq -A (--all-namespaces), -p (--processes) and --output against
  * real listeners in namespaces made the way a container host makes them
- * (issue 14; /work/issue14-contract.md is the contract of the options).
+ * (doc/cli.md is the contract of the options).
  *
  * The world every test builds (and tears down again):
  *
