@@ -69,34 +69,6 @@ host_arch=$(dpkg --print-architecture)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# newc archive of directory $1 on stdout, as the rig builds them.
-mkcpio() {
-	(cd "$1" && find . -exec touch -h -d @0 {} + &&
-		find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet | gzip -n -1)
-}
-
-# The rig's kernel-independent archive: its /init and busybox (arch_setup's
-# A_BUSYBOX: lib.sh's busybox_bin, which deps.sh unpacks, on this machine's
-# architecture), with the applets this machine's busybox lists, as the rig.
-base_archive() {
-	local base=$out/../base.cpio.gz root applet
-	if [ -s "$base" ] && [ "$base" -nt "$rig/init.c" ] && [ "$base" -nt "$A_BUSYBOX" ]; then
-		echo "$base"
-		return
-	fi
-	root=$(mktemp -d)
-	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
-	"$A_CC" -static -Os -Wall -Wextra -Werror -o "$root/init" "$rig/init.c" || return 1
-	cp "$A_BUSYBOX" "$root/bin/busybox" || return 1
-	# shellcheck disable=SC2154 # lib.sh's
-	for applet in $("$busybox_bin" --list-full); do
-		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-	done
-	mkcpio "$root" >"$base.tmp" && mv "$base.tmp" "$base"
-	rm -rf "$root"
-	echo "$base"
-}
-
 # ss and every library it links, at the paths its loader looks in: this
 # machine's, or --ss's tree.
 copy_ss() {
@@ -116,8 +88,8 @@ copy_ss() {
 	done
 }
 
-payload_archive() {
-	local root=$out/payload m
+payload() {
+	local root=$1 m
 	rm -rf "$root"
 	mkdir -p "$root/lib/modules/$kver/extra" "$root/lib/modules/$kver/kernel/net/ipv4" \
 		"$root/selftests/qemu" "$root/etc" "$root/bench"
@@ -133,17 +105,14 @@ payload_archive() {
 	LQ_GUEST_TIMEOUT='$((timeout * 9 / 10))'
 	LQ_BENCH_ARGS='$args'
 	EOF
-	mkcpio "$root" >"$out/payload.cpio.gz"
 }
 
-base=$(base_archive) || { echo "bench/boot.sh: cannot build the base initramfs" >&2; exit 1; }
-payload_archive
-cat "$base" "$out/payload.cpio.gz" >"$out/initrd.img"
+# The rig's initramfs (lib.sh): its base, then this payload.
+payload "$out/payload" && initramfs "$out/payload" "$out" || exit 1
 
-# The rig's command line (selftests/qemu/boot.sh), plus quiet: the drop log
-# is KERN_INFO and must not be paced by the emulated serial port.
-cmdline="console=$A_CONSOLE panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
-cmdline="$cmdline hung_task_panic=1 rdinit=/init quiet"
+# The rig's command line, plus quiet: the drop log is KERN_INFO and must
+# not be paced by the emulated serial port.
+cmdline=$(guest_cmdline quiet)
 : >"$out/results.txt"
 accel=${LQ_QEMU_ACCEL:-tcg,thread=single}
 icount=() smp=2

@@ -73,42 +73,6 @@ own_timeouts() {
 		done
 }
 
-# newc archive of directory $1 on stdout, byte-identical for identical
-# contents: sorted names, fixed owner, inode numbers and mtimes.
-mkcpio() {
-	(cd "$1" && find . -exec touch -h -d @0 {} + &&
-		find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet | gzip -n -1)
-}
-
-# The kernel-independent part: busybox with its applet links, and /init.
-# Shared by all kernels of an architecture, rebuilt only when an input
-# changes. The applet list is this machine's busybox's (lib.sh's
-# busybox_bin): the other architectures' busybox-static is from this
-# machine's suite too, the same version.
-base_archive() {
-	local base=${LQ_BUILD:-$repo/build}/qemu/base-$arch.cpio.gz root
-	mkdir -p "${base%/*}"
-	# Guests boot side by side: one builds, the others wait and reuse it.
-	exec 7>"$base.lock"
-	flock 7
-	if [ -s "$base" ] && [ "$base" -nt "$here/init.c" ] && [ "$base" -nt "$0" ] &&
-		[ "$base" -nt "$A_BUSYBOX" ] && [ "$base" -nt "$here/lib.sh" ]; then
-		echo "$base"
-		return
-	fi
-	root=$(mktemp -d)
-	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
-	"$A_CC" -static -Os -Wall -Wextra -Werror -o "$root/init" "$here/init.c" || return 1
-	[ -x "$busybox_bin" ] || { echo "boot.sh: no $busybox_bin: selftests/qemu/deps.sh unpacks it" >&2; return 1; }
-	cp "$A_BUSYBOX" "$root/bin/busybox" || return 1
-	for applet in $("$busybox_bin" --list-full); do
-		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-	done
-	mkcpio "$root" >"$base.tmp" && mv "$base.tmp" "$base"
-	rm -rf "$root"
-	echo "$base"
-}
-
 # Every parameter that is not a string, each with values that no integer
 # or bool parser accepts (kstrtobool takes anything starting with y, n, 1, 0
 # or o): negative, huge, non-numeric and empty. The guest checks that each
@@ -124,8 +88,8 @@ bad_params() {
 }
 
 # The kernel-specific part: module, tests, runner and their settings.
-payload_archive() {
-	local root=$out/payload f
+payload() {
+	local root=$1 f
 	rm -rf "$root"
 	mkdir -p "$root/lib/modules/$kver/extra" "$root/selftests/qemu" "$root/etc"
 	cp "$module" "$root/lib/modules/$kver/extra/listenq.ko"
@@ -149,24 +113,16 @@ payload_archive() {
 	$(own_timeouts)
 	LQ_GUEST_TIMEOUT='$((timeout * 9 / 10))'
 	EOF
-	mkcpio "$root" >"$out/payload.cpio.gz"
 }
 
-# The kernel unpacks concatenated archives in order.
-base=$(base_archive) || { echo "boot.sh: cannot build the base initramfs" >&2; exit 1; }
-cat "$base" >"$out/initrd.img"
-payload_archive
-cat "$out/payload.cpio.gz" >>"$out/initrd.img"
+payload "$out/payload" && initramfs "$out/payload" "$out" || exit 1
 
 if [ $mode = demo ]; then
 	console=(-chardev "stdio,id=con,signal=off,logfile=$out/console.log")
 else
 	console=(-chardev "file,id=con,path=$out/console.log")
 fi
-# Every kernel-side failure must end the VM, never hang it: panic on oops,
-# warning and soft lockup, and panic=-1 + -no-reboot turn a panic into exit.
-cmdline="console=$A_CONSOLE panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
-cmdline="$cmdline hung_task_panic=1 rdinit=/init $append"
+cmdline=$(guest_cmdline "$append")
 : >"$out/results.ktap"
 : >"$out/artifacts.txt"
 start=$(date +%s)

@@ -2,9 +2,10 @@
 # shellcheck shell=bash
 #
 # Sourced by the rig's scripts (check.sh, lint.sh, check-debug.sh,
-# packaging/test-deb.sh): one line per result, the summed last line that
-# .ci/run adds up, the one strict module build they all hold to, and what
-# differs between the architectures the rig tests (arch_setup).
+# packaging/test-deb.sh, boot.sh, bench/boot.sh): one line per result, the
+# summed last line that .ci/run adds up, the one strict module build they
+# all hold to, what differs between the architectures the rig tests
+# (arch_setup), and the guests' initramfs and kernel command line.
 passed=0 failed=0 skipped=0
 summary_file=		# also write "P F S" there, for a parent script
 
@@ -72,6 +73,7 @@ in_root() {
 # which is slow under TCG: pauth-impdef=on keeps PAC with a cheap hash.
 arch_setup() {
 	local cache=${LQ_CACHE:-$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)/.cache}
+	A_ARCH=$1
 	A_BUSYBOX=$cache/busybox-$1/busybox
 	[ "$1" != "$(dpkg --print-architecture)" ] || A_BUSYBOX=$busybox_bin
 	case $1 in
@@ -94,6 +96,58 @@ arch_setup() {
 		return 1
 		;;
 	esac
+}
+
+# mkcpio DIR: a newc archive of DIR on stdout, byte-identical for identical
+# contents: sorted names, fixed owner, inode numbers and mtimes.
+mkcpio() {
+	(cd "$1" && find . -exec touch -h -d @0 {} + &&
+		find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet | gzip -n -1)
+}
+
+# initramfs PAYLOAD OUT: a guest's initramfs in OUT for arch_setup's
+# architecture: the kernel-independent base (/init and busybox with its
+# applet links), then the archive of the directory PAYLOAD (the module, the
+# runner and what it runs); the kernel unpacks them in that order. The base
+# is built once per architecture, again only when an input changes, in
+# $LQ_BUILD/qemu; guests boot side by side: one builds it, the others wait
+# and reuse it. The applet list is this machine's busybox's (busybox_bin):
+# the other architectures' busybox-static is from this machine's suite too,
+# the same version.
+initramfs() {
+	local rig=${BASH_SOURCE[0]%/*} build_dir base
+	build_dir=${LQ_BUILD:-$(cd "$rig/../.." && pwd)/build}
+	base=$build_dir/qemu/base-$A_ARCH.cpio.gz
+	mkdir -p "${base%/*}" || return 1
+	(
+		exec 7>"$base.lock" && flock 7 || exit 1
+		if [ -s "$base" ] && [ "$base" -nt "$rig/init.c" ] &&
+			[ "$base" -nt "$A_BUSYBOX" ] && [ "$base" -nt "$rig/lib.sh" ]; then
+			exit 0
+		fi
+		[ -x "$busybox_bin" ] ||
+			{ echo "lib.sh: no $busybox_bin: selftests/qemu/deps.sh unpacks it" >&2; exit 1; }
+		root=$(mktemp -d) || exit 1
+		trap 'rm -rf "$root"' EXIT
+		mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc} &&
+			"$A_CC" -static -Os -Wall -Wextra -Werror -o "$root/init" "$rig/init.c" &&
+			cp "$A_BUSYBOX" "$root/bin/busybox" || exit 1
+		for applet in $("$busybox_bin" --list-full); do
+			[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+		done
+		mkcpio "$root" >"$base.tmp" && mv "$base.tmp" "$base"
+	) || { echo "lib.sh: cannot build the base initramfs $base" >&2; return 1; }
+	mkcpio "$1" >"$2/payload.cpio.gz" &&
+		cat "$base" "$2/payload.cpio.gz" >"$2/initrd.img"
+}
+
+# guest_cmdline EXTRA...: the guests' kernel command line. Every
+# kernel-side failure must end the VM, never hang it: panic on oops,
+# warning and soft lockup, and panic=-1 with QEMU's -no-reboot turn a panic
+# into an exit.
+guest_cmdline() {
+	echo "console=$A_CONSOLE panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1" \
+		"hung_task_panic=1 rdinit=/init" "$@"
 }
 
 # sources_id FROM: what a module build depends on in FROM, as one hash.
