@@ -86,7 +86,7 @@ check-debug:
 
 # KCSAN lane (data races), a kernel of its own; not part of .ci/run.
 check-kcsan:
-	@selftests/debug/check-kcsan.sh
+	@selftests/debug/check-debug.sh --flavour kcsan
 
 # checkpatch --strict, sparse and W=1 on every supported kernel.
 lint:
