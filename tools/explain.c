@@ -4,9 +4,20 @@
  * change. The caps are the module's columns; the model of
  * include/listenq/model.h only names the term that produced them.
  */
+#include <stdio.h>
 #include <string.h>
 
-#include "listenq.h"
+#include "caps.h"
+#include "explain.h"
+#include "filter.h"
+#include "hist.h"
+#include "kernel.h"
+#include "nsset.h"
+#include "owners.h"
+#include "show.h"
+#include "table.h"
+#include "text.h"
+#include "util.h"
 
 /* What the kernel did with the listen() backlog, as far as the module knows. */
 static bool lq_explain_backlog(const struct lq_table *t, unsigned int row, long long b,

@@ -6,9 +6,12 @@
  * print. A bucket gives an upper bound, never the value itself: the text
  * says "at most".
  */
+#include <stdio.h>
 #include <string.h>
 
-#include "listenq.h"
+#include <listenq/model.h>
+
+#include "hist.h"
 
 /* The upper bound of wait bucket @i in microseconds; 0 for the last, unbounded one. */
 unsigned long long lq_wait_le_us(unsigned int i)

@@ -11,12 +11,21 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include "listenq.h"
+#include "explain.h"
+#include "filter.h"
+#include "kernel.h"
+#include "netns.h"
+#include "output.h"
+#include "predict.h"
+#include "show.h"
+#include "testenv.h"
+#include "util.h"
 
 static const char lq_usage[] =
 "usage: listenq [OPTIONS] [FILTER]\n"
@@ -89,80 +98,6 @@ static const char lq_help[] =
 "Exit status: 0 ok, 1 error (module not loaded, no such namespace, -A\n"
 "without root, unknown format, bad rows, no listener to explain, FILE not\n"
 "written), 2 usage error. See listenq(8).\n";
-
-void lq_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("listenq: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/*
- * The length of the UTF-8 sequence at @s, 0 if it is not one: a comm is
- * cut at 15 bytes by the kernel, in the middle of a character if need be,
- * and JSON and Prometheus's text format both want UTF-8.
- */
-size_t lq_utf8_len(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n, i;
-	unsigned int cp;
-
-	if (u[0] < 0x80)
-		return 1;
-	if (u[0] >= 0xc2 && u[0] <= 0xdf)
-		n = 2, cp = u[0] & 0x1f;
-	else if (u[0] >= 0xe0 && u[0] <= 0xef)
-		n = 3, cp = u[0] & 0x0f;
-	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
-		n = 4, cp = u[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (u[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and past U+10FFFF are not UTF-8 either. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * A JSON string; a byte that is not UTF-8 becomes U+FFFD. DEL and the C1
- * controls are valid raw in JSON, but `listenq --json | less -R` or a
- * terminal would act on them: they are written as \u escapes too, the same
- * code points.
- */
-void lq_json_str(FILE *f, const char *s)
-{
-	size_t n;
-
-	fputc('"', f);
-	for (; *s; s += n ? n : 1) {
-		unsigned char c = (unsigned char)*s;
-
-		n = lq_utf8_len(s);
-		if (!n)
-			fputs("\\ufffd", f);
-		else if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0)
-			fprintf(f, "\\u%04x", (unsigned char)s[1]);
-		else
-			fwrite(s, 1, n, f);
-	}
-	fputc('"', f);
-}
 
 static int lq_usage_error(const char *fmt, const char *arg)
 {
@@ -345,42 +280,6 @@ static int lq_getopt_error(int c, char **argv)
 }
 
 /*
- * -A reads every process's /proc/PID and enters namespaces: root's. For
- * the tests only, LQ_TEST_EUID=N stands for the effective UID.
- */
-static bool lq_root(void)
-{
-	const char *test = getenv("LQ_TEST_EUID");
-	long long v;
-
-	if (test && *test && lq_parse_ll(test, &v))
-		return v == 0;
-	return geteuid() == 0;
-}
-
-/*
- * For the tests only: LQ_TEST_PROC=FILE[:FILE...] reads FILE instead of the
- * namespace's /proc/listenq, one FILE per --watch frame (the last one then
- * repeats), LQ_TEST_HIST=FILE[:FILE...] its listenq_hist in the same way
- * (none when unset: the samples never meet the host's module), and
- * LQ_TEST_SYSCTL=FILE its listenq_sysctl.
- */
-static int lq_test_files(const char *var, char *list, const char **paths, unsigned int max,
-			 unsigned int *n)
-{
-	char *save, *tok;
-
-	for (tok = strtok_r(list, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-		if (*n == max) {
-			lq_err("%s: more than %u files", var, max);
-			return -1;
-		}
-		paths[(*n)++] = tok;
-	}
-	return 0;
-}
-
-/*
  * -N "$(pidof nginx)": pidof prints every PID of a pre-fork server. PIDs
  * in one network namespace stand for it; the first is read. 1: @s is no
  * list of PIDs; -1: they are in different namespaces or one is gone.
@@ -466,9 +365,8 @@ static const char lq_explain_help[] =
 
 int main(int argc, char **argv)
 {
-	const char *test_proc = getenv("LQ_TEST_PROC"), *test_sysctl = getenv("LQ_TEST_SYSCTL");
-	const char *test_hist = getenv("LQ_TEST_HIST");
-	const char *paths[16], *hist_paths[16], *color = "auto", *net_arg = NULL;
+	const char *paths[1], *hist_paths[1], *color = "auto", *net_arg = NULL;
+	struct lq_test_files tf;
 	const char *output = NULL;
 	struct lq_predict_opts po = { .backlog = 0 };
 	struct lq_output out = { .tmp = "" };
@@ -480,8 +378,7 @@ int main(int argc, char **argv)
 	enum lq_cmd cmd = CMD_SHOW;
 	static struct lq_files files;
 	struct lq_net net = { 0 };
-	char *test_list = NULL, *test_hist_list = NULL, what[256] = "", err[512];
-	unsigned int npaths = 0, nhist = 0;
+	char what[256] = "", err[512];
 	long long v;
 	int c, i, rc;
 
@@ -703,7 +600,7 @@ int main(int argc, char **argv)
 		break;
 	}
 
-	if (so.all && !lq_root()) {
+	if (so.all && !lq_is_root()) {
 		lq_err("--all-namespaces needs root: it reads every process's /proc/PID and enters "
 		       "the namespaces of /run/netns");
 		return LQ_EXIT_ERR;
@@ -713,35 +610,30 @@ int main(int argc, char **argv)
 	rc = lq_net_files(&net, &files);
 	if (rc)
 		return rc;
-	/* -A finds its files itself: the test hooks are for one namespace. */
-	if (test_proc && *test_proc && !so.all) {
-		test_list = strdup(test_proc);
-		if (!test_list || lq_test_files("LQ_TEST_PROC", test_list, paths, ARRAY_SIZE(paths),
-						&npaths))
-			return LQ_EXIT_ERR;
-		if (test_hist && *test_hist) {
-			test_hist_list = strdup(test_hist);
-			if (!test_hist_list ||
-			    lq_test_files("LQ_TEST_HIST", test_hist_list, hist_paths,
-					  ARRAY_SIZE(hist_paths), &nhist))
-				return LQ_EXIT_ERR;
-		}
+	if (lq_test_files(&tf)) {
+		lq_test_files_free(&tf);
+		return LQ_EXIT_ERR;
 	}
-	if (!npaths) {
-		paths[npaths++] = files.table;
-		hist_paths[nhist++] = files.hist;
+	/* -A finds its files itself: the test's files are for one namespace. */
+	if (tf.ntable && !so.all) {
+		so.paths = tf.table;
+		so.npaths = tf.ntable;
+		so.hist_paths = tf.hist;
+		so.nhist = tf.nhist;
+	} else {
+		paths[0] = files.table;
+		hist_paths[0] = files.hist;
+		so.paths = paths;
+		so.npaths = 1;
+		so.hist_paths = hist_paths;
+		so.nhist = 1;
 	}
-	so.paths = paths;
-	so.npaths = npaths;
-	so.hist_paths = hist_paths;
-	so.nhist = nhist;
-	so.sysctl_path = test_sysctl && *test_sysctl ? test_sysctl : files.sysctl;
+	so.sysctl_path = tf.sysctl ? tf.sysctl : files.sysctl;
 	so.filter = &filter;
 
 	/* Before the colour: a file is no terminal. */
 	if (output && lq_output_open(&out, output)) {
-		free(test_list);
-		free(test_hist_list);
+		lq_test_files_free(&tf);
 		return LQ_EXIT_ERR;
 	}
 	if (cmd == CMD_EXPLAIN) {
@@ -755,7 +647,6 @@ int main(int argc, char **argv)
 			   (!strcmp(color, "auto") && lq_color_auto());
 		rc = lq_show(&so);
 	}
-	free(test_list);
-	free(test_hist_list);
+	lq_test_files_free(&tf);
 	return lq_output_close(&out, rc);
 }

@@ -10,8 +10,6 @@
  * without entering it. The module creates these files in every namespace
  * (lq_proc_net_init() in module/proc.c); listenq_hist only since it has
  * the histograms, and listenq reads the others without it.
- *
- * For the tests only, LQ_TEST_ROOT is prepended to /proc and /run/netns.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,7 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "listenq.h"
+#include <listenq/abi.h>
+
+#include "netns.h"
+#include "testenv.h"
+#include "util.h"
 
 #define LQ_NETNS_DIR	"/run/netns"	/* ip netns add NAME: a bind mount here */
 #define LQ_PID_MAX	4194304		/* PID_MAX_LIMIT of 64-bit kernels */
@@ -45,19 +47,6 @@ int lq_parse_net(const char *s, struct lq_net *n)
 		return -1;
 	n->name = s;
 	return 0;
-}
-
-/* The path of @fmt, under LQ_TEST_ROOT in the tests. */
-void lq_path(char *buf, size_t len, const char *fmt, ...)
-{
-	const char *root = getenv("LQ_TEST_ROOT");
-	char tail[LQ_PATH_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tail, sizeof(tail), fmt, ap);
-	va_end(ap);
-	snprintf(buf, len, "%s%s", root ? root : "", tail);
 }
 
 /* Enters the namespace /run/netns/@name. */

@@ -25,13 +25,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "listenq.h"
+#include "nsname.h"
+#include "nsset.h"
+#include "owners.h"
+#include "show.h"
+#include "table.h"
+#include "testenv.h"
+#include "text.h"
+#include "util.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC	0x6e736673	/* linux/magic.h */

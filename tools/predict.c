@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "listenq.h"
+#include "caps.h"
+#include "kernel.h"
+#include "predict.h"
+#include "testenv.h"
+#include "text.h"
+#include "util.h"
 
 static const char *lq_synq_rule_name(enum lq_synq_rule r)
 {

@@ -6,11 +6,19 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "listenq.h"
+#include "filter.h"
+#include "hist.h"
+#include "nsset.h"
+#include "owners.h"
+#include "show.h"
+#include "table.h"
+#include "text.h"
+#include "util.h"
 
 #define LQ_RED		"\033[1;31m"
 #define LQ_YELLOW	"\033[33m"
