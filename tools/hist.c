@@ -121,3 +121,9 @@ void lq_pct_text(char *buf, size_t len, long long n, long long total)
 	else
 		snprintf(buf, len, "%.0f%%", p);
 }
+
+/* A fill sum in millionths as the decimal number it is: 412.5 is 412.500000. */
+void lq_fill_sum_print(FILE *f, long long ppm)
+{
+	fprintf(f, "%lld.%06lld", ppm / LQ_FILL_SUM_ONE, ppm % LQ_FILL_SUM_ONE);
+}
