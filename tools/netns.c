@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,3 +115,44 @@ int lq_net_files(const struct lq_net *n, struct lq_files *f)
 	lq_path(f->hist, sizeof(f->hist), "%s", LQ_PROC_HIST_FILE);
 	return LQ_EXIT_OK;
 }
+
+/*
+ * -N "$(pidof nginx)": pidof prints every PID of a pre-fork server. PIDs
+ * in one network namespace stand for it; the first is read. 1: @s is no
+ * list of PIDs; -1: they are in different namespaces or one is gone.
+ */
+int lq_parse_net_pids(const char *s, struct lq_net *net)
+{
+	char first[64] = "", link[64], prev[64] = "", path[LQ_PATH_LEN];
+	const char *p = s;
+	size_t n;
+	ssize_t len;
+
+	if (!strchr(s, ' ') || strspn(s, "0123456789 ") != strlen(s))
+		return 1;
+	for (p += strspn(p, " "); *p; p += n, p += strspn(p, " ")) {
+		n = strcspn(p, " ");
+		if (n > 10)
+			return 1;
+		snprintf(link, sizeof(link), "%.*s", (int)n, p);
+		if (!first[0])
+			snprintf(first, sizeof(first), "%s", link);
+		lq_path(path, sizeof(path), "/proc/%s/ns/net", link);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0) {
+			lq_err("--net '%s': process %.*s: %s", s, (int)n, p, strerror(errno));
+			return -1;
+		}
+		link[len] = '\0';
+		if (prev[0] && strcmp(prev, link)) {
+			lq_err("--net '%s': the processes are in different network namespaces; "
+			       "give one PID", s);
+			return -1;
+		}
+		snprintf(prev, sizeof(prev), "%s", link);
+	}
+	if (!first[0] || lq_parse_net(first, net))
+		return 1;
+	return 0;
+}
+

@@ -18,6 +18,8 @@ struct lq_files {
 };
 
 int lq_parse_net(const char *s, struct lq_net *n);
+/* -N "$(pidof nginx)": 0, 1 if @s is no list of PIDs, -1 reported. */
+int lq_parse_net_pids(const char *s, struct lq_net *n);
 int lq_net_files(const struct lq_net *n, struct lq_files *f);
 
 #endif /* _LISTENQ_NETNS_H */
