@@ -12,6 +12,7 @@
 
 #include "filter.h"
 #include "options.h"
+#include "show.h"
 #include "usage.h"
 
 /* The words: the subcommand, then the filter; explain's messages quote them. */

@@ -19,6 +19,7 @@
 #include "kernel.h"
 #include "netns.h"
 #include "options.h"
+#include "predict.h"
 #include "usage.h"
 #include "util.h"
 

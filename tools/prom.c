@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "hist.h"
-#include "nsset.h"
 #include "record.h"
 #include "render.h"
 #include "show.h"

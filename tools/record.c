@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "filter.h"
+#include "nsset.h"
 #include "owners.h"
 #include "record.h"
 #include "show.h"
