@@ -190,11 +190,90 @@ bool lq_vanished(int err)
  * the file is optional, or @vanish_ok and the namespace went away
  * (lq_vanished()), said nowhere: -A skips such a namespace.
  */
+/* @text split in place into its lines; NULL: no memory. */
+static char **lq_split_lines(char *text, unsigned int *n)
+{
+	char *p, *next, **lines;
+
+	*n = 0;
+	for (p = text; *p; p++)
+		*n += *p == '\n';
+	lines = calloc(*n + 2, sizeof(*lines));
+	if (!lines)
+		return NULL;
+	*n = 0;
+	for (p = text; *p; p = next) {
+		next = strchr(p, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = p + strlen(p);
+		lines[(*n)++] = p;
+	}
+	return lines;
+}
+
+/* The header: the columns' names and where each known one is. -ENOMEM, or -1 reported. */
+static int lq_load_header(struct lq_table *t, char *header, const struct lq_schema *sc)
+{
+	unsigned int i;
+
+	/* The header is the first line; a blank file has none. */
+	t->ncols = header ? lq_count_fields(header) : 0;
+	if (!t->ncols) {
+		lq_err("%s: empty: no header line", t->path);
+		return -1;
+	}
+	t->names = calloc(t->ncols, sizeof(*t->names));
+	if (!t->names)
+		return -ENOMEM;
+	lq_split(header, t->names, t->ncols);
+	for (i = 0; i < sc->ncols; i++) {
+		t->col[i] = lq_find_col(t, sc->name(i));
+		if (t->col[i] < 0 && i < sc->nrequired) {
+			lq_err("%s: no '%s' column: this format is newer or older than listenq %s",
+			       t->path, sc->name(i), LISTENQ_VERSION);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The data rows after the header; bad ones are reported and counted. -ENOMEM or 0. */
+static int lq_load_rows(struct lq_table *t, char **lines, unsigned int nlines,
+			const struct lq_schema *sc)
+{
+	unsigned int line, nf;
+	char **f;
+
+	t->rows = calloc(nlines, sizeof(*t->rows));
+	if (!t->rows)
+		return -ENOMEM;
+	for (line = 1; line < nlines; line++) {
+		f = calloc(t->ncols + 1, sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		/* Split into a scratch copy first: a long bad line must not overflow. */
+		nf = lq_split(lines[line], f, t->ncols);
+		if (!nf) {
+			free(f);
+			continue;
+		}
+		if (!lq_row_ok(t, sc, f, nf, line + 1)) {
+			free(f);
+			t->nbad++;
+			continue;
+		}
+		t->rows[t->nrows++] = f;
+	}
+	return 0;
+}
+
 static int lq_load(struct lq_table *t, int dirfd, const char *name, const char *path,
 		   const struct lq_schema *sc, bool vanish_ok)
 {
-	unsigned int nlines = 0, i, line = 0;
-	char *p, *next, **lines;
+	unsigned int nlines;
+	char **lines;
 	int err = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -211,75 +290,16 @@ static int lq_load(struct lq_table *t, int dirfd, const char *name, const char *
 		return -1;
 	}
 
-	for (p = t->text; *p; p++)
-		nlines += *p == '\n';
-	lines = calloc(nlines + 2, sizeof(*lines));
-	if (!lines)
-		goto nomem;
-	nlines = 0;
-	for (p = t->text; *p; p = next) {
-		next = strchr(p, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = p + strlen(p);
-		lines[nlines++] = p;
-	}
-
-	/* The header is the first line; a blank file has none. */
-	t->ncols = nlines ? lq_count_fields(lines[0]) : 0;
-	if (!t->ncols) {
-		lq_err("%s: empty: no header line", path);
-		goto fail;
-	}
-	t->names = calloc(t->ncols, sizeof(*t->names));
-	if (!t->names)
-		goto nomem_lines;
-	lq_split(lines[0], t->names, t->ncols);
-	for (i = 0; i < sc->ncols; i++) {
-		t->col[i] = lq_find_col(t, sc->name(i));
-		if (t->col[i] < 0 && i < sc->nrequired) {
-			lq_err("%s: no '%s' column: this format is newer or older than listenq %s",
-			       path, sc->name(i), LISTENQ_VERSION);
-			goto fail;
-		}
-	}
-
-	t->rows = calloc(nlines, sizeof(*t->rows));
-	if (!t->rows)
-		goto nomem_lines;
-	for (line = 1; line < nlines; line++) {
-		char **f = calloc(t->ncols + 1, sizeof(*f));
-		unsigned int nf;
-
-		if (!f)
-			goto nomem_lines;
-		/* Split into a scratch copy first: a long bad line must not overflow. */
-		nf = lq_split(lines[line], f, t->ncols);
-		if (!nf) {
-			free(f);
-			continue;
-		}
-		if (!lq_row_ok(t, sc, f, nf, line + 1)) {
-			free(f);
-			t->nbad++;
-			continue;
-		}
-		t->rows[t->nrows++] = f;
-	}
+	lines = lq_split_lines(t->text, &nlines);
+	err = lines ? lq_load_header(t, nlines ? lines[0] : NULL, sc) : -ENOMEM;
+	if (!err)
+		err = lq_load_rows(t, lines, nlines, sc);
 	free(lines);
-	return 0;
-
-nomem_lines:
-	lq_err("%s: %s", path, strerror(ENOMEM));
-fail:
-	free(lines);
-	lq_table_free(t);
-	return -1;
-nomem:
-	lq_err("%s: %s", path, strerror(ENOMEM));
-	lq_table_free(t);
-	return -1;
+	if (err == -ENOMEM)
+		lq_err("%s: %s", path, strerror(ENOMEM));
+	if (err)
+		lq_table_free(t);
+	return err ? -1 : 0;
 }
 
 int lq_table_load(struct lq_table *t, const char *path)
