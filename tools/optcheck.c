@@ -65,7 +65,8 @@ static int lq_opts_predict(const struct lq_opts *o)
 		return lq_usage_error("predict reads no namespace: %s does not apply",
 				      o->net_arg ? "--net" : "--all-namespaces");
 	if (o->so.processes)
-		return lq_usage_error("%s", "predict reads no listener: --processes does not apply");
+		return lq_usage_error("%s", "predict reads no listener: --processes does not "
+				      "apply");
 	if (o->family)
 		return lq_usage_error("%s", "predict reads no listener: -4 and -6 do not apply");
 	if (!o->have_backlog)

@@ -201,7 +201,8 @@ static void lq_predict_caps(const struct lq_prediction *p)
 
 	if (p->refuses_all)
 		printf("accept cap    %6llu  every SYN is dropped before it is queued (SYN queue "
-		       "cap 0, tcp_syncookies=0): no connection reaches the accept queue\n", p->acc);
+		       "cap 0, tcp_syncookies=0): no connection reaches the accept queue\n",
+		       p->acc);
 	else
 		printf("accept cap    %6llu  backlog %u + 1: full when more than the backlog wait "
 		       "for accept()\n", p->acc, p->b);

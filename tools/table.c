@@ -136,8 +136,10 @@ static void lq_table_cell(const struct lq_record *r, enum lq_tc tc, char *buf, s
 		lq_status_str(r->status, buf, len);
 		*color = full ? LQ_RED : r->status ? LQ_YELLOW : NULL;
 	} else {
+		const char *s = r->col[lq_tc_abi[tc]];
+
 		/* "-" for a column this module does not print. */
-		snprintf(buf, len, "%s", r->col[lq_tc_abi[tc]] ? r->col[lq_tc_abi[tc]] : LQ_NO_VALUE);
+		snprintf(buf, len, "%s", s ? s : LQ_NO_VALUE);
 		*color = tc == TC_LOCAL ? (full ? LQ_BOLD : NULL) : lq_queue_color(r, tc);
 	}
 }
