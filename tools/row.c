@@ -50,7 +50,7 @@ static bool lq_hist_cells(const struct lq_table *h, int r, unsigned int first, u
 /* Row @r of @h (lq_hist_find()), by group; a group with a "-" is not there. */
 void lq_hist_get(const struct lq_table *h, int r, struct lq_hist_row *hr)
 {
-	long long cs[2];
+	long long cs[2] = { 0, 0 };
 
 	memset(hr, 0, sizeof(*hr));
 	if (r < 0)
