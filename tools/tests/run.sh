@@ -7,10 +7,10 @@
 # command itself (no circle between its files, no test switch in the
 # released binary), with one total as the last line ("N passed, N failed").
 # The CLI tests run listenq-test, the build with the switches of testenv.c.
-# Usage: run.sh BUILD_DIR [TOOLS_DIR]
-# (BUILD_DIR holding listenq, listenq-test, model_test, format_test, obj/)
+# Usage: run.sh BUILD_DIR
+# (holding listenq, listenq-test, model_test, format_test and obj/)
 
-O=${1:?usage: run.sh BUILD_DIR [TOOLS_DIR]}
+O=${1:?usage: run.sh BUILD_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
 total_pass=0
 total_fail=0
