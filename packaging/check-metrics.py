@@ -11,8 +11,8 @@ queries. Standard library only.
   check-metrics.py served PROM SCRAPE       every sample of PROM is in SCRAPE
   check-metrics.py expect SCRAPE EXPECT     each EXPECT line matches a series
   check-metrics.py command COMMAND UNIT     COMMAND runs UNIT's ExecStart
-  check-metrics.py names SHOW_C FILE...     every listenq_* name FILEs use is
-                                            one that tools/show.c writes
+  check-metrics.py names PROM_C FILE...     every listenq_* name FILEs use is
+                                            one that tools/prom.c writes
   check-metrics.py dashboard JSON RULES     the dashboard's shape; its queries
                                             as recording rules, for promtool
 
@@ -341,10 +341,10 @@ def command(cmd_file, unit):
 
 
 # --- metric names ---------------------------------------------------------------
-def names(show_c, files):
+def names(prom_c, files):
     """The listenq_* names the rules and the dashboard use are all ones that
-    tools/show.c writes (histograms: with _bucket, _sum, _count)."""
-    src = open(show_c, encoding="utf-8").read()
+    tools/prom.c writes (histograms: with _bucket, _sum, _count)."""
+    src = open(prom_c, encoding="utf-8").read()
     known = set(re.findall(r'"(listenq_[a-z0-9_]+)"', src))
     known |= set(re.findall(r"TYPE (listenq_[a-z0-9_]+) ", src))
     hist = set(re.findall(r"# TYPE (listenq_[a-z0-9_]+) histogram", src))
@@ -358,14 +358,14 @@ def names(show_c, files):
         for n in set(re.findall(r"\b(listenq_[a-z0-9_]+)\b", text)):
             used.add(n)
             if n not in known and not n.endswith("_"):
-                bad.append(f"{os.path.basename(path)}: {n} is not a metric tools/show.c writes")
+                bad.append(f"{os.path.basename(path)}: {n} is not a metric tools/prom.c writes")
     for b in sorted(bad):
         print(b)
     if bad:
         fail(f"{len(bad)} unknown metric names")
     if not used:
         fail("no listenq_* names used")
-    print(f"{len(used)} listenq_* names used, all written by tools/show.c")
+    print(f"{len(used)} listenq_* names used, all written by tools/prom.c")
 
 
 # --- the Grafana dashboard -------------------------------------------------------

@@ -4,9 +4,10 @@
  * explain both print. They only phrase what include/listenq/model.h
  * computes.
  */
+#include <stdio.h>
 #include <string.h>
 
-#include "listenq.h"
+#include "caps.h"
 
 /* "backlog + 1: full when qlen > backlog" and friends, for a cap of @why. */
 void lq_syn_cap_text(char *buf, size_t len, const struct lq_rules *r, enum lq_bound why,

@@ -6,9 +6,12 @@
  * print. A bucket gives an upper bound, never the value itself: the text
  * says "at most".
  */
+#include <stdio.h>
 #include <string.h>
 
-#include "listenq.h"
+#include <listenq/model.h>
+
+#include "hist.h"
 
 /* The upper bound of wait bucket @i in microseconds; 0 for the last, unbounded one. */
 unsigned long long lq_wait_le_us(unsigned int i)
@@ -117,4 +120,10 @@ void lq_pct_text(char *buf, size_t len, long long n, long long total)
 		snprintf(buf, len, ">99%%");
 	else
 		snprintf(buf, len, "%.0f%%", p);
+}
+
+/* A fill sum in millionths as the decimal number it is: 412.5 is 412.500000. */
+void lq_fill_sum_print(FILE *f, long long ppm)
+{
+	fprintf(f, "%lld.%06lld", ppm / LQ_FILL_SUM_ONE, ppm % LQ_FILL_SUM_ONE);
 }

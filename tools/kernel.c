@@ -10,10 +10,15 @@
  * or a distribution's ABI name in its place, is no answer.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "listenq.h"
+#include <listenq/model.h>
+
+#include "kernel.h"
+#include "testenv.h"
+#include "util.h"
 
 /* The newest line the model was checked against; later ones get its rules. */
 #define LQ_KERNEL_NEWEST_MAJOR	7

@@ -10,20 +10,22 @@
  * without entering it. The module creates these files in every namespace
  * (lq_proc_net_init() in module/proc.c); listenq_hist only since it has
  * the histograms, and listenq reads the others without it.
- *
- * For the tests only, LQ_TEST_ROOT is prepended to /proc and /run/netns.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "listenq.h"
+#include <listenq/abi.h>
+
+#include "netns.h"
+#include "testenv.h"
+#include "util.h"
 
 #define LQ_NETNS_DIR	"/run/netns"	/* ip netns add NAME: a bind mount here */
 #define LQ_PID_MAX	4194304		/* PID_MAX_LIMIT of 64-bit kernels */
@@ -45,19 +47,6 @@ int lq_parse_net(const char *s, struct lq_net *n)
 		return -1;
 	n->name = s;
 	return 0;
-}
-
-/* The path of @fmt, under LQ_TEST_ROOT in the tests. */
-void lq_path(char *buf, size_t len, const char *fmt, ...)
-{
-	const char *root = getenv("LQ_TEST_ROOT");
-	char tail[LQ_PATH_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tail, sizeof(tail), fmt, ap);
-	va_end(ap);
-	snprintf(buf, len, "%s%s", root ? root : "", tail);
 }
 
 /* Enters the namespace /run/netns/@name. */
@@ -126,3 +115,44 @@ int lq_net_files(const struct lq_net *n, struct lq_files *f)
 	lq_path(f->hist, sizeof(f->hist), "%s", LQ_PROC_HIST_FILE);
 	return LQ_EXIT_OK;
 }
+
+/*
+ * -N "$(pidof nginx)": pidof prints every PID of a pre-fork server. PIDs
+ * in one network namespace stand for it; the first is read. 1: @s is no
+ * list of PIDs; -1: they are in different namespaces or one is gone.
+ */
+int lq_parse_net_pids(const char *s, struct lq_net *net)
+{
+	char first[64] = "", link[64], prev[64] = "", path[LQ_PATH_LEN];
+	const char *p = s;
+	size_t n;
+	ssize_t len;
+
+	if (!strchr(s, ' ') || strspn(s, "0123456789 ") != strlen(s))
+		return 1;
+	for (p += strspn(p, " "); *p; p += n, p += strspn(p, " ")) {
+		n = strcspn(p, " ");
+		if (n > 10)
+			return 1;
+		snprintf(link, sizeof(link), "%.*s", (int)n, p);
+		if (!first[0])
+			snprintf(first, sizeof(first), "%s", link);
+		lq_path(path, sizeof(path), "/proc/%s/ns/net", link);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0) {
+			lq_err("--net '%s': process %.*s: %s", s, (int)n, p, strerror(errno));
+			return -1;
+		}
+		link[len] = '\0';
+		if (prev[0] && strcmp(prev, link)) {
+			lq_err("--net '%s': the processes are in different network namespaces; "
+			       "give one PID", s);
+			return -1;
+		}
+		snprintf(prev, sizeof(prev), "%s", link);
+	}
+	if (!first[0] || lq_parse_net(first, net))
+		return 1;
+	return 0;
+}
+

@@ -19,10 +19,11 @@
  * Under kubepods, a cri-containerd-*.scope is one container of the pod,
  * and the namespace is the pod's: the pod component names it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "listenq.h"
+#include "nsname.h"
 
 /* Whether @s[0..@n) is @want hex digits, as runtimes print container IDs. */
 static bool lq_hex_id(const char *s, size_t n, size_t want)

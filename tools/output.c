@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "listenq.h"
+#include "output.h"
+#include "util.h"
 
 /* FILE's directory, "." for a bare name, into @buf; its base name in *@base. */
 static void lq_output_dir(const char *path, char *buf, size_t len, const char **base)
@@ -127,80 +128,4 @@ int lq_output_close(struct lq_output *out, int rc)
 		lq_output_sync_dir(out->path);
 	out->tmp[0] = '\0';
 	return rc;
-}
-
-/*
- * Names: a process sets its own comm (prctl(PR_SET_NAME)), whoever creates
- * a cgroup or an ip netns file chooses its name, and any byte but '/' and
- * NUL may be in them. The table and explain escape, one character at a
- * time, what could move the cursor, colour the terminal or split a line:
- * C0 controls, DEL, the C1 controls U+0080..U+009F (U+009B is CSI, as
- * ESC [ is, to many terminals) and every byte that is not UTF-8, each
- * byte as \xNN. '\' becomes \\, so that the form reads back to the exact
- * bytes; printable UTF-8 stays as it is.
- */
-
-/* @s's first character escaped into @out; the bytes of @s it stands for. */
-static size_t lq_name_char(const char *s, bool quote, char out[9])
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n = lq_utf8_len(s);
-
-	if (!n || u[0] < 0x20 || u[0] == 0x7f) {
-		snprintf(out, 9, "\\x%02x", u[0]);
-		return 1;
-	}
-	if (n == 2 && u[0] == 0xc2 && u[1] < 0xa0) {
-		snprintf(out, 9, "\\x%02x\\x%02x", u[0], u[1]);
-		return 2;
-	}
-	if (u[0] == '\\' || (quote && u[0] == '"')) {
-		out[0] = '\\';
-		out[1] = (char)u[0];
-		out[2] = '\0';
-		return 1;
-	}
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return n;
-}
-
-/* @s escaped into @buf; a name that does not fit ends at a whole character. */
-char *lq_name_escape(char *buf, size_t len, const char *s, bool quote)
-{
-	size_t used = 0, m;
-	char one[9];
-
-	if (!len)
-		return buf;
-	buf[0] = '\0';
-	while (*s) {
-		s += lq_name_char(s, quote, one);
-		m = strlen(one);
-		if (used + m >= len)
-			break;
-		memcpy(buf + used, one, m + 1);
-		used += m;
-	}
-	return buf;
-}
-
-void lq_name_fputs(FILE *f, const char *s, bool quote)
-{
-	char one[9];
-
-	while (*s) {
-		s += lq_name_char(s, quote, one);
-		fputs(one, f);
-	}
-}
-
-/* The columns @s takes: one per character, one per byte that is not UTF-8. */
-size_t lq_text_width(const char *s)
-{
-	size_t w = 0, n;
-
-	for (; *s; s += n ? n : 1, w++)
-		n = lq_utf8_len(s);
-	return w;
 }

@@ -13,11 +13,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "listenq.h"
+#include "owners.h"
+#include "table.h"
+#include "testenv.h"
+#include "text.h"
+#include "util.h"
 
 static int lq_ull_cmp(const void *a, const void *b)
 {

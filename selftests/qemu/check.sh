@@ -465,7 +465,7 @@ metrics() {
 		tail -n 20 "$d/dashboard.log" | sed 's/^/#   /'
 		tally "metrics dashboard" fail "log: $d/dashboard.log"
 	fi
-	metrics_tally "metrics names" "$d/names.log" metrics_py names "$src/tools/show.c" \
+	metrics_tally "metrics names" "$d/names.log" metrics_py names "$src/tools/prom.c" \
 		"$r/listenq-alerts.yml" "$pkg/grafana/listenq-dashboard.json"
 	if [ ${#arts[@]} -gt 0 ]; then
 		n=0

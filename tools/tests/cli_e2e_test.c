@@ -101,8 +101,19 @@ static void ms_sleep(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Runs listenq with @args (NULL-terminated), reading @proc (LQ_TEST_PROC) if set. */
-static void run_lq(struct run *r, const char *proc, const char *const *args)
+/*
+ * In the child, before listenq runs: an empty /proc of its own, as on a
+ * host without the module. A mount namespace keeps it from everyone else.
+ */
+static void hide_proc(void)
+{
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", "/proc", "tmpfs", 0, NULL))
+		_exit(126);
+}
+
+/* Runs listenq with @args (NULL-terminated); @no_module: with /proc hidden. */
+static void run_lq(struct run *r, bool no_module, const char *const *args)
 {
 	const char *argv[32] = { lq_bin };
 	int pfd[2], i, status = 0, waited = 0;
@@ -124,8 +135,8 @@ static void run_lq(struct run *r, const char *proc, const char *const *args)
 		dup2(pfd[1], 2);
 		close(pfd[0]);
 		close(pfd[1]);
-		if (proc)
-			setenv("LQ_TEST_PROC", proc, 1);
+		if (no_module)
+			hide_proc();
 		unsetenv("NO_COLOR");
 		execv(lq_bin, (char *const *)argv);
 		_exit(127);
@@ -183,7 +194,7 @@ static long long listener_num(int port, const char *key)
 	long long v = -1;
 
 	snprintf(ports, sizeof(ports), "%d", port);
-	run_lq(&r, NULL, args);
+	run_lq(&r, false, args);
 	if (r.status == 0)
 		json_num(json_listener(r.out, port), key, &v);
 	return v;
@@ -532,7 +543,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { "--version", NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		result(r.status == 0 && !strncmp(r.out, "listenq ", 8), "version");
 	}
 
@@ -541,7 +552,7 @@ int main(int argc, char **argv)
 		const char *args[] = { "--json", pa, NULL };
 		const char *obj;
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		obj = json_listener(r.out, port_a);
 		ok = r.status == 0 && json_num(obj, "acc_max", &v) && v == 128 &&
 		     json_num(obj, "acc_cap", &acc_cap_a) && acc_cap_a == 129 &&
@@ -575,7 +586,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { pb, NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		ok = r.status == 0 && strstr(r.out, "accept-full") && !strchr(r.out, '\033') &&
 		     strstr(r.out, "LOCAL");
 		if (!ok)
@@ -588,7 +599,7 @@ int main(int argc, char **argv)
 		const char *args[] = { "--prometheus", pb, NULL };
 		char *line;
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		snprintf(want, sizeof(want), "local=\"127.0.0.1:%d\"", port_b);
 		line = strstr(r.out, "listenq_accept_queue_length{");
 		ok = r.status == 0 && line && strstr(line, want) &&
@@ -603,7 +614,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { "--interval", "0.1", "--count", "2", pb, NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		ok = r.status == 0 && strstr(r.out, "--- frame 2") && strstr(r.out, "dDROPS");
 		if (!ok)
 			diag_block("listenq --watch", r.out);
@@ -614,7 +625,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { "explain", pa, NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		ok = r.status == 0 && strstr(r.out, "cap 129 = backlog 128 + 1");
 		if (backlog_a == 511)
 			ok = ok && strstr(r.out, "listen() backlog 511 was clamped to somaxconn 128");
@@ -629,7 +640,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { "explain", pb, NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		ok = r.status == 0 && strstr(r.out, "3 of 3: FULL") &&
 		     strstr(r.out, "does not accept() fast enough");
 		if (!ok)
@@ -646,7 +657,7 @@ int main(int argc, char **argv)
 				       "--max-syn-backlog", msb_s, "--syncookies", "1", "--json",
 				       NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		ok = r.status == 0 && json_num(r.out, "acc_cap", &v) && v == acc_cap_a &&
 		     json_num(r.out, "syn_cap", &v) && v == syn_cap_a;
 		if (!ok) {
@@ -660,7 +671,7 @@ int main(int argc, char **argv)
 				       "--max-syn-backlog", msb_s, "--syncookies", "1", "--json",
 				       NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		ok = r.status == 0 && json_num(r.out, "acc_cap", &v) && v == acc_cap_b &&
 		     json_num(r.out, "syn_cap", &v) && v == syn_cap_b;
 		if (!ok) {
@@ -674,7 +685,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { "explain", "1", NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		ok = r.status == 1 && strstr(r.out, "no listener matches 1");
 		if (!ok)
 			diag_block("listenq explain 1", r.out);
@@ -685,7 +696,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { NULL };
 
-		run_lq(&r, "/proc/listenq-does-not-exist", args);
+		run_lq(&r, true, args);
 		ok = r.status == 1 && strstr(r.out, "is the listenq module loaded?");
 		if (!ok)
 			diag_block("listenq without the module", r.out);
@@ -696,7 +707,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { "-H", pb, NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		snprintf(want, sizeof(want), "127.0.0.1:%d ", port_b);
 		ok = r.status == 0 && !strncmp(r.out, want, strlen(want)) && !strstr(r.out, "LOCAL");
 		if (!ok)
@@ -717,7 +728,7 @@ int main(int argc, char **argv)
 		const char *args[] = { "--json", "-N", cpid, NULL };
 		const char *obj;
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		obj = json_listener(r.out, port_c);
 		ok = port_c > 0 && r.status == 0 && json_num(obj, "acc_max", &v) && v == 7 &&
 		     (port_a == port_c || !json_listener(r.out, port_a)) &&
@@ -730,7 +741,7 @@ int main(int argc, char **argv)
 		const char *args[] = { "--net", ns_name, "--json", NULL };
 		const char *obj;
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		obj = json_listener(r.out, port_c);
 		ok = !name_err && r.status == 0 && json_num(obj, "acc_max", &v) && v == 7 &&
 		     (port_a == port_c || !json_listener(r.out, port_a)) &&
@@ -742,7 +753,7 @@ int main(int argc, char **argv)
 	{
 		const char *args[] = { "-N", ns_name, "explain", pc, NULL };
 
-		run_lq(&r, NULL, args);
+		run_lq(&r, false, args);
 		ok = !name_err && r.status == 0 && strstr(r.out, "cap 8 = backlog 7 + 1");
 		if (!ok)
 			diag_block("listenq -N NAME explain PORT", r.out);
@@ -753,12 +764,12 @@ int main(int argc, char **argv)
 		const char *no_pid[] = { "-N", gone, NULL };
 		bool ok2;
 
-		run_lq(&r, NULL, no_ns);
+		run_lq(&r, false, no_ns);
 		ok = r.status == 1 && strstr(r.out, "network namespace 'listenq-no-such-ns' not found");
 		if (!ok)
 			diag_block("listenq -N listenq-no-such-ns", r.out);
 		snprintf(gone, sizeof(gone), "%d", (int)gone_pid());
-		run_lq(&r, NULL, no_pid);
+		run_lq(&r, false, no_pid);
 		snprintf(want, sizeof(want), "no process %s", gone);
 		ok2 = r.status == 1 && strstr(r.out, want);
 		if (!ok2)
@@ -811,7 +822,7 @@ int main(int argc, char **argv)
 				diag("listener D on port %d: %s", port_d, strerror(errno));
 			snprintf(pd, sizeof(pd), "%d", port_d);
 			args[1] = pd;
-			run_lq(&r, NULL, args);
+			run_lq(&r, false, args);
 			obj = json_listener(r.out, port_d);
 		}
 		nl = obj ? strchr(obj, '\n') : NULL;
@@ -847,7 +858,7 @@ int main(int argc, char **argv)
 			result(ok, name19);
 
 			args[0] = "--prometheus";
-			run_lq(&r, NULL, args);
+			run_lq(&r, false, args);
 			ok = r.status == 0 &&
 			     prom_value(r.out, "listenq_accept_queue_peak", port_d, NULL, &v) ==
 			     have_peak &&
@@ -900,7 +911,7 @@ int main(int argc, char **argv)
 
 		snprintf(pe, sizeof(pe), "%d", port_e);
 		table[1] = json[2] = pe;
-		run_lq(&r, NULL, table);
+		run_lq(&r, false, table);
 		snprintf(want, sizeof(want), "users:((\"nl\\x0a\\x1b[31m)\\xff\",pid=%d,fd=",
 			 (int)e);
 		ok = e > 0 && port_e > 0 && r.status == 0 && strstr(r.out, want) &&
@@ -913,7 +924,7 @@ int main(int argc, char **argv)
 			diag("want %s", want);
 			diag_block("listenq -p PORT", r.out);
 		}
-		run_lq(&r, NULL, json);
+		run_lq(&r, false, json);
 		snprintf(want_json, sizeof(want_json),
 			 "{\"command\":\"nl\\u000a\\u001b[31m)\\ufffd\",\"pid\":%d,", (int)e);
 		ok2 = r.status == 0 && strstr(r.out, want_json);
