@@ -14,18 +14,10 @@ LQ=${1:?usage: cli_test.sh LISTENQ_BINARY}
 case $LQ in /*) ;; *) LQ=$PWD/$LQ ;; esac
 cd "$(dirname "$0")" || exit 1
 TOP=$(cd ../.. && pwd)
-TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
 VERSION_RE=$(sed 's/[.]/\\./g' "$TOP/VERSION")
 
 # Never let the host's environment or a real module leak into a case.
-unset NO_COLOR LQ_TEST_PROC LQ_TEST_SYSCTL LQ_TEST_HIST LQ_TEST_ROOT LQ_TEST_EUID POSIXLY_CORRECT
-export TERM=dumb
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-ko() { fail=$((fail + 1)); echo "not ok - $1"; }
+. ./lib.sh
 
 # t NAME RC CMD...: run CMD, compare exit code, stdout and stderr.
 t() {
@@ -841,5 +833,4 @@ for sub in predict explain; do
 		ko "man page documents $sub"
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -26,7 +26,7 @@ union lq_sockaddr {
 #include "../../module/format.h"
 #include "../../module/format.c"
 
-static unsigned int passed, failed;
+#include "check.h"
 
 /* The writer's text, @got to @end, against printf()'s @want. */
 static void check(const char *buf, const char *end, const char *want, const char *what)
@@ -37,9 +37,8 @@ static void check(const char *buf, const char *end, const char *want, const char
 		passed++;
 		return;
 	}
-	failed++;
-	printf("not ok %u - %s: got \"%.*s\", want \"%s\"\n", passed + failed, what,
-	       (int)n, buf, want);
+	lq_fail();
+	printf("%s: got \"%.*s\", want \"%s\"\n", what, (int)n, buf, want);
 }
 
 /* Values of every length: 0, each power of ten and the one below it, the top. */
@@ -134,6 +133,5 @@ int main(void)
 	test_numbers();
 	test_strings();
 	test_ipv4();
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return lq_finish();
 }

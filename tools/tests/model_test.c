@@ -27,15 +27,14 @@
 
 #include <listenq/model.h>
 
-static unsigned int passed, failed;
+#include "check.h"
 
 #define CHECK_EQ(got, want, ...) do {						\
 	unsigned long long g_ = (got), w_ = (want);				\
 	if (g_ == w_) {								\
 		passed++;							\
 	} else {								\
-		failed++;							\
-		printf("not ok %u - ", passed + failed);			\
+		lq_fail();							\
 		printf(__VA_ARGS__);						\
 		printf(": got %llu, want %llu (%s:%d)\n", g_, w_, __FILE__, __LINE__); \
 	}									\
@@ -420,6 +419,5 @@ int main(void)
 	test_fill();
 	test_predicates_match_caps();
 	test_replay_all_sysctls();
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return lq_finish();
 }

@@ -19,17 +19,10 @@ set -euo pipefail
 LQ=${1:?usage: names_test.sh LISTENQ_BINARY}
 case $LQ in /*) ;; *) LQ=$PWD/$LQ ;; esac
 cd "$(dirname "$0")"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-
-unset NO_COLOR LQ_TEST_PROC LQ_TEST_SYSCTL LQ_TEST_HIST POSIXLY_CORRECT
-export TERM=dumb LQ_TEST_EUID=0 LQ_TEST_ROOT=$TMP/host
+. ./lib.sh
+export LQ_TEST_EUID=0 LQ_TEST_ROOT=$TMP/host
 HOST=$TMP/host
 
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-ko() { fail=$((fail + 1)); echo "not ok - $1"; }
 # check NAME CMD...: CMD's success is the case's
 check() {
 	local name=$1
@@ -264,5 +257,4 @@ check "prom: comm not UTF-8" prom_has "$TMP/prom" "command=\"bad$(printf '\357\2
 check "prom: comm with trailing newline" prom_has "$TMP/prom" 'command="end\n"'
 check "prom: ip netns name" prom_has "$TMP/prom" 'ns_name="two\nlines"'
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

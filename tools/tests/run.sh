@@ -9,6 +9,7 @@
 # The CLI tests run listenq-test, the build with the switches of testenv.c.
 # Usage: run.sh BUILD_DIR
 # (holding listenq, listenq-test, model_test, format_test and obj/)
+# The shell tests share lib.sh, the C ones check.h.
 
 O=${1:?usage: run.sh BUILD_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -17,13 +17,8 @@
 O=${1:?usage: shape_test.sh BUILD_DIR}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 LEAVES="util text"
-pass=0
-fail=0
-TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-ko() { fail=$((fail + 1)); echo "not ok - $1"; }
+# shellcheck source=tools/tests/lib.sh
+. "$SRC/tests/lib.sh"
 
 # "FILE SYMBOL" for every global symbol each object defines, and uses.
 for o in "$O"/obj/*.o; do
@@ -90,5 +85,4 @@ else
 	ko "listenq-test has no LQ_TEST_PROC: not built with -DLQ_TESTING?"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -22,19 +22,12 @@ set -euo pipefail
 LQ=${1:?usage: watch_scale_test.sh LISTENQ_BINARY}
 case $LQ in /*) ;; *) LQ=$PWD/$LQ ;; esac
 cd "$(dirname "$0")"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
+. ./lib.sh
 SMALL=5000
 BIG=50000
 MAX_RATIO=30
 
-unset NO_COLOR LQ_TEST_PROC LQ_TEST_SYSCTL LQ_TEST_HIST LQ_TEST_ROOT LQ_TEST_EUID POSIXLY_CORRECT
-export TERM=dumb LC_ALL=C
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-ko() { fail=$((fail + 1)); echo "not ok - $1"; }
+export LC_ALL=C
 
 # gen N: three frames of N listeners in $TMP/N.{1,2,3}, and in $TMP/N.want
 # the "FRAME LOCAL INODE dACC dSYN dDROPS" rows frames 2 and 3 must show.
@@ -132,5 +125,4 @@ else
 	ko "CPU time ${BIG} vs ${SMALL} listeners: ${big}s / ${small}s = ${ratio}x, want < ${MAX_RATIO}x"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
