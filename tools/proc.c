@@ -177,12 +177,15 @@ static bool lq_row_ok(const struct lq_table *t, const struct lq_schema *sc, char
 
 /*
  * What a file of a namespace that went away during the read fails with:
- * its process exited (ENOENT, ESRCH) or its /run/netns file is no longer
- * a namespace (EINVAL).
+ * its process exited (ENOENT, ESRCH), the namespace is being freed
+ * (ENXIO: seq_open_net() and single_open_net() find no reference left to
+ * take, when the last process left it between the lookup of
+ * /proc/PID/net/FILE and its open) or its /run/netns file is no longer a
+ * namespace (EINVAL).
  */
 bool lq_vanished(int err)
 {
-	return err == ENOENT || err == ESRCH || err == EINVAL;
+	return err == ENOENT || err == ESRCH || err == ENXIO || err == EINVAL;
 }
 
 /*

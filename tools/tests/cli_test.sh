@@ -117,6 +117,8 @@ skip() { pass=$((pass + 1)); echo "ok - $1 # SKIP $2"; }
 #               cuts at 15 bytes, is no UTF-8 until listenq makes it so
 #   4026532109  a process whose namespace has no listenq: went away
 #               mid-read, skipped
+#   4026532112  a namespace being freed as listenq opens its files (the
+#               kernel says ENXIO; here a socket file does): skipped
 #   run/netns/gone   net:[4026532110], no process: gone before setns()
 #   run/netns/plain  a file that is not a namespace: ignored
 HOST=$TMP/host
@@ -192,6 +194,9 @@ proc 2700 4026532108 dnsmasq '0::/\n'
 files 2700 4026532108 allns_root_cgroup
 fds 2700 4:4800
 proc 2800 4026532109 exited '0::/system.slice/gone.service\n'
+proc 2850 4026532112 dying '0::/system.slice/dying.service\n'
+mkdir -p "$HOST/proc/2850/net"
+(cd "$HOST/proc/2850/net" && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("listenq")')
 # Found in 4026532111, in blue's namespace by the time it is read (it called
 # setns()): its files are blue's rows and sysctls, shown once, under blue.
 proc 2900 4026532111 moved '0::/system.slice/moved.service\n'
