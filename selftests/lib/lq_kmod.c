@@ -15,25 +15,14 @@
 #include <unistd.h>
 
 #include "lq_kmod.h"
-#include "netutil.h"		/* lq_now_ms(), lq_timeout_scale() */
+#include "netutil.h"		/* lq_now_ms(), lq_timeout_scale(), lq_write_buf() */
 
 int lq_param_write(const char *name, const char *val, size_t len)
 {
 	char path[128];
-	ssize_t n;
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), LQ_PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0)
-		ret = -errno;
-	else if ((size_t)n != len)
-		ret = -EIO;
-	close(fd);
-	return ret;
+	return lq_write_buf(path, val, len);
 }
 
 int lq_param_get(const char *name, char *buf, size_t size)

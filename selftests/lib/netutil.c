@@ -116,9 +116,8 @@ static int sysctl_path(char *buf, size_t len, const char *name)
 	return 0;
 }
 
-int lq_write_str(const char *path, const char *val)
+int lq_write_buf(const char *path, const void *val, size_t len)
 {
-	size_t len = strlen(val);
 	int fd, ret = 0;
 	ssize_t n;
 
@@ -132,6 +131,11 @@ int lq_write_str(const char *path, const char *val)
 		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+int lq_write_str(const char *path, const char *val)
+{
+	return lq_write_buf(path, val, strlen(val));
 }
 
 int lq_sysctl_write(const char *name, long long val)

@@ -33,7 +33,8 @@ int lq_link_up(const char *ifname);
 int lq_route_add(int family, const char *prefix, int plen, const char *ifname);
 unsigned long long lq_netns_ino(void);		/* st_ino of /proc/self/ns/net */
 
-/* write(2) the string val to the file at path, whole: 0 or -errno */
+/* write(2) len bytes of val, or the string val, to the file at path, whole: 0 or -errno */
+int lq_write_buf(const char *path, const void *val, size_t len);
 int lq_write_str(const char *path, const char *val);
 
 /* sysctls, name relative to /proc/sys, e.g. "net/ipv4/tcp_syncookies" */
