@@ -46,8 +46,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <net/if.h>
-#include <net/route.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -57,7 +55,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -572,31 +569,15 @@ struct nsconf {
 /* A fresh namespace for this process: lo up, 198.18.0.0/15 to lo, sysctls. */
 static int ns_create(const struct nsconf *c)
 {
-	struct ifreq ifr = { .ifr_name = "lo" };
-	struct rtentry rt = { 0 };
-	struct sockaddr_in *sin;
-	int s, fd;
+	int err, fd;
 
-	if (unshare(CLONE_NEWNET))
-		die("unshare(CLONE_NEWNET)");
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr))
-		die("lo flags");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr))
-		die("lo up");
-	sin = (struct sockaddr_in *)&rt.rt_dst;
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(0xc6120000);
-	sin = (struct sockaddr_in *)&rt.rt_genmask;
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(0xfffe0000);
-	rt.rt_flags = RTF_UP;
-	rt.rt_dev = "lo";
-	if (ioctl(s, SIOCADDRT, &rt))
-		die("route 198.18.0.0/15 dev lo");
-	close(s);
-
+	err = lq_netns_enter();
+	if (!err)
+		err = lq_route_add(AF_INET, "198.18.0.0", 15, "lo");
+	if (err) {
+		errno = -err;
+		die("a namespace with lo up and 198.18.0.0/15 on lo");
+	}
 	must_write("/proc/sys/net/ipv4/tcp_syncookies", "%d", c->syncookies);
 	must_write("/proc/sys/net/ipv4/tcp_synack_retries", "%d", c->synack_retries);
 	must_write("/proc/sys/net/ipv4/tcp_max_syn_backlog", "%d", c->max_syn_backlog);

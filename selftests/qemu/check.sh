@@ -614,7 +614,8 @@ demo_guest() {
 	shift 3
 	arch_setup "${karch[$k]}" || return 1
 	rm -rf "${dir:?}/bin" "${dir:?}/extra" && mkdir -p "$dir/bin" "$dir/extra" || return 1
-	"$A_CC" -static -O2 -Wall -Wextra -o "$dir/bin/demo" "$here/demo.c" || return 1
+	"$A_CC" -static -O2 -Wall -Wextra -I"$here/../lib" -o "$dir/bin/demo" "$here/demo.c" \
+		"$here/../lib/netutil.c" || return 1
 	if ! make -s -C "$src/tools" -j"$jobs" static O="$dir/tools" CROSS_COMPILE="$A_CROSS" >"$dir/tools.log" 2>&1; then
 		tail -n 20 "$dir/tools.log"
 		return 1

@@ -24,20 +24,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
-#include <net/route.h>
-#include <netinet/ip.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "netutil.h"
 
 #define PORT		8080
 #define BACKLOG		8
@@ -62,28 +59,14 @@ static void die(const char *what)
 /* unshare + `ip link set lo up` + `ip route add 198.18.0.0/15 dev lo` */
 static void setup_netns(void)
 {
-	struct ifreq ifr = { .ifr_name = "lo" };
-	struct rtentry rt = { .rt_flags = RTF_UP, .rt_dev = "lo" };
-	struct sockaddr_in *sin;
-	int fd;
+	int err = lq_netns_enter();
 
-	if (unshare(CLONE_NEWNET))
-		die("unshare(CLONE_NEWNET)");
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
-		die("SIOCGIFFLAGS lo");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-		die("SIOCSIFFLAGS lo");
-	sin = (struct sockaddr_in *)&rt.rt_dst;
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = inet_addr("198.18.0.0");
-	sin = (struct sockaddr_in *)&rt.rt_genmask;
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = inet_addr("255.254.0.0");
-	if (ioctl(fd, SIOCADDRT, &rt))
-		die("SIOCADDRT 198.18.0.0/15 dev lo");
-	close(fd);
+	if (!err)
+		err = lq_route_add(AF_INET, LQ_SYN_NET4, LQ_SYN_PREFIX4, "lo");
+	if (err) {
+		errno = -err;
+		die("a network namespace with lo up and 198.18.0.0/15 on lo");
+	}
 }
 
 /*
@@ -107,52 +90,6 @@ static void load_diag_modules(void)
 		if (fd >= 0)
 			close(fd);
 	}
-}
-
-/* RFC 1071 checksum of big-endian 16-bit words, returned in network order. */
-static unsigned short csum(const unsigned char *p, size_t len)
-{
-	unsigned int sum = 0;
-	size_t k;
-
-	for (k = 0; k + 1 < len; k += 2)
-		sum += p[k] << 8 | p[k + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
-
-/* One SYN from 198.18.0.<i + 1>:<40000 + i>; nobody will ever answer it. */
-static void send_raw_syn(int fd, int i)
-{
-	struct { struct iphdr ip; struct tcphdr tcp; } pkt = { 0 };
-	unsigned char buf[12 + sizeof(struct tcphdr)] = { 0 };
-	struct sockaddr_in dst = { .sin_family = AF_INET };
-
-	pkt.ip.version = 4;
-	pkt.ip.ihl = 5;
-	pkt.ip.ttl = 64;
-	pkt.ip.protocol = IPPROTO_TCP;
-	pkt.ip.tot_len = htons(sizeof(pkt));
-	pkt.ip.saddr = htonl(0xc6120001 + i);	/* 198.18.0.1 + i */
-	pkt.ip.daddr = htonl(INADDR_LOOPBACK);
-	pkt.tcp.source = htons(40000 + i);
-	pkt.tcp.dest = htons(PORT);
-	pkt.tcp.seq = htonl(0x1000000 * (i + 1));
-	pkt.tcp.doff = 5;
-	pkt.tcp.syn = 1;
-	pkt.tcp.window = htons(65535);
-
-	/* TCP checksum over the pseudo header (src, dst, 0, proto, length) + header. */
-	memcpy(buf, &pkt.ip.saddr, 8);
-	buf[9] = IPPROTO_TCP;
-	buf[11] = sizeof(pkt.tcp);
-	memcpy(buf + 12, &pkt.tcp, sizeof(pkt.tcp));
-	pkt.tcp.check = csum(buf, sizeof(buf));
-
-	dst.sin_addr.s_addr = pkt.ip.daddr;
-	if (sendto(fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
-		die("sendto raw SYN");
 }
 
 /* A client that connects and then just waits: nobody accept()s it. */
@@ -354,7 +291,7 @@ static void screen_watch(int lfd, const struct sockaddr_in *addr)
 int main(void)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	int one = 1, lfd, raw, i;
+	int one = 1, lfd, raw, err, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(port_str, sizeof(port_str), "%d", PORT);
@@ -373,11 +310,13 @@ int main(void)
 	       "(they wait in the accept queue, or are dropped and retry).\n",
 	       PORT, BACKLOG, RAW_SYNS, CLIENTS);
 
-	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (raw < 0)
-		die("socket(SOCK_RAW)");
-	for (i = 0; i < RAW_SYNS; i++)
-		send_raw_syn(raw, i);
+	/* From 198.18.0.1 on, one source address each: nobody will ever answer them. */
+	raw = lq_raw_socket(AF_INET);
+	err = raw < 0 ? raw : lq_send_syns(raw, AF_INET, "127.0.0.1", PORT, 0, RAW_SYNS);
+	if (err != RAW_SYNS) {
+		errno = -err;
+		die("raw SYNs");
+	}
 	for (i = 0; i < CLIENTS; i++)
 		client(&addr);
 	/* Loopback handshakes complete in softirq context; give them 5s at most. */
