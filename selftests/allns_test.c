@@ -40,7 +40,8 @@
  * expect to the artifact port (lib/lq_artifact.h) for the host's promtool
  * and node-exporter checks.
  *
- * listenq is $LISTENQ_BIN, else /selftests/listenq (the guest's copy).
+ * listenq is found by lq_listenq_path(): $LISTENQ_BIN, next to this binary, or
+ * /selftests/listenq (the guest's copy).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -66,10 +67,9 @@
 #include "lq_artifact.h"
 #include "lq_exec.h"
 #include "lq_ns.h"
+#include "lq_output.h"
 #include "lq_test.h"
 
-#define LQ_BIN_DEFAULT	"/selftests/listenq"
-#define RUN_MS		30000		/* one listenq run; it never blocks */
 
 /* Container ids of the cgroup paths, and what listenq must make of them. */
 #define DOCKER_ID	"4f1d6c0a9b8e7d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7980fedcba9876543210"
@@ -159,8 +159,6 @@ static const struct srv world_def[] = {
 	  .l = { L4("127.0.0.1", 7106, 8, 2) } },
 };
 #define NSRV	(sizeof(world_def) / sizeof(world_def[0]))
-
-static char lq_bin[PATH_MAX];
 
 /* ---- the server processes ---- */
 
@@ -400,8 +398,11 @@ static void world_up(struct __test_metadata *_metadata, FIXTURE_DATA(allns) *sel
 				usleep(1000);
 		}
 		if (s->alias) {
+			bool made = false;
+
 			/* ip netns attach ALIAS PID: the namespace has two names now */
-			ret = lq_netns_attach(s->alias, s->pid);
+			ret = lq_netns_attach(s->alias, s->pid, &made);
+			self->made_run_dir |= made;
 			ASSERT_EQ(0, ret) TH_LOG("ip netns attach %s %d: %s", s->alias, s->pid,
 						 strerror(-ret));
 			s->made_alias = true;
@@ -503,16 +504,15 @@ static void world_down(struct __test_metadata *_metadata, FIXTURE_DATA(allns) *s
 
 FIXTURE_SETUP(allns)
 {
-	const char *env = getenv("LISTENQ_BIN");
+	const char *bin = lq_listenq_path();
 	char cg[PATH_MAX];
 	int ret;
 
 	memset(self, 0, sizeof(*self));
-	snprintf(lq_bin, sizeof(lq_bin), "%s", env && *env ? env : LQ_BIN_DEFAULT);
 	if (geteuid())
 		SKIP(return, "needs root");
-	if (access(lq_bin, X_OK))
-		SKIP(return, "no listenq command at %s (LISTENQ_BIN)", lq_bin);
+	if (access(bin, X_OK))
+		SKIP(return, "no listenq command at %s (LISTENQ_BIN)", bin);
 	if (access(LQ_PROC_PATH, R_OK))
 		SKIP(return, "%s absent: the module is not loaded", LQ_PROC_PATH);
 	if (access("/proc/self/ns/net", R_OK) || unshare(0))
@@ -609,62 +609,11 @@ static const char *command_of(const struct srv *s, const struct lsn *l)
 
 /* ---- reading listenq's output ---- */
 
-/* The end of the line that p is in. */
-static const char *eol(const char *p)
-{
-	const char *e = strchr(p, '\n');
-
-	return e ? e : p + strlen(p);
-}
-
-/* "key": in [obj, end): a pointer to its value, or NULL */
-static const char *jkey(const char *obj, const char *end, const char *key)
-{
-	char k[64];
-	const char *p;
-	size_t kl;
-
-	kl = snprintf(k, sizeof(k), "\"%s\":", key);
-	for (p = obj; (p = strstr(p, k)) && p < end; p += kl)
-		return p + kl;
-	return NULL;
-}
-
-static bool jnum(const char *obj, const char *end, const char *key, long long *v)
-{
-	const char *p = jkey(obj, end, key);
-
-	if (!p || (*p != '-' && (*p < '0' || *p > '9')))
-		return false;
-	*v = strtoll(p, NULL, 10);
-	return true;
-}
-
-/* A JSON string value (no escapes in what we compare) into buf; "null" gives *null. */
-static bool jstr(const char *obj, const char *end, const char *key, char *buf, size_t len,
-		 bool *null)
-{
-	const char *p = jkey(obj, end, key), *q;
-
-	*null = false;
-	buf[0] = '\0';
-	if (!p)
-		return false;
-	if (!strncmp(p, "null", 4)) {
-		*null = true;
-		return true;
-	}
-	if (*p != '"' || !(q = strchr(p + 1, '"')) || q > end)
-		return false;
-	snprintf(buf, len, "%.*s", (int)(q - p - 1), p + 1);
-	return true;
-}
-
 /* "processes":[...] of a listener line matches the owners exactly. */
 static bool jprocs_match(const char *obj, const char *end, const struct owner *o, int n,
 			 char *why, size_t wlen)
 {
-	const char *p = jkey(obj, end, "processes");
+	const char *p = lq_json_key(obj, end, "processes");
 	int i = 0;
 
 	if (!p || *p != '[') {
@@ -678,8 +627,8 @@ static bool jprocs_match(const char *obj, const char *end, const struct owner *o
 		long long pid, fd;
 		bool null;
 
-		if (!ce || ce > end || !jstr(p, ce, "command", comm, sizeof(comm), &null) ||
-		    !jnum(p, ce, "pid", &pid) || !jnum(p, ce, "fd", &fd)) {
+		if (!ce || ce > end || !lq_json_str(p, ce, "command", comm, sizeof(comm), &null) ||
+		    !lq_json_num(p, ce, "pid", &pid) || !lq_json_num(p, ce, "fd", &fd)) {
 			snprintf(why, wlen, "process %d: not {command,pid,fd}", i);
 			return false;
 		}
@@ -699,21 +648,6 @@ static bool jprocs_match(const char *obj, const char *end, const struct owner *o
 		return false;
 	}
 	return true;
-}
-
-/* Listener objects of --json output with this local address (NULL: all of them). */
-static int json_count(const char *out, const char *local)
-{
-	char key[96];
-	const char *p;
-	int n = 0;
-
-	snprintf(key, sizeof(key), "\"local\":\"%s\"", local ? local : "");
-	if (!local)
-		key[strlen(key) - 1] = '\0';	/* "local":" */
-	for (p = out; (p = strstr(p, key)); p++)
-		n++;
-	return n;
 }
 
 static const struct srv *srv_of_ns(const FIXTURE_DATA(allns) *self, long long ns)
@@ -798,14 +732,14 @@ static int check_json(struct __test_metadata *_metadata, const FIXTURE_DATA(alln
 					break;
 			}
 		}
-		if (!jstr(e, next, "name", name, sizeof(name), &null) ||
+		if (!lq_json_str(e, next, "name", name, sizeof(name), &null) ||
 		    (s->name ? null || strcmp(name, s->name) : !null))
 			JBAD("namespaces: %llu (%s) named '%s'%s, want %s", s->ns, s->comm, name,
 			     null ? " (null)" : "", s->name ? s->name : "null");
-		e = jkey(e, next, "sysctl");
-		if (!e || strncmp(e, "{", 1) || !jkey(e, next, "somaxconn"))
+		e = lq_json_key(e, next, "sysctl");
+		if (!e || strncmp(e, "{", 1) || !lq_json_key(e, next, "somaxconn"))
 			JBAD("namespaces: %llu (%s) without its sysctls", s->ns, s->comm);
-		else if (s->somaxconn && (!jnum(e, next, "somaxconn", &v) || v != s->somaxconn))
+		else if (s->somaxconn && (!lq_json_num(e, next, "somaxconn", &v) || v != s->somaxconn))
 			JBAD("namespaces: %llu (%s): somaxconn %lld, want %d", s->ns, s->comm, v,
 			     s->somaxconn);
 	}
@@ -818,10 +752,10 @@ static int check_json(struct __test_metadata *_metadata, const FIXTURE_DATA(alln
 		bool null;
 		int n;
 
-		end = eol(line);
-		if (!jstr(line, end, "local", local, sizeof(local), &null))
+		end = lq_eol(line);
+		if (!lq_json_str(line, end, "local", local, sizeof(local), &null))
 			continue;
-		if (!jnum(line, end, "ns", &ns) || !jnum(line, end, "inode", &ino)) {
+		if (!lq_json_num(line, end, "ns", &ns) || !lq_json_num(line, end, "inode", &ino)) {
 			JBAD("listener without ns or inode: %.*s", (int)(end - line), line);
 			continue;
 		}
@@ -845,11 +779,11 @@ static int check_json(struct __test_metadata *_metadata, const FIXTURE_DATA(alln
 		seen[s - self->w][l - s->l]++;
 		if (strcmp(local, l->local))
 			JBAD("%s inode %lld: local %s, want %s", s->comm, ino, local, l->local);
-		if (!jstr(line, end, "ns_name", name, sizeof(name), &null) ||
+		if (!lq_json_str(line, end, "ns_name", name, sizeof(name), &null) ||
 		    (s->name ? null || strcmp(name, s->name) : !null))
 			JBAD("%s %s: ns_name '%s'%s, want %s", s->comm, l->local, name,
 			     null ? " (null)" : "", s->name ? s->name : "null");
-		if (!jnum(line, end, "acc_q", &acc) || acc != l->clients)
+		if (!lq_json_num(line, end, "acc_q", &acc) || acc != l->clients)
 			JBAD("%s %s: acc_q %lld, want %d", s->comm, l->local, acc, l->clients);
 		n = owners_of(s, l, o);
 		if (!jprocs_match(line, end, o, n, why, sizeof(why)))
@@ -952,25 +886,6 @@ static int check_table(struct __test_metadata *_metadata, const FIXTURE_DATA(all
 	return bad;
 }
 
-/* The value of label key in a sample's {...}, into buf; false if absent. */
-static bool plabel(const char *lb, const char *le, const char *key, char *buf, size_t len)
-{
-	char k[64];
-	const char *p = lb, *q;
-	size_t kl = snprintf(k, sizeof(k), "%s=\"", key);
-
-	for (; (p = strstr(p, k)) && p < le; p++) {
-		if (p[-1] != '{' && p[-1] != ',')
-			continue;
-		q = strchr(p + kl, '"');
-		if (!q || q > le)
-			return false;
-		snprintf(buf, len, "%.*s", (int)(q - p - kl), p + kl);
-		return true;
-	}
-	return false;
-}
-
 /*
  * The sample of metric with labels ns and local: its other labels and value.
  * Returns how many samples matched.
@@ -978,33 +893,17 @@ static bool plabel(const char *lb, const char *le, const char *key, char *buf, s
 static int prom_find(const char *out, const char *metric, unsigned long long ns,
 		     const char *local, char *ns_name, char *command, size_t len, long long *v)
 {
-	const char *line, *end;
-	size_t ml = strlen(metric);
-	char want_ns[24], buf[128];
-	int n = 0;
+	const char *labels[] = { "ns", NULL, local ? "local" : NULL, local, NULL }, *line = NULL;
+	char want_ns[24];
+	int n;
 
 	snprintf(want_ns, sizeof(want_ns), "%llu", ns);
-	for (line = out; *line; line = *end ? end + 1 : end) {
-		const char *le;
-
-		end = eol(line);
-		if (strncmp(line, metric, ml) || line[ml] != '{')
-			continue;
-		le = strstr(line, "} ");
-		if (!le || le > end)
-			continue;
-		if (!plabel(line, le, "ns", buf, sizeof(buf)) || strcmp(buf, want_ns))
-			continue;
-		if (local && (!plabel(line, le, "local", buf, sizeof(buf)) || strcmp(buf, local)))
-			continue;
-		if (!n++) {
-			if (!plabel(line, le, "ns_name", ns_name, len))
-				snprintf(ns_name, len, "(absent)");
-			if (!plabel(line, le, "command", command, len))
-				snprintf(command, len, "(absent)");
-			*v = strtoll(le + 2, NULL, 10);
-		}
-	}
+	labels[1] = want_ns;
+	n = lq_prom_sample(out, metric, labels, &line, v);
+	if (n && !lq_prom_label(line, "ns_name", ns_name, len))
+		snprintf(ns_name, len, "(absent)");
+	if (n && !lq_prom_label(line, "command", command, len))
+		snprintf(command, len, "(absent)");
 	return n;
 }
 
@@ -1048,7 +947,7 @@ static int check_prom(struct __test_metadata *_metadata, const FIXTURE_DATA(alln
 
 			snprintf(key, sizeof(key), "ns=\"%llu\"", s->ns);
 			for (p = out; (p = strstr(p, "\nlistenq_sysctl{")); p++) {
-				const char *e = eol(p + 1);
+				const char *e = lq_eol(p + 1);
 				const char *k = strstr(p, key);
 
 				if (k && k < e && strstr(p, "name=\"somaxconn\"") &&
@@ -1072,27 +971,6 @@ static int check_prom(struct __test_metadata *_metadata, const FIXTURE_DATA(alln
 		}
 	}
 	return bad;
-}
-
-/* ---- running listenq ---- */
-
-static int lq(struct lq_exec *r, int uid, ...)
-{
-	char *argv[32] = { lq_bin };
-	va_list ap;
-	int n = 1;
-
-	va_start(ap, uid);
-	while (n < 31 && (argv[n] = va_arg(ap, char *)))
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	return lq_exec_run(r, argv, uid, RUN_MS);
-}
-
-static void log_run(struct __test_metadata *_metadata, const char *what, const struct lq_exec *r)
-{
-	TH_LOG("%s: exit %d\n# stdout:\n%s\n# stderr:\n%s", what, r->status, r->out, r->err);
 }
 
 /* The metrics service's arguments (contract item 4) but for --output. */
@@ -1135,8 +1013,8 @@ static size_t expect_lines(const FIXTURE_DATA(allns) *self, char *buf, size_t le
  */
 static void metrics_artifacts(struct __test_metadata *_metadata, FIXTURE_DATA(allns) *self)
 {
-	char *argv[] = { lq_bin, "--all-namespaces", "--processes", "--prometheus", "--output",
-			 METRICS_FILE, NULL };
+	char *argv[] = { (char *)lq_listenq_path(), "--all-namespaces", "--processes",
+			 "--prometheus", "--output", METRICS_FILE, NULL };
 	static char expect[16384], cmdline[512];
 	struct lq_exec r;
 	char *prom;
@@ -1147,9 +1025,9 @@ static void metrics_artifacts(struct __test_metadata *_metadata, FIXTURE_DATA(al
 
 	mkdir(METRICS_DIR, 0755);
 	unlink(METRICS_FILE);
-	lq_exec_run(&r, argv, -1, RUN_MS);
+	lq_exec_run(&r, argv, -1, LQ_LISTENQ_RUN_MS);
 	if (r.status)
-		log_run(_metadata, "the metrics command", &r);
+		lq_log_run(_metadata, "the metrics command", &r);
 	EXPECT_EQ(0, r.status);
 	EXPECT_EQ(0, r.out_len) TH_LOG("--output: stdout not empty:\n%s", r.out);
 	lq_exec_free(&r);
@@ -1208,25 +1086,25 @@ TEST_F_TIMEOUT(allns, rows, 300)
 
 	metrics_artifacts(_metadata, self);
 
-	lq(&r, -1, "-A", "-p", "--json", NULL);
+	lq_listenq(&r, -1, "-A", "-p", "--json", NULL);
 	EXPECT_EQ(0, r.status);
 	EXPECT_EQ(0, check_json(_metadata, self, r.out, false, NULL))
-		log_run(_metadata, "listenq -A -p --json", &r);
+		lq_log_run(_metadata, "listenq -A -p --json", &r);
 	lq_exec_free(&r);
 
-	lq(&r, -1, "--all-namespaces", "--processes", NULL);
-	EXPECT_EQ(0, r.status) log_run(_metadata, "listenq -A -p", &r);
+	lq_listenq(&r, -1, "--all-namespaces", "--processes", NULL);
+	EXPECT_EQ(0, r.status) lq_log_run(_metadata, "listenq -A -p", &r);
 	EXPECT_EQ(0, check_table(_metadata, self, r.out));
 	lq_exec_free(&r);
 
-	lq(&r, -1, "-A", "-p", "--prometheus", NULL);
-	EXPECT_EQ(0, r.status) log_run(_metadata, "listenq -A -p --prometheus", &r);
+	lq_listenq(&r, -1, "-A", "-p", "--prometheus", NULL);
+	EXPECT_EQ(0, r.status) lq_log_run(_metadata, "listenq -A -p --prometheus", &r);
 	EXPECT_EQ(0, check_prom(_metadata, self, r.out)) TH_LOG("--prometheus:\n%s", r.out);
 	lq_exec_free(&r);
 
 	/* --watch: two frames, the last one complete */
-	lq(&r, -1, "-A", "-p", "--watch=0.2", "--count", "2", NULL);
-	EXPECT_EQ(0, r.status) log_run(_metadata, "listenq -A -p --watch=0.2 --count 2", &r);
+	lq_listenq(&r, -1, "-A", "-p", "--watch=0.2", "--count", "2", NULL);
+	EXPECT_EQ(0, r.status) lq_log_run(_metadata, "listenq -A -p --watch=0.2 --count 2", &r);
 	{
 		const char *p = r.out, *last = NULL;
 		int frames = 0;
@@ -1235,7 +1113,7 @@ TEST_F_TIMEOUT(allns, rows, 300)
 			last = p;
 		EXPECT_EQ(2, frames) TH_LOG("--watch --count 2:\n%s", r.out);
 		if (last)
-			EXPECT_EQ(0, check_table(_metadata, self, eol(last) + 1));
+			EXPECT_EQ(0, check_table(_metadata, self, lq_eol(last) + 1));
 	}
 	lq_exec_free(&r);
 
@@ -1252,17 +1130,17 @@ TEST_F_TIMEOUT(allns, rows, 300)
 		};
 
 		for (i = 0; i < (int)(sizeof(f) / sizeof(f[0])); i++) {
-			char *argv[12] = { lq_bin, "-A", "-p", "--json" }, what[128];
+			char *argv[12] = { (char *)lq_listenq_path(), "-A", "-p", "--json" }, what[128];
 			int n = 4, k;
 
 			for (k = 0; k < 4 && f[i].args[k]; k++)
 				argv[n++] = (char *)f[i].args[k];
 			argv[n] = NULL;
 			lq_exec_line(argv + 1, what, sizeof(what));
-			lq_exec_run(&r, argv, -1, RUN_MS);
-			EXPECT_EQ(0, r.status) log_run(_metadata, what, &r);
-			EXPECT_EQ(f[i].rows, json_count(r.out, f[i].local)) TH_LOG("%s:\n%s", what, r.out);
-			EXPECT_EQ(f[i].rows, json_count(r.out, NULL)) TH_LOG("%s:\n%s", what, r.out);
+			lq_exec_run(&r, argv, -1, LQ_LISTENQ_RUN_MS);
+			EXPECT_EQ(0, r.status) lq_log_run(_metadata, what, &r);
+			EXPECT_EQ(f[i].rows, lq_json_count(r.out, f[i].local)) TH_LOG("%s:\n%s", what, r.out);
+			EXPECT_EQ(f[i].rows, lq_json_count(r.out, NULL)) TH_LOG("%s:\n%s", what, r.out);
 			lq_exec_free(&r);
 		}
 	}
@@ -1282,7 +1160,7 @@ TEST_F_TIMEOUT(allns, rows, 300)
 					k ? ", " : "", o[k].comm, o[k].pid, o[k].fd);
 		if (!n)
 			snprintf(want + off, sizeof(want) - off, "no process holds it");
-		lq(&r, -1, "-A", "-p", "explain", (char *)s->l[0].local, NULL);
+		lq_listenq(&r, -1, "-A", "-p", "explain", (char *)s->l[0].local, NULL);
 		EXPECT_EQ(0, r.status);
 		EXPECT_TRUE(strstr(r.out, want) != NULL)
 			TH_LOG("explain %s: no '%s' in:\n%s%s", s->l[0].local, want, r.out, r.err);
@@ -1412,17 +1290,17 @@ TEST_F_TIMEOUT(allns, churn, 600)
 
 		churn_step(self->churn_done, &done);
 		if (i % 10 == 9) {
-			lq(&r, -1, "-A", "-p", NULL);
+			lq_listenq(&r, -1, "-A", "-p", NULL);
 			bad = r.status ? 1 : check_table(_metadata, self, r.out);
 		} else if (i % 10 == 4) {
-			lq(&r, -1, "-A", "-p", "--prometheus", NULL);
+			lq_listenq(&r, -1, "-A", "-p", "--prometheus", NULL);
 			bad = r.status ? 1 : check_prom(_metadata, self, r.out);
 		} else {
-			lq(&r, -1, "-A", "-p", "--json", NULL);
+			lq_listenq(&r, -1, "-A", "-p", "--json", NULL);
 			bad = r.status ? 1 : check_json(_metadata, self, r.out, true, &churn_rows);
 		}
 		if ((r.status || bad) && !failed_runs)
-			log_run(_metadata, "listenq -A -p during the churn", &r);
+			lq_log_run(_metadata, "listenq -A -p during the churn", &r);
 		if (r.err_len && !failed_runs && !r.status)
 			TH_LOG("run %d: stderr not empty:\n%s", i, r.err);
 		failed_runs += bad || r.err_len;
@@ -1442,18 +1320,18 @@ TEST_F(allns, not_root)
 	struct lq_exec r;
 
 	world_up(_metadata, self);
-	lq(&r, 65534, "-A", NULL);
-	EXPECT_EQ(1, r.status) log_run(_metadata, "listenq -A as nobody", &r);
-	EXPECT_TRUE(strcasestr(r.err, "root") != NULL) log_run(_metadata, "listenq -A as nobody", &r);
+	lq_listenq(&r, 65534, "-A", NULL);
+	EXPECT_EQ(1, r.status) lq_log_run(_metadata, "listenq -A as nobody", &r);
+	EXPECT_TRUE(strcasestr(r.err, "root") != NULL) lq_log_run(_metadata, "listenq -A as nobody", &r);
 	EXPECT_EQ(0, r.out_len);
 	lq_exec_free(&r);
 
-	lq(&r, 65534, "--all-namespaces", "--processes", "--prometheus", NULL);
-	EXPECT_EQ(1, r.status) log_run(_metadata, "listenq -A -p --prometheus as nobody", &r);
+	lq_listenq(&r, 65534, "--all-namespaces", "--processes", "--prometheus", NULL);
+	EXPECT_EQ(1, r.status) lq_log_run(_metadata, "listenq -A -p --prometheus as nobody", &r);
 	lq_exec_free(&r);
 
-	lq(&r, -1, "-A", "-N", "lqt-named", NULL);
-	EXPECT_EQ(2, r.status) log_run(_metadata, "listenq -A -N lqt-named", &r);
+	lq_listenq(&r, -1, "-A", "-N", "lqt-named", NULL);
+	EXPECT_EQ(2, r.status) lq_log_run(_metadata, "listenq -A -N lqt-named", &r);
 	lq_exec_free(&r);
 }
 
@@ -1495,8 +1373,8 @@ TEST_F(allns, output)
 	close(fd);
 	ASSERT_EQ(0, stat(OUT_DIR "/all.json", &st0));
 
-	lq(&r, -1, "-A", "-p", "--json", "--output", OUT_DIR "/all.json", NULL);
-	EXPECT_EQ(0, r.status) log_run(_metadata, "listenq -A -p --json --output", &r);
+	lq_listenq(&r, -1, "-A", "-p", "--json", "--output", OUT_DIR "/all.json", NULL);
+	EXPECT_EQ(0, r.status) lq_log_run(_metadata, "listenq -A -p --json --output", &r);
 	EXPECT_EQ(0, r.out_len);
 	lq_exec_free(&r);
 	ASSERT_EQ(0, stat(OUT_DIR "/all.json", &st));
@@ -1509,8 +1387,8 @@ TEST_F(allns, output)
 	EXPECT_EQ(1, dir_entries(OUT_DIR, names, sizeof(names))) TH_LOG("%s:%s", OUT_DIR, names);
 
 	/* the table too */
-	lq(&r, -1, "-A", "-p", "--output", OUT_DIR "/all.txt", NULL);
-	EXPECT_EQ(0, r.status) log_run(_metadata, "listenq -A -p --output", &r);
+	lq_listenq(&r, -1, "-A", "-p", "--output", OUT_DIR "/all.txt", NULL);
+	EXPECT_EQ(0, r.status) lq_log_run(_metadata, "listenq -A -p --output", &r);
 	lq_exec_free(&r);
 	text = lq_read_file(OUT_DIR "/all.txt");
 	ASSERT_TRUE(text != NULL);
@@ -1520,8 +1398,8 @@ TEST_F(allns, output)
 
 	/* rename() over a directory fails: exit 1, no temporary file left, the directory stays */
 	ASSERT_EQ(0, mkdir(OUT_DIR "/sub", 0755));
-	lq(&r, -1, "-A", "--prometheus", "--output", OUT_DIR "/sub", NULL);
-	EXPECT_EQ(1, r.status) log_run(_metadata, "listenq --output <a directory>", &r);
+	lq_listenq(&r, -1, "-A", "--prometheus", "--output", OUT_DIR "/sub", NULL);
+	EXPECT_EQ(1, r.status) lq_log_run(_metadata, "listenq --output <a directory>", &r);
 	EXPECT_TRUE(r.err_len > 0);
 	lq_exec_free(&r);
 	EXPECT_EQ(0, stat(OUT_DIR "/sub", &st));
@@ -1530,13 +1408,13 @@ TEST_F(allns, output)
 	EXPECT_EQ(0, dir_entries(OUT_DIR "/sub", names, sizeof(names))) TH_LOG("sub:%s", names);
 
 	/* a directory that does not exist */
-	lq(&r, -1, "-A", "--output", OUT_DIR "/none/x.prom", NULL);
-	EXPECT_EQ(1, r.status) log_run(_metadata, "listenq --output <no such directory>", &r);
+	lq_listenq(&r, -1, "-A", "--output", OUT_DIR "/none/x.prom", NULL);
+	EXPECT_EQ(1, r.status) lq_log_run(_metadata, "listenq --output <no such directory>", &r);
 	lq_exec_free(&r);
 
 	/* not with --watch */
-	lq(&r, -1, "-A", "--watch", "-c", "1", "--output", OUT_DIR "/w.txt", NULL);
-	EXPECT_EQ(2, r.status) log_run(_metadata, "listenq --watch --output", &r);
+	lq_listenq(&r, -1, "-A", "--watch", "-c", "1", "--output", OUT_DIR "/w.txt", NULL);
+	EXPECT_EQ(2, r.status) lq_log_run(_metadata, "listenq --watch --output", &r);
 	lq_exec_free(&r);
 	EXPECT_NE(0, access(OUT_DIR "/w.txt", F_OK));
 

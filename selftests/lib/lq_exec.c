@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,4 +141,41 @@ void lq_exec_line(char *const argv[], char *buf, size_t len)
 	buf[0] = '\0';
 	for (int i = 0; argv[i] && off < len; i++)
 		off += snprintf(buf + off, len - off, "%s%s", i ? " " : "", argv[i]);
+}
+
+const char *lq_listenq_path(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("LISTENQ_BIN");
+	char *slash;
+
+	if (path[0])
+		return path;
+	if (env && *env) {
+		snprintf(path, sizeof(path), "%s", env);
+		return path;
+	}
+	snprintf(path, sizeof(path), "%s", program_invocation_name);
+	slash = strrchr(path, '/');
+	if (slash) {
+		snprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 - path), "listenq");
+		if (access(path, X_OK) == 0)
+			return path;
+	}
+	snprintf(path, sizeof(path), "%s", LQ_LISTENQ_DEFAULT);
+	return path;
+}
+
+int lq_listenq(struct lq_exec *r, int uid, ...)
+{
+	char *argv[32] = { (char *)lq_listenq_path() };
+	va_list ap;
+	int n = 1;
+
+	va_start(ap, uid);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return lq_exec_run(r, argv, uid, LQ_LISTENQ_RUN_MS);
 }

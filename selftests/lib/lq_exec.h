@@ -29,4 +29,19 @@ void lq_exec_free(struct lq_exec *r);
 /* argv as one line, words separated by one space, into buf */
 void lq_exec_line(char *const argv[], char *buf, size_t len);
 
+/*
+ * The listenq command under test: $LISTENQ_BIN, else `listenq` next to
+ * this test binary (argv[0]'s directory), else LQ_LISTENQ_DEFAULT (the
+ * guest's copy). Found once and kept, so it may be asked again after the
+ * caller hid /proc or changed directory.
+ */
+#define LQ_LISTENQ_DEFAULT	"/selftests/listenq"
+#define LQ_LISTENQ_RUN_MS	30000		/* one run; listenq never blocks */
+const char *lq_listenq_path(void);
+/*
+ * Run it with the arguments that follow uid, up to a NULL (at most 30), as
+ * lq_exec_run() with LQ_LISTENQ_RUN_MS: r->status.
+ */
+int lq_listenq(struct lq_exec *r, int uid, ...) __attribute__((sentinel));
+
 #endif /* LQ_EXEC_H */

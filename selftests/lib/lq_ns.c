@@ -113,13 +113,15 @@ int lq_netns_add(const char *name, bool *made_dir)
 	return 0;
 }
 
-int lq_netns_attach(const char *name, pid_t pid)
+int lq_netns_attach(const char *name, pid_t pid, bool *made_dir)
 {
 	char path[PATH_MAX], src[64];
 	bool made = false;
 	int fd, ret;
 
 	ret = netns_run_dir(&made);
+	if (made_dir)
+		*made_dir = made;
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "%s/%s", LQ_NETNS_RUN_DIR, name);

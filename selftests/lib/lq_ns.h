@@ -33,8 +33,11 @@ unsigned long long lq_pid_netns_ino(pid_t pid);
  * call created /run/netns or made it a mount point (for lq_netns_run_dir_put()).
  */
 int lq_netns_add(const char *name, bool *made_dir);
-/* `ip netns attach NAME PID`: /run/netns/NAME, a bind mount of PID's namespace */
-int lq_netns_attach(const char *name, pid_t pid);
+/*
+ * `ip netns attach NAME PID`: /run/netns/NAME, a bind mount of PID's
+ * namespace; *made_dir (unless NULL) as for lq_netns_add().
+ */
+int lq_netns_attach(const char *name, pid_t pid, bool *made_dir);
 /* setns() into /run/netns/NAME, as `ip netns exec` does (lo stays as it is) */
 int lq_netns_join(const char *name);
 /* `ip netns del NAME`: umount2(MNT_DETACH), unlink(); -ENOENT if absent */

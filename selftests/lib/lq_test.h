@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "lq_exec.h"
 #include "lq_kfacts.h"
 #include "lq_kmod.h"
 #include "lq_proc.h"
@@ -92,6 +93,13 @@ static inline void lq_mib(struct __test_metadata *_metadata, struct lq_mib *m)
 	int ret = lq_mib_snapshot(m);
 
 	ASSERT_EQ(0, ret) TH_LOG("/proc/net/netstat: %s", strerror(-ret));
+}
+
+/* What a command printed and how it ended (lq_exec_run(), lq_listenq()), for a failed check. */
+static inline void lq_log_run(struct __test_metadata *_metadata, const char *what,
+			      const struct lq_exec *r)
+{
+	TH_LOG("%s: exit %d\n# stdout:\n%s\n# stderr:\n%s", what, r->status, r->out, r->err);
 }
 
 /* Why a test whose module half lq_read_proc()/lq_row_of() refused is skipped */
