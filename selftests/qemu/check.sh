@@ -127,8 +127,8 @@ selftests() {
 	done
 }
 
-# The listenq command: host tests on recorded samples, and static binaries
-# (listenq, listenq_cli_test) that join the guest's selftests.
+# The listenq command: host tests on recorded samples, and the static
+# binary that joins the guest's selftests (command_test and allns_test run it).
 tools() {
 	local log=$build/tools.log p f arch d
 	make -s -C "$src/tools" -j"$jobs" test O="$build/tools" >"$log" 2>&1
@@ -145,7 +145,7 @@ tools() {
 		arch_setup "$arch" || continue
 		d=$build/tools-static${A_CROSS:+-$arch}
 		if make -C "$src/tools" -j"$jobs" static O="$d" CROSS_COMPILE="$A_CROSS" >>"$log" 2>&1 &&
-			cp "$d"/{listenq,listenq_cli_test} "$(tests_dir "$arch")/"; then
+			cp "$d/listenq" "$(tests_dir "$arch")/"; then
 			tally "tools static${A_CROSS:+ $arch}" pass
 		else
 			tail -n 30 "$log" | sed 's/^/#   /'
