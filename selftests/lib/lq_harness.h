@@ -10,16 +10,22 @@
  *   hang detector, multiplied by LQ_TIMEOUT_SCALE (slow debug kernels);
  * - a binary whose every test was skipped exits with KSFT_SKIP (4), as
  *   kselftest's runner expects; the harness itself exits 0 then;
+ * - each test that returned says how long it took ("# NAME took N ms");
  * - what a test leaves running is killed before the next test starts, and
  *   when the binary ends: the harness kills a test's process group only
- *   when it times out. Each test runs in a process group of its own, whose
- *   id is the pid the harness keeps in its __test_metadata.
+ *   when it times out. The harness runs each test in a process group of
+ *   its own; every test's fn is wrapped to note its group and kill those
+ *   of the runs before it.
+ *
+ * The wrapping goes through __fixture_list, each fixture's tests and their
+ * fn and timeout, which every harness from 5.10 to 7.3 has.
  */
 #ifndef LQ_HARNESS_H
 #define LQ_HARNESS_H
 
-#define TH_LOG_STREAM stdout
+#include <time.h>
 
+#define TH_LOG_STREAM stdout
 #include <kselftest_harness.h>
 
 #include "netutil.h"		/* lq_timeout_scale() */
@@ -45,9 +51,13 @@ static void lq_kill_leftovers(void)
 			lq_groups[i] = -1;	/* nothing left in it */
 }
 
-/* Each test's fn: runs in the test's process, a process group leader. */
+/*
+ * Each test's fn: runs in the test's process, a process group leader.
+ * Where a lane's time goes: a diagnostic line, for a test that returned.
+ */
 static void lq_run_test(struct __test_metadata *t, struct __fixture_variant_metadata *v)
 {
+	struct timespec t0, t1;
 	int i;
 
 	lq_kill_leftovers();
@@ -55,9 +65,13 @@ static void lq_run_test(struct __test_metadata *t, struct __fixture_variant_meta
 		;
 	if (i < lq_nruns)
 		lq_groups[i] = getpgrp();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < lq_ntests; i++)
 		if (lq_tests[i] == t)
 			lq_fns[i](t, v);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# %s%s%s.%s took %lld ms\n", t->fixture->name, v->name[0] ? "." : "", v->name,
+	       t->name, (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 }
 
 static void lq_harness_exit(void)
