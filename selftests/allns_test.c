@@ -503,6 +503,28 @@ static void world_down(struct __test_metadata *_metadata, FIXTURE_DATA(allns) *s
 }
 
 /*
+ * Namespace names a test before this one left, when a failed ASSERT ended
+ * it without its teardown (5.10's harness, 6.12's at times): every "lqt-"
+ * name is this fixture's, and ip netns add of one that exists fails.
+ */
+static void stale_names_down(struct __test_metadata *_metadata)
+{
+	DIR *d = opendir(LQ_NETNS_RUN_DIR);
+	struct dirent *e;
+	int ret;
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "lqt-", 4))
+			continue;
+		ret = lq_netns_del(e->d_name);
+		TH_LOG("%s/%s, left by an earlier test: removed%s%s", LQ_NETNS_RUN_DIR, e->d_name,
+		       ret ? ": " : "", ret ? strerror(-ret) : "");
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
  * What the tests need and this machine may lack: setup says which in
  * self->skip and each test SKIP()s on it, as SKIP() in a setup means
  * different things to the kernel's harnesses (5.10 and 6.1 run the test
@@ -547,6 +569,7 @@ FIXTURE_SETUP(allns)
 			 "the test runs in cgroup '%.128s', not the root cgroup", ret ? "?" : cg);
 		return;
 	}
+	stale_names_down(_metadata);
 	/* orphaned pre-fork workers come back to this process, which reaps them */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
