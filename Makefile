@@ -56,6 +56,7 @@ deps:
 kernels: deps
 	$(RIG)/kernels.sh --fetch
 
+# KSRC=<kernel source tree>: the kselftest harness of the kernel the tests run on.
 selftests:
 	$(MAKE) -C selftests O=$(CURDIR)/build/selftests
 
@@ -120,17 +121,20 @@ help:
 	@echo 'Test (thirteen Debian kernels, 5.10 to 7.3, x86-64 and arm64, under QEMU, see selftests/qemu/):'
 	@echo '  check           deps, kernels, W=1/sparse builds, selftests, QEMU boots, dkms, packages;'
 	@echo '                  ends with "N passed, N failed, N skipped"'
-	@echo '  check KERNEL=<bzImage> KDIR=<build tree>   the same on one kernel of your own'
+	@echo '  check KERNEL=<bzImage> KDIR=<build tree> [KSRC=<source tree>]   the same on one kernel'
+	@echo '                  of your own, the selftests with its kselftest harness (KSRC, default KDIR)'
 	@echo '  check-build     only the warning-free builds'
 	@echo '  dkms-check      only dkms add/build, in a private dkms tree under build/dkms'
 	@echo '  check-debug     the suite on a KASAN + lockdep + kmemleak kernel (selftests/debug/)'
 	@echo '  check-kcsan     probes, stress and queue_stats selftests on a KCSAN kernel built from'
 	@echo '                  linux-source-7.3 (cached); a data race with listenq on the stack fails'
 	@echo '  lint            checkpatch --strict, sparse and W=1 on every supported kernel'
-	@echo '  selftests       build the static test binaries into build/selftests'
+	@echo '  selftests       build the static test binaries into build/selftests, with the kselftest'
+	@echo '                  harness of the kernel they will run on: KSRC=<its source tree>'
 	@echo '  demo            one kernel under QEMU: ss beside listenq, explain, --watch while a listener is'
 	@echo '                  flooded (root; about 140 MB cold into .cache, a minute)'
 	@echo '  bench           the benchmarks, not part of check (bench/README.md)'
 	@echo '  deps            install the Debian packages the rig needs (as root)'
-	@echo '  kernels         install each kernel'"'"'s headers in its suite'"'"'s chroot, extract the kernels into .cache/kernels'
+	@echo '  kernels         install each kernel'"'"'s headers in its suite'"'"'s chroot, extract the kernels into .cache/kernels,'
+	@echo '                  each kernel line'"'"'s kselftest harness into .cache/ksft'
 	@echo '  help            this list'

@@ -526,7 +526,8 @@ fi
 # /proc/listenq.
 tests=$out/guest-tests
 rm -rf "$tests" && mkdir -p "$tests"
-if ! make -s -C "$repo/selftests" O="$tests" "$tests/proc_test" >"$out/selftests.log" 2>&1; then
+if ! ksrc=$("$rig/kernels.sh" --ksft "$boot_k" 2>"$out/selftests.log") ||
+	! make -s -C "$repo/selftests" O="$tests" KSRC="$ksrc" "$tests/proc_test" >"$out/selftests.log" 2>&1; then
 	tail -n 20 "$out/selftests.log" | sed 's/^/#   /'
 	tally "deb guest tests" fail "log: $out/selftests.log"
 fi

@@ -181,8 +181,8 @@ TEST_F(acceptq, overflow)
 	EXPECT_EQ(0, syn_recv);
 	EXPECT_EQ((unsigned int)cap, ti_acc);
 	/* one dropped SYN per extra client, all of them at the accept-queue gate */
-	EXPECT_EQ(extra, d.listen_drops);
-	EXPECT_EQ(extra, d.listen_overflows);
+	EXPECT_EQ(extra, (long long)d.listen_drops);
+	EXPECT_EQ(extra, (long long)d.listen_overflows);
 	if (!mod)
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(accepted, row.acc_q);
@@ -191,7 +191,7 @@ TEST_F(acceptq, overflow)
 	EXPECT_EQ(variant->backlog, row.acc_max);
 	EXPECT_EQ(ti_max, row.acc_max);
 	EXPECT_EQ(syn_recv, row.syn_q);
-	EXPECT_EQ(d.listen_drops, row.drops);
+	EXPECT_EQ((long long)d.listen_drops, row.drops);
 
 	ASSERT_TRUE(lq_row_of(_metadata, self->lfd, &after));
 	EXPECT_EQ(0, after.acc_q);
@@ -213,7 +213,7 @@ TEST_F(acceptq, partial)
 	lq_mib_delta(&self->before, &now, &d);
 
 	EXPECT_EQ(k, accepted);
-	EXPECT_EQ(0, d.listen_drops);
+	EXPECT_EQ(0, (long long)d.listen_drops);
 	if (!mod)
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(accepted, row.acc_q);
@@ -285,13 +285,13 @@ TEST_F(backlog, somaxconn_clamp)
 	EXPECT_EQ(cap, fill_and_accept(_metadata, self->lfd, cap + 3, cap, &row, &mod));
 	lq_mib(_metadata, &now);
 	lq_mib_delta(&self->before, &now, &d);
-	EXPECT_EQ(3, d.listen_drops);
+	EXPECT_EQ(3, (long long)d.listen_drops);
 	if (!mod)
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(8, row.acc_max);
 	EXPECT_EQ(cap, row.acc_cap);
 	EXPECT_EQ(cap, row.acc_q);
-	EXPECT_EQ(d.listen_drops, row.drops);
+	EXPECT_EQ((long long)d.listen_drops, row.drops);
 }
 
 /* A negative backlog is (unsigned) huge, so it becomes somaxconn. */
@@ -380,7 +380,7 @@ TEST_F(backlog, per_listener)
 	fill_queue(_metadata, AF_INET, lq_port(_metadata, b), 2, 2);		/* none on b */
 	lq_mib(_metadata, &now);
 	lq_mib_delta(&self->before, &now, &d);
-	EXPECT_EQ(2, d.listen_drops);
+	EXPECT_EQ(2, (long long)d.listen_drops);
 	if (!lq_row_of(_metadata, a, &ra) || !lq_row_of(_metadata, b, &rb))
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(ca, ra.acc_q);

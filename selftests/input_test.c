@@ -289,7 +289,11 @@ static const struct good_load good_loads[] = {
  * limit only detects a hang: a wide margin, under the binary's own
  * (selftests/settings).
  */
-__LQ_TEST(load_edges_accepted, 300)
+FIXTURE(slow) {};
+FIXTURE_SETUP(slow) {}
+FIXTURE_TEARDOWN(slow) {}
+
+TEST_F_TIMEOUT(slow, load_edges_accepted, 300)
 {
 	struct lq_params p;
 	int ret;
@@ -411,7 +415,7 @@ static bool max_listeners_one_try(struct __test_metadata *_metadata, int cap)
 	if (resent)
 		TH_LOG("b sent %llu SYN-ACKs again before probes off", resent);
 	if (resent == resent_after) {
-		EXPECT_EQ(1 + 5 + cap + 5 - cap + resent, lost)
+		EXPECT_EQ(1 + 5 + cap + 5 - cap + (long long)resent, lost)
 			TH_LOG("%llu SYN-ACKs of b sent again; probes off said:\n%s", resent, log);
 	} else {
 		TH_LOG("b sent SYN-ACKs again during probes off (%llu, then %llu): again",
@@ -478,7 +482,7 @@ FIXTURE_SETUP(procio)
 	}
 	self->ref = lq_read_file_chunked(variant->path, 1 << 16, &self->len);
 	ASSERT_TRUE(self->ref != NULL) TH_LOG("%s: %s", variant->path, strerror(errno));
-	ASSERT_LT(100, self->len);
+	ASSERT_LT(100, (long long)self->len);
 }
 
 FIXTURE_TEARDOWN(procio)

@@ -225,9 +225,9 @@ TEST_F_TIMEOUT(syn_burst, counters, 300)
 	int drops = self->drop_synq + self->drop_quarter;
 
 	/* the kernel's own accounting first, then the module's split of it */
-	EXPECT_EQ(self->drop_synq, self->d.reqq_full_drop);
-	EXPECT_EQ(self->cookie_synq, self->d.reqq_full_do_cookies);
-	EXPECT_EQ(drops, self->d.listen_drops);
+	EXPECT_EQ(self->drop_synq, (long long)self->d.reqq_full_drop);
+	EXPECT_EQ(self->cookie_synq, (long long)self->d.reqq_full_do_cookies);
+	EXPECT_EQ(drops, (long long)self->d.listen_drops);
 	EXPECT_EQ(self->drop_synq, lq_col(self->lfd, "drop_synq"));
 	EXPECT_EQ(self->cookie_synq, lq_col(self->lfd, "cookie_synq"));
 	EXPECT_EQ(self->drop_quarter, lq_col(self->lfd, "drop_quarter"));
@@ -265,7 +265,7 @@ TEST(drop_accq_syn)
 	flood(_metadata, port, 0, 5, &before, 5);
 	d = mib_delta(_metadata, &before);
 
-	EXPECT_EQ(5, d.listen_overflows);
+	EXPECT_EQ(5, (long long)d.listen_overflows);
 	EXPECT_EQ(5, lq_col(lfd, "drop_accq_syn"));
 	EXPECT_EQ(0, lq_col(lfd, "drop_accq_ack"));
 	EXPECT_EQ(0, lq_col(lfd, "syn_q"));
@@ -350,9 +350,9 @@ static void ack_overflow(struct __test_metadata *_metadata, int abort_on_overflo
 		TH_LOG("TcpExt %llu ListenOverflows, drop_accq_ack %lld", a.mib, a.col);
 
 	/* at least the two, more when a retransmitted segment overflows again */
-	EXPECT_LE(2, a.mib);
+	EXPECT_LE(2, (long long)a.mib);
 	if (abort_on_overflow)
-		EXPECT_EQ(2, a.mib);
+		EXPECT_EQ(2, (long long)a.mib);
 	EXPECT_EQ(0, lq_col(lfd, "drop_accq_syn"));
 	EXPECT_EQ(acc, lq_col(lfd, "acc_q"));
 	for (i = 0; i < 3; i++)
@@ -392,7 +392,7 @@ TEST(expired)
 	w = (struct q_wait){ port, 0 };
 	ASSERT_TRUE(lq_wait_until(synq_reached, &w, 15000)) TH_LOG("requests did not expire");
 	/* the three SYN_RECV rows went with no drop counted: expired, not dropped */
-	EXPECT_EQ(0, mib_delta(_metadata, &before).listen_drops);
+	EXPECT_EQ(0ULL, mib_delta(_metadata, &before).listen_drops);
 	lq_expect_expired(_metadata, lfd, 3);
 	EXPECT_EQ(0, lq_col(lfd, "syn_q"));
 	close(lfd);
@@ -440,7 +440,7 @@ TEST(two_listeners)
 
 	EXPECT_EQ(10 - ca, lq_col(a, "drop_synq"));
 	EXPECT_EQ(10 - cb, lq_col(b, "drop_synq"));
-	EXPECT_EQ(20 - ca - cb, d.reqq_full_drop);
+	EXPECT_EQ(20 - ca - cb, (long long)d.reqq_full_drop);
 	close(a);
 	close(b);
 }
@@ -508,10 +508,10 @@ TEST(two_cpus)
 	 * queue one more than the cap (seen on PREEMPT_RT): the kernel's count
 	 * is not exact, the module's count of the kernel's decisions is.
 	 */
-	EXPECT_GE(2 * n - cap, d.reqq_full_drop);
-	EXPECT_LE(2 * n - cap - 2, d.reqq_full_drop);
-	EXPECT_EQ(d.reqq_full_drop, lq_col(lfd, "drop_synq"));
-	EXPECT_EQ(d.listen_drops, lq_col(lfd, "drops"));
+	EXPECT_GE(2 * n - cap, (long long)d.reqq_full_drop);
+	EXPECT_LE(2 * n - cap - 2, (long long)d.reqq_full_drop);
+	EXPECT_EQ((long long)d.reqq_full_drop, lq_col(lfd, "drop_synq"));
+	EXPECT_EQ((long long)d.listen_drops, lq_col(lfd, "drops"));
 	close(lfd);
 }
 
@@ -739,8 +739,8 @@ TEST(close_while_accounting)
 	       RACE_LISTENERS * (RACE_ROUNDS + 1), r.syns[0], r.syns[1], r.connects);
 	TH_LOG("TcpExt: %llu ListenDrops, %llu TCPReqQFullDrop, %llu ListenOverflows",
 	       d.listen_drops, d.reqq_full_drop, d.listen_overflows);
-	EXPECT_LT(0, d.reqq_full_drop) TH_LOG("no SYN queue drop to account");
-	EXPECT_LT(0, d.listen_overflows) TH_LOG("no accept queue drop to account");
+	EXPECT_LT(0, (long long)d.reqq_full_drop) TH_LOG("no SYN queue drop to account");
+	EXPECT_LT(0, (long long)d.listen_overflows) TH_LOG("no accept queue drop to account");
 	/*
 	 * The requests of closed listeners expire on their timer, which
 	 * accounts them against the closed listener (reqsk_timer_handler()):

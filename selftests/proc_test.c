@@ -118,7 +118,7 @@ TEST_F(proc, one_row_per_listener)
 		EXPECT_EQ(t.hdr.ncols, t.rows[i].nfields) TH_LOG("row '%s'", t.rows[i].local);
 		EXPECT_NE(0, t.rows[i].family) TH_LOG("local '%s'", t.rows[i].local);
 		EXPECT_LT(0, t.rows[i].port);
-		EXPECT_EQ(ns, t.rows[i].ns);
+		EXPECT_EQ((long long)ns, t.rows[i].ns);
 	}
 	lq_proc_free(&t);
 }
@@ -130,12 +130,12 @@ TEST_F(proc, ns_column)
 	struct lq_proc_row row;
 	long long val;
 
-	ASSERT_NE(0, ns);
+	ASSERT_NE(0ULL, ns);
 	if (!lq_row_of(_metadata, add_listener(_metadata, self, AF_INET, "127.0.0.1", 0), &row))
 		SKIP(return, LQ_NO_MODULE_SKIP);
-	EXPECT_EQ(ns, row.ns);
+	EXPECT_EQ((long long)ns, row.ns);
 	ASSERT_EQ(0, lq_sysctl_table_get("ns", &val));
-	EXPECT_EQ(ns, val);
+	EXPECT_EQ((long long)ns, val);
 }
 
 /* /proc/listenq resolves through /proc/self/net; neither file takes writes. */
@@ -150,9 +150,9 @@ TEST_F(proc, files)
 	ASSERT_LT(0, readlink(LQ_PROC_PATH, link, sizeof(link) - 1));
 	EXPECT_STREQ("net/listenq", link);
 	ASSERT_EQ(0, stat(LQ_PROC_NET_PATH, &st));
-	EXPECT_EQ(0444, st.st_mode & 07777);
+	EXPECT_EQ(0444, (int)(st.st_mode & 07777));
 	ASSERT_EQ(0, stat(LQ_SYSCTL_PATH, &st));
-	EXPECT_EQ(0444, st.st_mode & 07777);
+	EXPECT_EQ(0444, (int)(st.st_mode & 07777));
 
 	/* root passes the mode check on open: the write itself must fail */
 	static const char * const paths[] = { LQ_PROC_PATH, LQ_PROC_NET_PATH, LQ_SYSCTL_PATH };
@@ -189,7 +189,7 @@ TEST_F(proc, netns_isolation)
 		EXPECT_TRUE(lq_proc_find_inode(&t, ino_b) != NULL);
 		EXPECT_TRUE(lq_proc_find_inode(&t, ino_a) == NULL);
 		for (int i = 0; i < t.nrows; i++) {
-			EXPECT_EQ(ns_b, t.rows[i].ns);
+			EXPECT_EQ((long long)ns_b, t.rows[i].ns);
 		}
 		lq_proc_free(&t);
 	}
@@ -200,7 +200,7 @@ TEST_F(proc, netns_isolation)
 		EXPECT_TRUE(lq_proc_find_inode(&t, ino_a) != NULL);
 		EXPECT_TRUE(lq_proc_find_inode(&t, ino_b) == NULL);
 		for (int i = 0; i < t.nrows; i++) {
-			EXPECT_EQ(ns_a, t.rows[i].ns);
+			EXPECT_EQ((long long)ns_a, t.rows[i].ns);
 		}
 		lq_proc_free(&t);
 	}
@@ -246,7 +246,7 @@ TEST_F(proc, other_process_netns)
 			_exit(1);
 		_exit(0);
 	}
-	ASSERT_EQ(sizeof(info), read(to_parent[0], info, sizeof(info)))
+	ASSERT_EQ((ssize_t)sizeof(info), read(to_parent[0], info, sizeof(info)))
 		TH_LOG("child failed (or saw the parent's listener)");
 	if (lq_read_proc(_metadata, &t)) {
 		EXPECT_TRUE(lq_proc_find_inode(&t, info[0]) == NULL);
@@ -256,7 +256,7 @@ TEST_F(proc, other_process_netns)
 		EXPECT_TRUE(lq_proc_find_inode(&t, info[0]) != NULL);
 		EXPECT_TRUE(lq_proc_find_inode(&t, ino_a) == NULL);
 		for (int i = 0; i < t.nrows; i++) {
-			EXPECT_EQ(info[1], t.rows[i].ns);
+			EXPECT_EQ((long long)info[1], t.rows[i].ns);
 		}
 		lq_proc_free(&t);
 	}
@@ -644,7 +644,7 @@ TEST_F(seek, pread_offsets)
 	if (lq_no_module())
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	n = seek_offsets(self->ref, self->len, off, 32);
-	ASSERT_LT(20, n);
+	ASSERT_LT(20U, n);
 	fd = open(LQ_PROC_PATH, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	/* forwards, then backwards: each start is where no read stopped */
@@ -783,12 +783,12 @@ TEST_F(addr, uid_inode)
 	struct lq_proc_row row;
 
 	ASSERT_EQ(1, lq_tcp_find_inode(variant->family, ino, &tr));
-	EXPECT_EQ(TEST_UID, tr.uid);
+	EXPECT_EQ(TEST_UID, (long long)tr.uid);
 	EXPECT_EQ(LQ_TCP_LISTEN, tr.state);
 	if (!lq_row_of(_metadata, self->fd, &row))
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(tr.uid, row.uid);
-	EXPECT_EQ(tr.inode, row.inode);
+	EXPECT_EQ((long long)tr.inode, row.inode);
 	EXPECT_EQ(tr.lport, row.port);
 }
 
@@ -801,11 +801,11 @@ TEST_F(addr, uid_fchown)
 
 	ASSERT_EQ(0, fchown(self->fd, TEST_UID + 1, -1)) TH_LOG("fchown: %s", strerror(errno));
 	ASSERT_EQ(1, lq_tcp_find_inode(variant->family, ino, &tr));
-	EXPECT_EQ(TEST_UID + 1, tr.uid);
+	EXPECT_EQ(TEST_UID + 1, (long long)tr.uid);
 	if (!lq_row_of(_metadata, self->fd, &row))
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(tr.uid, row.uid);
-	EXPECT_EQ(tr.inode, row.inode);
+	EXPECT_EQ((long long)tr.inode, row.inode);
 }
 
 /* ---- TCP_DEFER_ACCEPT ---- */

@@ -291,7 +291,7 @@ TEST(syn_q_peak)
 	drops = mib(_metadata, "TCPReqQFullDrop");
 	send_syns(_metadata, AF_INET, port, 200, cap + 4);
 	wait_synrecv(_metadata, AF_INET, port, cap, SETTLE_MS);
-	EXPECT_EQ(4, mib(_metadata, "TCPReqQFullDrop") - drops);
+	EXPECT_EQ(4, (long long)(mib(_metadata, "TCPReqQFullDrop") - drops));
 	EXPECT_EQ(cap, lq_col(lfd, "syn_q_peak"));
 	wait_synrecv(_metadata, AF_INET, port, 0, EXPIRE_MS);
 	EXPECT_EQ(cap, lq_col(lfd, "syn_q_peak")) TH_LOG("the peak of a drained queue");
@@ -343,7 +343,7 @@ TEST(acc_q_peak)
 	/* the 3 clients past the cap are still in SYN_SENT: closing them ends them */
 	for (i = 0; i < n; i++)
 		close(c[i]);
-	EXPECT_LE(3, mib(_metadata, "ListenOverflows") - overflows);
+	EXPECT_LE(3, (long long)(mib(_metadata, "ListenOverflows") - overflows));
 	ASSERT_EQ(cap, lq_accept_all(lfd));
 	EXPECT_EQ(0, lq_col(lfd, "acc_q"));
 	EXPECT_EQ(cap, lq_col(lfd, "acc_q_peak"));
@@ -408,7 +408,7 @@ TEST(syn_fill)
 				d = mib(_metadata, "TCPReqQFullDrop") - drops0;
 				usleep(2000);
 			}
-			ASSERT_EQ(i + 1 - cap, d) TH_LOG("SYN %d not dropped", i);
+			ASSERT_EQ(i + 1 - cap, (long long)d) TH_LOG("SYN %d not dropped", i);
 		}
 	}
 	hist_of(_metadata, lfd, &h);
@@ -502,7 +502,7 @@ TEST(acc_fill_full)
 		ASSERT_EQ(1, write(c[i], "x", 1));
 		wait_synrecv(_metadata, AF_INET, port, 6 - 1 - i, SETTLE_MS);
 	}
-	EXPECT_EQ(2, mib(_metadata, "ListenOverflows") - overflows);
+	EXPECT_EQ(2, (long long)(mib(_metadata, "ListenOverflows") - overflows));
 	hist_of(_metadata, lfd, &h);
 	expect_fill(_metadata, "acc", want, h.acc_fill);
 	EXPECT_EQ(0 + 250000 + 500000 + 750000 + 2000000, h.acc_fill_sum);
@@ -698,7 +698,11 @@ static bool all_ready(void *arg)
 }
 
 /* Thread and connection creation under TCG: a longer hang detector. */
-__LQ_TEST(accept_wait_many_waiters, 600)
+FIXTURE(slow) {};
+FIXTURE_SETUP(slow) {}
+FIXTURE_TEARDOWN(slow) {}
+
+TEST_F_TIMEOUT(slow, accept_wait_many_waiters, 600)
 {
 	static pthread_t tid[WAITERS];
 	static int cfd[WAITERS];
@@ -715,7 +719,7 @@ __LQ_TEST(accept_wait_many_waiters, 600)
 	ASSERT_LE(0, kfd) TH_LOG("/dev/kmsg: %s", strerror(-kfd));
 	setup(_metadata, 1, -1, -1);
 	log = lq_kmsg_read(kfd);
-	ASSERT_TRUE(log);
+	ASSERT_TRUE(log != NULL);
 	return_probe = strstr(log, LQ_ACCEPT_RETURN_MSG);
 	free(log);
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
@@ -748,7 +752,7 @@ __LQ_TEST(accept_wait_many_waiters, 600)
 	close(lfd);
 	probes_off_clean(_metadata);
 	log = lq_kmsg_read(kfd);
-	ASSERT_TRUE(log);
+	ASSERT_TRUE(log != NULL);
 	missed = lq_accept_missed(log);
 	if (return_probe) {
 		TH_LOG("inet_csk_accept return probe: %lld of %d accept() calls not followed",
@@ -834,8 +838,8 @@ TEST_F(synack, retrans)
 	wait_synrecv(_metadata, AF_INET, port, 0, EXPIRE_MS);
 	d = mib(_metadata, "TCPSynRetrans") - before;
 
-	EXPECT_EQ(variant->nreq * variant->retries, d);
-	EXPECT_EQ(d, lq_col(self->lfd, "synack_retrans"));
+	EXPECT_EQ(variant->nreq * variant->retries, (long long)d);
+	EXPECT_EQ((long long)d, lq_col(self->lfd, "synack_retrans"));
 	lq_expect_expired(_metadata, self->lfd, variant->nreq);
 }
 
@@ -884,7 +888,7 @@ TEST(two_namespaces)
 	}
 	send_syns(_metadata, AF_INET, port, 0, 3);
 	wait_synrecv(_metadata, AF_INET, port, 3, SETTLE_MS);
-	ASSERT_EQ(sizeof(ino), read(to_parent[0], &ino, sizeof(ino)))
+	ASSERT_EQ((ssize_t)sizeof(ino), read(to_parent[0], &ino, sizeof(ino)))
 		TH_LOG("the other namespace's listener");
 
 	EXPECT_EQ(3, lq_col(lfd, "syn_q_peak"));
@@ -1108,7 +1112,7 @@ TEST(probes_off_shows_dash)
 	ASSERT_EQ(0, lq_proc_read(&t, LQ_HIST_PATH));
 	r = lq_proc_find_inode(&t, lq_sock_ino(lfd));
 	ASSERT_TRUE(r != NULL) TH_LOG("no row of the listener in:\n%s", t.raw);
-	EXPECT_EQ(lq_netns_ino(), r->ns);
+	EXPECT_EQ((long long)lq_netns_ino(), r->ns);
 	EXPECT_EQ(AF_INET, r->family);
 	EXPECT_EQ(lq_port(_metadata, lfd), r->port);
 	EXPECT_EQ(t.hdr.ncols, r->nfields);
@@ -1163,7 +1167,7 @@ TEST(hist_header)
 	ASSERT_LT(0, readlink(LQ_HIST_PATH, link, sizeof(link) - 1));
 	EXPECT_STREQ("net/listenq_hist", link);
 	ASSERT_EQ(0, stat(LQ_HIST_NET_PATH, &st));
-	EXPECT_EQ(0444, st.st_mode & 07777);
+	EXPECT_EQ(0444, (int)(st.st_mode & 07777));
 
 	ASSERT_EQ(0, lq_proc_read(&t, LQ_HIST_PATH));
 	EXPECT_EQ(nwant, t.hdr.ncols) TH_LOG("header: %.*s", (int)strcspn(t.raw, "\n"), t.raw);

@@ -385,7 +385,7 @@ FIXTURE_SETUP(storm)
 	close(ready[1]);
 	ret = read(ready[0], &port, sizeof(port));
 	close(ready[0]);
-	ASSERT_EQ(sizeof(port), ret) TH_LOG("the flooder could not set up its netns");
+	ASSERT_EQ((ssize_t)sizeof(port), ret) TH_LOG("the flooder could not set up its netns");
 	st->port = port;
 
 	for (int i = 0; i < NR_READERS; i++)
@@ -445,7 +445,7 @@ static void exact_burst(struct __test_metadata *_metadata)
 			break;
 		usleep(10000);
 	}
-	EXPECT_EQ(5 - cap, d.reqq_full_drop);
+	EXPECT_EQ(5 - cap, (long long)d.reqq_full_drop);
 	ASSERT_EQ(0, lq_proc_read(&t, LQ_PROC_PATH));
 	r = lq_proc_find_port(&t, AF_INET, port);
 	ASSERT_TRUE(r != NULL);

@@ -217,12 +217,12 @@ TEST_F(synq, burst)
 
 	/* the kernel's own accounting is what the measured cap predicts */
 	EXPECT_EQ(want, queued);
-	EXPECT_EQ(cookies, d.reqq_full_do_cookies);
-	EXPECT_EQ(cookies, d.syncookies_sent);
-	EXPECT_EQ(qfull_drops, d.reqq_full_drop);
-	EXPECT_EQ(qfull_drops + quarter_drops, d.listen_drops);
+	EXPECT_EQ(cookies, (long long)d.reqq_full_do_cookies);
+	EXPECT_EQ(cookies, (long long)d.syncookies_sent);
+	EXPECT_EQ(qfull_drops, (long long)d.reqq_full_drop);
+	EXPECT_EQ(qfull_drops + quarter_drops, (long long)d.listen_drops);
 	/* the accept queue is empty, so no SYN met its gate */
-	EXPECT_EQ(0, d.listen_overflows);
+	EXPECT_EQ(0, (long long)d.listen_overflows);
 
 	/* young and the row from one instant: no SYN-ACK timer fired in between */
 	for (int try = 0; try < 5; try++) {
@@ -236,7 +236,7 @@ TEST_F(synq, burst)
 	EXPECT_EQ(young, row.syn_young);
 	EXPECT_EQ(self->syn_cap, row.syn_cap);
 	EXPECT_STREQ(variant->syn_full, row.syn_full);
-	EXPECT_EQ(d.listen_drops, row.drops);
+	EXPECT_EQ((long long)d.listen_drops, row.drops);
 	EXPECT_EQ(0, row.acc_q);
 	EXPECT_EQ(variant->backlog, row.acc_max);
 	EXPECT_EQ(self->acc_cap, row.acc_cap);
@@ -266,7 +266,7 @@ TEST_F(synq, second_burst)
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(queued, row.syn_q);
 	EXPECT_LE(row.syn_q, row.syn_cap);
-	EXPECT_EQ(d.listen_drops, row.drops);
+	EXPECT_EQ((long long)d.listen_drops, row.drops);
 }
 
 /*
@@ -359,7 +359,7 @@ TEST_F_TIMEOUT(synq_age, requests_expire, 120)
 	ASSERT_TRUE(lq_wait_until(synq_rows_are, &w, 20000))
 		TH_LOG("requests did not expire");
 	d = synq_delta(_metadata, &before);
-	EXPECT_EQ(0, d.listen_drops);
+	EXPECT_EQ(0, (long long)d.listen_drops);
 	if (!lq_row_of(_metadata, self->lfd, &row))
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(0, row.syn_q);

@@ -113,8 +113,8 @@ TEST_F(tfo, children)
 	passive -= self->passive0;
 	overflow -= self->overflow0;
 
-	EXPECT_EQ(variant->children, passive);
-	EXPECT_EQ(variant->nsyn - variant->children, overflow);
+	EXPECT_EQ(variant->children, (long long)passive);
+	EXPECT_EQ(variant->nsyn - variant->children, (long long)overflow);
 	EXPECT_EQ(variant->children, s.children);
 	EXPECT_EQ(variant->nsyn - variant->children, s.requests);
 
@@ -129,7 +129,7 @@ TEST_F(tfo, children)
 	if (!mod)
 		SKIP(return, LQ_NO_MODULE_SKIP);
 	EXPECT_EQ(variant->max_qlen, row.tfo_max);
-	EXPECT_EQ(passive, row.tfo_q);
+	EXPECT_EQ((long long)passive, row.tfo_q);
 	EXPECT_EQ(accepted, row.acc_q);
 	/* TFO children are not requests: only the fallbacks are in the SYN queue */
 	EXPECT_EQ(s.requests, row.syn_q);

@@ -126,10 +126,11 @@ fi
 src=$build/src
 strict_build "build $kver" "$tree" "$repo" "$src" "$build/build.log" "$root" || summary
 
-# 3. the guest's programs: the named test binaries of those make check builds
+# 3. the guest's programs: the named test binaries of those make check builds,
+# with the kselftest harness of the kernel's own tree
 bins=$build/selftests
 rm -rf "$bins"
-if make -C "$repo/selftests" -j"$jobs" O="$bins" >"$build/selftests.log" 2>&1 &&
+if make -C "$repo/selftests" -j"$jobs" O="$bins" KSRC="$tree" >"$build/selftests.log" 2>&1 &&
 	make -s -C "$repo/tools" -j"$jobs" static O="$build/tools-static" >>"$build/selftests.log" 2>&1 &&
 	cp "$build/tools-static/listenq" "$bins/"; then
 	for t in "$bins"/*_test; do

@@ -16,8 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "harness.h"
 #include "lq_exec.h"
+#include "lq_harness.h"
 #include "lq_kfacts.h"
 #include "lq_kmod.h"
 #include "lq_proc.h"
@@ -129,7 +129,7 @@ static inline bool lq_row_of(struct __test_metadata *_metadata, int fd, struct l
 	const struct lq_proc_row *r;
 	struct lq_proc t;
 
-	ASSERT_NE(0, ino);
+	ASSERT_NE(0ULL, ino);
 	if (!lq_read_proc(_metadata, &t))
 		return false;
 	r = lq_proc_find_inode(&t, ino);

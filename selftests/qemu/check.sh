@@ -37,11 +37,13 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 
 
-# Fills kvers[] and kdir[kver]/vmlinuz[kver]/kroot[kver]/karch[kver]: the
-# Debian kernels, or the one given as KERNEL + KDIR (of this machine's
-# architecture), and archs[], their architectures.
+# Fills kvers[] and kdir[kver]/vmlinuz[kver]/kroot[kver]/karch[kver]/
+# ksrc[kver]: the Debian kernels, or the one given as KERNEL + KDIR (of this
+# machine's architecture), and archs[], their architectures. ksrc is the
+# tree whose kselftest harness the guest's tests are built with: the
+# kernel line's from kernels.sh --ksft, or KSRC (default KDIR) with KERNEL.
 declare -a kvers archs
-declare -A kdir vmlinuz kroot karch
+declare -A kdir vmlinuz kroot karch ksrc
 kernels() {
 	local k
 	if [ -n "${KERNEL:-}" ]; then
@@ -58,6 +60,7 @@ kernels() {
 		vmlinuz[$k]=$(realpath "$KERNEL")
 		kroot[$k]=-
 		karch[$k]=$(dpkg --print-architecture)
+		ksrc[$k]=$(realpath "${KSRC:-$KDIR}")
 		archs=("${karch[$k]}")
 		return
 	fi
@@ -69,6 +72,7 @@ kernels() {
 		kroot[$k]=$root
 		karch[$k]=$arch
 		vmlinuz[$k]=$cache/kernels/$k/vmlinuz
+		ksrc[$k]=$("$here/kernels.sh" --ksft "$k") || return 1
 	done < <("$here/kernels.sh" --list | awk -v re="${LQ_KERNELS:-.}" '$1 ~ re')
 	[ ${#kvers[@]} -gt 0 ] || { echo "check: no kernel matches LQ_KERNELS=${LQ_KERNELS:-}" >&2; return 1; }
 	mapfile -t archs < <(printf '%s\n' "${karch[@]}" | sort -u)
@@ -98,28 +102,35 @@ build() {
 		"${kroot[$1]}" "${karch[$1]}"
 }
 
-# tests_dir ARCH: the guest's test binaries for ARCH.
+# tests_dir KVER: the guest's test binaries for KVER: built for its
+# architecture with its line's kselftest harness (ksrc), shared by the
+# kernels of that line and architecture.
 tests_dir() {
-	if [ "$1" = amd64 ]; then echo "$build/selftests"; else echo "$build/selftests-$1"; fi
+	local arch=${karch[$1]}
+	arch=${arch/$(dpkg --print-architecture)/}
+	echo "$build/selftests-${ksrc[$1]##*/}${arch:+-$arch}"
 }
 
-# The selftests' own Makefile produces static *_test binaries in
-# build/selftests, and for each other architecture of the kernels, cross
-# compiled, in build/selftests-ARCH.
+# The selftests' own Makefile produces static *_test binaries, for each
+# pair of harness and architecture of the kernels, cross compiled for
+# another architecture: one build and one tally each.
 selftests() {
-	local log arch d name
+	local k log d name seen=" "
 	if [ ! -f "$src/selftests/Makefile" ]; then
 		tally selftests skip "no selftests/Makefile yet"
 		return
 	fi
-	for arch in "${archs[@]}"; do
-		arch_setup "$arch" || continue
-		d=$(tests_dir "$arch") name="selftests${A_CROSS:+ $arch}"
-		log=$d.log
+	for k in "${kvers[@]}"; do
+		d=$(tests_dir "$k")
+		case $seen in *" $d "*) continue ;; esac
+		seen="$seen$d "
+		arch_setup "${karch[$k]}" || continue
+		name="selftests ${d##*/selftests-}" log=$d.log
 		# From scratch, so a binary whose source is gone cannot linger in the guest.
 		rm -rf "$d"
-		if make -C "$src/selftests" -j"$jobs" O="$d" CROSS_COMPILE="$A_CROSS" >"$log" 2>&1; then
-			tally "$name" pass
+		if make -C "$src/selftests" -j"$jobs" O="$d" KSRC="${ksrc[$k]}" \
+			CROSS_COMPILE="$A_CROSS" >"$log" 2>&1; then
+			tally "$name" pass "harness: $(cat "${ksrc[$k]}/version" 2>/dev/null || echo "${ksrc[$k]}")"
 		else
 			tail -n 30 "$log" | sed 's/^/#   /'
 			tally "$name" fail "log: $log"
@@ -127,8 +138,18 @@ selftests() {
 	done
 }
 
+# tools_to_guests ARCH DIR: the static listenq in DIR joins the test
+# binaries of every ARCH kernel (command_test and allns_test run it).
+tools_to_guests() {
+	local k
+	for k in "${kvers[@]}"; do
+		[ "${karch[$k]}" = "$1" ] || continue
+		cp "$2/listenq" "$(tests_dir "$k")/" || return 1
+	done
+}
+
 # The listenq command: host tests on recorded samples, and the static
-# binary that joins the guest's selftests (command_test and allns_test run it).
+# binary that joins the guest's selftests.
 tools() {
 	local log=$build/tools.log p f arch d
 	make -s -C "$src/tools" -j"$jobs" test O="$build/tools" >"$log" 2>&1
@@ -145,7 +166,7 @@ tools() {
 		arch_setup "$arch" || continue
 		d=$build/tools-static${A_CROSS:+-$arch}
 		if make -C "$src/tools" -j"$jobs" static O="$d" CROSS_COMPILE="$A_CROSS" >>"$log" 2>&1 &&
-			cp "$d/listenq" "$(tests_dir "$arch")/"; then
+			tools_to_guests "$arch" "$d"; then
 			tally "tools static${A_CROSS:+ $arch}" pass
 		else
 			tail -n 30 "$log" | sed 's/^/#   /'
@@ -191,7 +212,7 @@ boots() {
 			n=$((n - 1))
 		fi
 		"$here/boot.sh" --kver "$k" --arch "${karch[$k]}" --kernel "${vmlinuz[$k]}" \
-			--module "$build/$k/src/listenq.ko" --tests "$(tests_dir "${karch[$k]}")" \
+			--module "$build/$k/src/listenq.ko" --tests "$(tests_dir "$k")" \
 			--out "$build/$k/qemu" --timeout 1800 >"$build/$k/boot.log" 2>&1 &
 		n=$((n + 1))
 	done
@@ -478,7 +499,7 @@ metrics() {
 			a=$build/$k/qemu/artifacts.txt
 			if [ ! -f "$build/$k/src/listenq.ko" ]; then
 				tally "metrics $k" skip "no listenq.ko, no guest"
-			elif [ ! -x "$(tests_dir "${karch[$k]}")/allns_test" ]; then
+			elif [ ! -x "$(tests_dir "$k")/allns_test" ]; then
 				tally "metrics $k" skip "no allns_test among the guest's tests"
 			elif r=$(grep -E '^(not )?ok [0-9]+ allns_test( |$)' "$build/$k/qemu/results.ktap" 2>/dev/null | tail -n 1) &&
 				grep -qi '# *SKIP' <<<"$r"; then
@@ -543,7 +564,7 @@ demo_fetch() {
 	local env=${1%% *} log pid rc=0
 	log=$cache/kernels/.fetch.$env.log
 	mkdir -p "$cache/kernels" && : >"$log" && : >"$build/fetch.log"
-	LQ_MATRIX="^$1\$" LQ_CHROOT_LEAN=1 LQ_PROGRESS=1 "$here/kernels.sh" --fetch >"$build/fetch.log" 2>&1 &
+	LQ_MATRIX="^$1\$" LQ_CHROOT_LEAN=1 LQ_KSFT=0 LQ_PROGRESS=1 "$here/kernels.sh" --fetch >"$build/fetch.log" 2>&1 &
 	pid=$!
 	# Both logs as they grow; kernels.sh repeats the second one, as "[ENV] ...", at its end.
 	tail -q -n +1 -s 0.3 -F --pid=$pid "$build/fetch.log" "$log" 2>/dev/null |

@@ -6,10 +6,14 @@
 #
 #   kernels.sh --fetch   resolve the matrix, make the build environments,
 #                        install each kernel's headers there and extract its
-#                        vmlinuz and config into .cache/kernels/<kver>/
+#                        vmlinuz and config into .cache/kernels/<kver>/, and
+#                        each kernel line's kselftest harness (fetch_ksft)
 #   kernels.sh --list    after --fetch: one "KVER ROOT ARCH" line per kernel,
 #                        ROOT the chroot its module is built in, ARCH its
 #                        Debian architecture
+#   kernels.sh --ksft KVER  after --fetch: the kernel tree whose
+#                        tools/testing/selftests/ holds the kselftest harness
+#                        of KVER's line, for make -C selftests KSRC=
 #   kernels.sh --deps    install the rig's other Debian packages (deps.sh)
 #
 # A kernel's module is built with the compiler its headers were built with,
@@ -256,6 +260,76 @@ fetch_busybox() {
 	return $rc
 }
 
+# The kselftest harness the selftests are built with, per kernel line
+# (5.10, 6.1, 6.12, 7.3: KVER's first two numbers): kselftest_harness.h,
+# kselftest.h, kselftest/ (runner.sh, prefix.pl, ktap_helpers.sh) and
+# run_kselftest.sh, from the newest linux-source-LINE of the environment of
+# the first matrix row of that line, in $cache/ksft/LINE/tools/testing/selftests/:
+# a tree that make -C selftests takes as KSRC=, as it takes a kernel's.
+# LQ_KSFT=0 (make demo, which runs no selftests) fetches none.
+ksft_line() {
+	sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$1"
+}
+
+# newest: the newest of the Debian versions on stdin, in dpkg's order.
+newest() {
+	local v best=
+	while read -r v; do
+		[ -n "$best" ] && ! dpkg --compare-versions "$v" gt "$best" || best=$v
+	done
+	echo "$best"
+}
+
+# fetch_ksft LINE ENV: the harness of LINE from ENV's linux-source-LINE, the
+# package downloaded (about 150 MB), only its harness files kept; again
+# when the archive has a newer version than the cached one.
+fetch_ksft() {
+	local line=$1 env=$2 p=linux-source-$1 dir=$cache/ksft/$1 v root tmp
+	v=$(run "$env" apt-cache madison "$p" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | newest)
+	[ -n "$v" ] || { echo "kernels: no $p in $env's archive" >&2; return 1; }
+	[ "$(cat "$dir/version" 2>/dev/null)" = "$p $v" ] && return 0
+	root=$(root_of "$env")
+	tmp=$(mktemp -d "$root/tmp/lq-ksft.XXXXXX")
+	mkdir -p "$tmp/x"
+	if run "$env" sh -c "cd '/tmp/${tmp##*/}' && apt-get download -q -o APT::Sandbox::User=root '$p=$v'" &&
+		dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -xO "./usr/src/$p.tar.xz" |
+		tar -xJ -C "$tmp/x" --strip-components=1 --wildcards \
+			'*/tools/testing/selftests/kselftest*' '*/tools/testing/selftests/run_kselftest.sh' &&
+		[ -s "$tmp/x/tools/testing/selftests/kselftest_harness.h" ]; then
+		echo "$p $v" >"$tmp/x/version"
+		mkdir -p "$cache/ksft"
+		rm -rf "$dir" && mv "$tmp/x" "$dir" && rm -rf "$tmp"
+		echo "kernels: kselftest harness of $line: $p $v -> $dir"
+		return 0
+	fi
+	echo "kernels: cannot extract the kselftest harness from $p $v" >&2
+	rm -rf "$tmp"
+	return 1
+}
+
+# fetch_ksft_all: each line's harness, the lines side by side, each from
+# the environment of its first row in the matrix's order.
+fetch_ksft_all() {
+	local i k env line seen=" " pids=() p rc=0
+	[ "${LQ_KSFT:-1}" != 0 ] || return 0
+	for env in $(printf '%s\n' "${matrix[@]}" | awk '{print $1}' | sort -u); do
+		sed "s/\$/ $env/" "$kcache/.rows.$env"
+	done | sort -n | while read -r i k _ _ env; do
+		line=$(ksft_line "$k")
+		case $seen in *" $line "*) continue ;; esac
+		seen="$seen$line "
+		echo "$line $env"
+	done >"$kcache/.ksft-lines"
+	while read -r line env; do
+		fetch_ksft "$line" "$env" &
+		pids+=($!)
+	done <"$kcache/.ksft-lines"
+	for p in "${pids[@]}"; do
+		wait "$p" || rc=1
+	done
+	return $rc
+}
+
 # fetch_one ENV ARCH META [main]: resolve, then headers and image of the
 # newest version whose packages can be downloaded: an index may list .debs
 # a mirror does not serve (bullseye-security's arm64 5.10.262), but only
@@ -334,6 +408,7 @@ fetch_all() {
 			{ echo "kernels: no busybox-static:$arch: no $host_suite chroot builds $arch kernels" >&2; return 1; }
 	done
 	# In the matrix's order; a kernel two rows resolve to is listed once.
+	fetch_ksft_all || return 1
 	for env in $envs; do cat "$kcache/.rows.$env"; done | sort -n | cut -d' ' -f2- |
 		awk '!seen[$1]++' >"$list.tmp"
 	mv "$list.tmp" "$list"
@@ -357,11 +432,17 @@ case ${1:-} in
 	exec 9>"$kcache/.lock" && flock 9	# parallel jobs share one cache
 	fetch_all || { apt_update && fetch_all; }
 	;;
+--ksft)
+	d=$cache/ksft/$(ksft_line "${2:?kernels: --ksft KVER}")
+	[ -s "$d/tools/testing/selftests/kselftest_harness.h" ] ||
+		{ echo "kernels: no kselftest harness for $2 in $d: run kernels.sh --fetch" >&2; exit 1; }
+	echo "$d"
+	;;
 --deps)
 	exec "$here/deps.sh"
 	;;
 *)
-	sed -n 's/^# \{0,1\}//; 3,13p' "$0" >&2
+	sed -n 's/^# \{0,1\}//; 3,18p' "$0" >&2
 	exit 2
 	;;
 esac
