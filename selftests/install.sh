@@ -6,9 +6,10 @@
 #
 #   install.sh BUILD_DIR KSFT_DIR INSTALL_PATH TEST...
 #
-# BUILD_DIR holds the built TESTs, KSFT_DIR is the tree's
-# tools/testing/selftests (run_kselftest.sh and kselftest/ come from
-# there). kselftest's settings give one limit per collection (directory):
+# BUILD_DIR holds the built TESTs and, in tools/, the static listenq
+# command, copied next to them (lq_listenq_path() looks there); KSFT_DIR
+# is the tree's tools/testing/selftests (run_kselftest.sh and kselftest/
+# come from there). kselftest's settings give one limit per collection (directory):
 # the tests with the default limit of ./settings are the collection
 # "listenq", each other limit (timeout.<test>=<secs>) has its own,
 # "listenq-<secs>". kselftest-list.txt names them all, README says how to
@@ -31,6 +32,7 @@ for t in "$@"; do
 	mkdir -p "$dest/$coll"
 	[ -f "$dest/$coll/settings" ] || echo "timeout=${secs:-$default}" >"$dest/$coll/settings"
 	cp "$build/$t" "$dest/$coll/"
+	[ -f "$dest/$coll/listenq" ] || cp "$build/tools/listenq" "$dest/$coll/"
 	echo "$coll:$t"
 done | sort -s -t: -k1,1 >"$dest/kselftest-list.txt"	# a collection's tests together: 5.10's runner
 cat >"$dest/README" <<EOF
@@ -44,8 +46,8 @@ loaded; some unload and load it again, from \$LQ_KO if set, else from
     insmod /path/to/listenq.ko
     LQ_KO=/path/to/listenq.ko ./run_kselftest.sh
 
-allns_test runs the listenq command, at \$LISTENQ_BIN or /selftests/listenq
-(make -C tools static builds it), and skips without it. Each collection's
+command_test and allns_test run the listenq command next to them (or
+\$LISTENQ_BIN): the static one of this source tree. Each collection's
 settings holds its limit per test binary in seconds: $(cd "$dest" && for c in listenq*; do
 	printf '%s %s; ' "$c" "$(cut -d= -f2 "$c/settings")"; done | sed 's/; $//').
 ./run_kselftest.sh -l lists the tests, -t COLLECTION:TEST runs one; the
