@@ -95,28 +95,33 @@ qual() {
 	[ "$1" = "$host_arch" ] || echo ":$1"
 }
 
+# newest_first: the Debian versions on stdin, each once, newest first in
+# dpkg's order.
+newest_first() {
+	local v i out=()
+	while read -r v; do
+		i=0
+		while [ $i -lt ${#out[@]} ] && dpkg --compare-versions "${out[$i]}" ge "$v"; do
+			[ "${out[$i]}" = "$v" ] && continue 2
+			i=$((i + 1))
+		done
+		out=("${out[@]:0:$i}" "$v" "${out[@]:$i}")
+	done
+	printf '%s\n' "${out[@]}"
+}
+
 # candidates ENV ARCH META [main]: "KVER VERSION" lines, newest first, one
 # per version of META in ENV's archive (only the main archive's with
 # "main"), KVER from the linux-image-<kver> it depends on (on 7.x an empty
 # package beside linux-base-* and linux-binary-*).
 candidates() {
-	local env=$1 arch=$2 meta=$3$(qual "$2") sel=${4:-} v k i vs=() out=()
-	while read -r v; do
-		vs+=("$v")
-	done < <(run "$env" apt-cache madison "$meta" |
+	local env=$1 arch=$2 meta=$3$(qual "$2") sel=${4:-} v k
+	run "$env" apt-cache madison "$meta" |
 		awk -F'|' -v arch="$arch" -v sel="$sel" '
 			$3 !~ (" " arch " Packages") { next }
 			sel == "main" && $3 ~ /-(security|updates|backports)\// { next }
-			{ gsub(/ /, "", $2); print $2 }' | sort -u)
-	# newest first, in dpkg's order
-	for v in "${vs[@]}"; do
-		i=0
-		while [ $i -lt ${#out[@]} ] && dpkg --compare-versions "${out[$i]}" gt "$v"; do
-			i=$((i + 1))
-		done
-		out=("${out[@]:0:$i}" "$v" "${out[@]:$i}")
-	done
-	for v in "${out[@]}"; do
+			{ gsub(/ /, "", $2); print $2 }' | newest_first |
+	while read -r v; do
 		k=$(run "$env" apt-cache show "$meta=$v" | sed -n 's/^Depends: //p' | head -n 1 | tr ',' '\n' |
 			sed -n 's/^ *linux-image-\([0-9][^ :]*\).*/\1/p' | sed 's/-unsigned$//' | head -n 1)
 		[ -z "$k" ] || echo "$k $v"
@@ -271,21 +276,12 @@ ksft_line() {
 	sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$1"
 }
 
-# newest: the newest of the Debian versions on stdin, in dpkg's order.
-newest() {
-	local v best=
-	while read -r v; do
-		[ -n "$best" ] && ! dpkg --compare-versions "$v" gt "$best" || best=$v
-	done
-	echo "$best"
-}
-
 # fetch_ksft LINE ENV: the harness of LINE from ENV's linux-source-LINE, the
 # package downloaded (about 150 MB), only its harness files kept; again
 # when the archive has a newer version than the cached one.
 fetch_ksft() {
 	local line=$1 env=$2 p=linux-source-$1 dir=$cache/ksft/$1 v root tmp
-	v=$(run "$env" apt-cache madison "$p" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | newest)
+	v=$(run "$env" apt-cache madison "$p" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | newest_first | head -n 1)
 	[ -n "$v" ] || { echo "kernels: no $p in $env's archive" >&2; return 1; }
 	[ "$(cat "$dir/version" 2>/dev/null)" = "$p $v" ] && return 0
 	root=$(root_of "$env")
